@@ -1,0 +1,207 @@
+"""The hardware description: typed, validated, immutable, SI units.
+
+The YAML loader (:mod:`cimsim.config.loader`) resolves ``include:``, variables, arithmetic and units
+("250 MHz", "693.6 um2", "2.03 pJ") and hands plain SI numbers to these models. Every physical number is a
+:class:`Quantity` whose ``source`` names an entry of ``hwconfigs/references.bib``.
+
+Hierarchy (composition, mirroring the hardware): ``Chip`` has ``tiles`` of ``Tile``; a tile has ``pes`` of
+``PE`` plus a tile buffer, LIF neuron units and a router; a PE has ``crossbars`` of ``Crossbar`` with their
+peripherals (wordline drivers, column muxes, ADCs, shift-add) and a PE buffer.
+
+Energies are per action (J), areas per instance (m2), leakage per instance (W), latencies in clock cycles
+(integers) unless the field name ends in ``_s``.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, model_validator
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Quantity(Strict):
+    """A physical number in SI units with the bibliography key of where it comes from."""
+
+    value: float = Field(ge=0)
+    source: str = Field(min_length=1)
+
+    def __float__(self) -> float:
+        return float(self.value)
+
+
+class Costs(Strict):
+    """Energy per action (J), area per instance (m2), leakage power per instance (W)."""
+
+    energy: Quantity
+    area: Quantity
+    leakage: Quantity
+
+
+class CrossbarConfig(Strict):
+    rows: PositiveInt
+    cols: PositiveInt
+    bits_per_cell: PositiveInt = 1
+    parallel_rows: PositiveInt
+    """Rows driven together in one read (row group); <= rows."""
+    read_cycles: PositiveInt = 1
+    """Clock cycles of one row-group read (wordline pulse + settling)."""
+    device: Literal["rram", "sram", "fefet", "pcm"] = "rram"
+    signed: Literal["differential", "offset"] = "differential"
+    """Signed weights: a positive and a negative array (differential) or one array with an offset column."""
+    costs: Costs
+    """energy = one read with all ``rows`` driven (scaled by rows actually driven); area/leakage per array."""
+
+    @model_validator(mode="after")
+    def _check(self):
+        if self.parallel_rows > self.rows:
+            raise ValueError(f"parallel_rows ({self.parallel_rows}) exceeds rows ({self.rows})")
+        return self
+
+
+class AdcConfig(Strict):
+    bits: int = Field(ge=1, le=16)
+    cols_per_adc: PositiveInt = 8
+    """Columns sharing one ADC through a column mux (conversions serialised)."""
+    range: Literal["saturate", "full"] = "saturate"
+    """saturate: LSB = one cell level, clipped at 2**bits - 1; full: LSB = max column sum / (2**bits - 1)."""
+    conversion_cycles: PositiveInt = 1
+    costs: Costs
+
+
+class PeriphConfig(Strict):
+    """A peripheral priced per action: wordline driver (per row driven), mux (per selection), shift-add (per op)."""
+
+    costs: Costs
+    cycles: int = Field(default=1, ge=0)
+
+
+class BufferConfig(Strict):
+    size_bytes: PositiveInt
+    width_bits: PositiveInt
+    """Bits per access; energy is per access of this width."""
+    costs: Costs
+
+
+class LifUnitConfig(Strict):
+    units: PositiveInt
+    """LIF update units per tile; each updates one neuron per ``cycles``."""
+    cycles: PositiveInt = 1
+    membrane_bits: PositiveInt = 16
+    costs: Costs
+    """energy per neuron update (charge + compare + reset); area/leakage per unit."""
+    membrane_area_per_neuron: Quantity
+    """Membrane storage area per mapped neuron (m2)."""
+
+
+class NocConfig(Strict):
+    topology: Literal["mesh"] = "mesh"
+    flit_bits: PositiveInt = 64
+    router_cycles: PositiveInt = 1
+    link_cycles: PositiveInt = 1
+    router: Costs
+    """energy per flit through a router; area/leakage per router (one per tile)."""
+    link_energy: Quantity
+    """energy per flit per link traversal (J)."""
+    spike_address_bits: PositiveInt = 16
+    """Bits to address one spike in a packet (address-event representation)."""
+
+
+class PeConfig(Strict):
+    crossbars: PositiveInt
+    buffer: BufferConfig
+    interconnect_energy: Quantity
+    """Intra-tile H-tree energy per bit moved between a PE and the tile (J/bit)."""
+
+
+class TileConfig(Strict):
+    pes: PositiveInt
+    buffer: BufferConfig
+    lif: LifUnitConfig
+    accumulator: PeriphConfig
+    """Partial-sum adder across crossbars / PEs: energy per add."""
+    other_area: Quantity = Quantity(value=0.0, source="none")
+    """Tile-level area not modelled by a component (e.g. SpikeSim's tile H-tree)."""
+
+
+class Chip(Strict):
+    name: str
+    description: str = ""
+    technology_nm: float = Field(gt=0)
+    clock_hz: float = Field(gt=0)
+    weight_bits: int = Field(default=8, ge=2, le=16)
+    tiles: PositiveInt
+    """Tiles available on the chip (placed on a near-square mesh)."""
+    crossbar: CrossbarConfig
+    adc: AdcConfig
+    wl_driver: PeriphConfig
+    mux: PeriphConfig
+    shift_add: PeriphConfig
+    pe: PeConfig
+    tile: TileConfig
+    noc: NocConfig
+    global_buffer: Optional[BufferConfig] = None
+    accounting: Literal["event", "dense"] = "event"
+    """event: only rows with a spike are driven; dense: every row group of every mapped crossbar every timestep
+    (SpikeSim's accounting)."""
+    sources: dict[str, str] = Field(default_factory=dict)
+    """Bibliography keys for structural choices (field path -> key)."""
+
+    @model_validator(mode="after")
+    def _check(self):
+        if self.weight_bits % self.crossbar.bits_per_cell:
+            raise ValueError(
+                f"weight_bits ({self.weight_bits}) is not a multiple of crossbar.bits_per_cell ({self.crossbar.bits_per_cell})"
+            )
+        return self
+
+    # ---------------------------------------------------------------- derived
+    @property
+    def n_slices(self) -> int:
+        """Cell columns per weight bit-width: weight magnitude bits sliced over cells (sign handled by ``signed``)."""
+        return -(-self.magnitude_bits // self.crossbar.bits_per_cell)
+
+    @property
+    def magnitude_bits(self) -> int:
+        return self.weight_bits - 1 if self.crossbar.signed == "differential" else self.weight_bits
+
+    @property
+    def mesh_shape(self) -> tuple[int, int]:
+        """(rows, cols) of the tile mesh: near square, rows <= cols."""
+        import math
+
+        r = int(math.isqrt(self.tiles))
+        while self.tiles % r:
+            r -= 1
+        if r * 2 < math.isqrt(self.tiles):  # a prime tile count: use a square that holds it
+            r = math.isqrt(self.tiles - 1) + 1
+            return r, r
+        return r, self.tiles // r
+
+    @property
+    def crossbars_total(self) -> int:
+        return self.tiles * self.tile.pes * self.pe.crossbars
+
+    @property
+    def cycle_s(self) -> float:
+        return 1.0 / self.clock_hz
+
+    def config_hash(self) -> str:
+        """Stable hash of the resolved configuration (cache key for search)."""
+        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True).encode()
+        return hashlib.sha256(blob).hexdigest()[:16]
+
+    def with_changes(self, changes: dict) -> "Chip":
+        """A copy with dotted-path overrides, e.g. ``{"adc.bits": 6}``; validated again."""
+        data = self.model_dump()
+        for path, value in changes.items():
+            d = data
+            keys = path.split(".")
+            for k in keys[:-1]:
+                d = d[k]
+            d[keys[-1]] = value
+        return Chip.model_validate(data)
