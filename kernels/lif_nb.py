@@ -1,0 +1,70 @@
+"""LIF membrane update and firing (Numba). Twin: :func:`kernels.reference.lif_update`.
+
+Bit-for-bit identical to the float32 numpy formula of :mod:`cimsim.graph`: every operand is float32 (the scalars
+are cast before the call, so Numba types them float32 and never promotes to float64), the operations are done in
+the same order, and ``fastmath`` is off so LLVM neither reassociates nor fuses the multiply-add.
+"""
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+F32 = np.float32
+
+
+@numba.njit(cache=True)
+def _lif_hard(x, v, decay, r, thr, spikes):
+    for i in range(x.shape[0]):
+        h = v[i] + (x[i] - (v[i] - r)) * decay
+        if h >= thr:
+            spikes[i] = 1
+            v[i] = r
+        else:
+            spikes[i] = 0
+            v[i] = h
+
+
+@numba.njit(cache=True)
+def _lif_soft(x, v, decay, r, thr, spikes):
+    one = np.float32(1.0)
+    zero = np.float32(0.0)
+    for i in range(x.shape[0]):
+        h = v[i] + (x[i] - (v[i] - r)) * decay
+        s = h >= thr
+        spikes[i] = s
+        v[i] = h - (one if s else zero) * thr  # literal h - s * thr (keeps -0.0 / inf cases identical)
+
+
+def lif_update(x: np.ndarray, v: np.ndarray, decay, v_reset, v_threshold, soft: bool) -> np.ndarray:
+    """One LIF timestep in float32; ``v`` is updated in place.
+
+    ``h = v + (x - (v - r)) * decay``; ``s = h >= v_threshold``; hard reset ``v = s ? r : h``,
+    soft reset ``v = h - s * v_threshold``.
+
+    Parameters
+    ----------
+    x:
+        float32 C-contiguous input current, any shape.
+    v:
+        float32 C-contiguous membrane, same shape as ``x``; overwritten with the new membrane.
+    decay, v_reset, v_threshold:
+        Scalars, cast to float32 (``decay = float32(1 / tau)``; pass ``v_reset = 0`` for a soft reset).
+    soft:
+        Soft reset (subtract the threshold) instead of a hard reset to ``v_reset``.
+
+    Returns
+    -------
+    numpy.ndarray
+        uint8 spikes (0/1), same shape as ``x``.
+    """
+    for name, a in (("x", x), ("v", v)):
+        if not isinstance(a, np.ndarray) or a.dtype != F32 or not a.flags.c_contiguous:
+            raise ValueError(f"lif_update: {name} must be a C-contiguous float32 array")
+    if x.shape != v.shape:
+        raise ValueError(f"lif_update: x {x.shape} and v {v.shape} must have the same shape")
+    if not v.flags.writeable:
+        raise ValueError("lif_update: v must be writeable (it is updated in place)")
+    spikes = np.empty(x.shape, dtype=np.uint8)
+    kernel = _lif_soft if soft else _lif_hard
+    kernel(x.reshape(-1), v.reshape(-1), F32(decay), F32(v_reset), F32(v_threshold), spikes.reshape(-1))
+    return spikes

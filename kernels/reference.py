@@ -1,0 +1,155 @@
+"""Plain numpy / Python twins of every fast kernel: the oracle the fast backends are tested against.
+
+Each function has exactly the signature and result of its fast counterpart (see :mod:`kernels`) and is written
+to be obviously correct rather than fast. ``NEURONAS_KERNELS=reference`` makes :mod:`kernels` export these.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+F32 = np.float32
+
+# Directed link numbering shared with kernels/noc_cy.pyx: link id = tile_id * 4 + direction.
+EAST, WEST, NORTH, SOUTH = 0, 1, 2, 3
+
+
+def crossbar_read_adc(x: np.ndarray, cells: np.ndarray, group_rows: int, max_code: int, lsb: float) -> np.ndarray:
+    """Bit-plane crossbar read with an ADC conversion per row group, summed over the groups.
+
+    Parameters
+    ----------
+    x:
+        uint8 (or bool) ``[P, R]``: which of the ``R`` crossbar rows are driven (1) at each of ``P`` positions.
+    cells:
+        uint8 ``[R, K]``: cell levels (0 .. 2**bits_per_cell - 1) of ``K`` cell columns.
+    group_rows:
+        Rows driven together in one read; group ``g`` covers rows ``[g*group_rows, (g+1)*group_rows)``.
+    max_code:
+        Largest ADC output code (``2**adc_bits - 1``); larger bitline sums clip to it.
+    lsb:
+        Bitline sum (in cell-level units) per ADC code step; ``code = min(round_half_even(s / lsb), max_code)``.
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 ``[P, K]``: the sum over row groups of the ADC codes.
+    """
+    x = np.asarray(x).astype(np.int64)
+    cells = np.asarray(cells).astype(np.int64)
+    P, R = x.shape
+    codes = np.zeros((P, cells.shape[1]), dtype=np.int64)
+    for start in range(0, R, group_rows):
+        rows = slice(start, min(start + group_rows, R))
+        s = x[:, rows] @ cells[rows]  # analog bitline sum of the driven rows of this group
+        # A group with no driven row has s == 0 and so contributes code 0, exactly as if it were skipped.
+        codes += np.minimum(np.round(s / float(lsb)), max_code).astype(np.int64)
+    return codes
+
+
+def group_activity(x: np.ndarray, group_rows: int) -> np.ndarray:
+    """Number of driven rows of each row group at each position.
+
+    Parameters
+    ----------
+    x:
+        uint8 (or bool) ``[P, R]`` driven rows.
+    group_rows:
+        Rows per group.
+
+    Returns
+    -------
+    numpy.ndarray
+        int32 ``[P, G]`` with ``G = ceil(R / group_rows)``.
+    """
+    x = np.asarray(x)
+    P, R = x.shape
+    G = -(-R // group_rows)
+    counts = np.zeros((P, G), dtype=np.int32)
+    for g in range(G):
+        counts[:, g] = np.count_nonzero(x[:, g * group_rows:(g + 1) * group_rows], axis=1)
+    return counts
+
+
+def lif_update(x: np.ndarray, v: np.ndarray, decay, v_reset, v_threshold, soft: bool) -> np.ndarray:
+    """One LIF timestep in float32 (formula and order of :mod:`cimsim.graph`); ``v`` is updated in place.
+
+    Parameters
+    ----------
+    x:
+        float32 input current, any shape.
+    v:
+        float32 membrane, same shape as ``x``; overwritten with the new membrane.
+    decay, v_reset, v_threshold:
+        float32 scalars (``decay = 1 / tau``; ``v_reset`` is 0 for a soft reset).
+    soft:
+        Soft reset (subtract the threshold) instead of a hard reset to ``v_reset``.
+
+    Returns
+    -------
+    numpy.ndarray
+        uint8 spikes, same shape as ``x``.
+    """
+    decay, r, thr = F32(decay), F32(v_reset), F32(v_threshold)
+    h = v + (x - (v - r)) * decay
+    s = h >= thr
+    if soft:
+        v[...] = h - s.astype(F32) * thr
+    else:
+        v[...] = np.where(s, r, h)
+    return s.astype(np.uint8)
+
+
+def xy_route(src: int, dst: int, mesh_cols: int) -> list[int]:
+    """Directed link ids (``tile_id * 4 + direction``) an XY-routed packet crosses from ``src`` to ``dst``."""
+    x, y = src % mesh_cols, src // mesh_cols
+    dx, dy = dst % mesh_cols, dst // mesh_cols
+    links = []
+    while x != dx:  # X first
+        direction = EAST if dx > x else WEST
+        links.append((y * mesh_cols + x) * 4 + direction)
+        x += 1 if direction == EAST else -1
+    while y != dy:  # then Y; north is y - 1
+        direction = SOUTH if dy > y else NORTH
+        links.append((y * mesh_cols + x) * 4 + direction)
+        y += 1 if direction == SOUTH else -1
+    return links
+
+
+def route_packets(src, dst, ready, flits, mesh_rows: int, mesh_cols: int, router_cycles: int, link_cycles: int,
+                  link_free: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Route packets in the given order over an XY mesh with per-link contention (virtual cut-through).
+
+    Parameters
+    ----------
+    src, dst:
+        int32 ``[M]`` tile ids ``y * mesh_cols + x``.
+    ready:
+        int64 ``[M]`` cycle each packet is ready at its source.
+    flits:
+        int32 ``[M]`` packet length in flits (>= 1).
+    mesh_rows, mesh_cols:
+        Mesh size in tiles.
+    router_cycles, link_cycles:
+        Cycles per router traversal and per flit per link.
+    link_free:
+        int64 ``[mesh_rows * mesh_cols * 4]``: first free cycle of each directed link; updated in place.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``arrival`` int64 ``[M]`` (cycle the tail flit arrives) and ``hops`` int32 ``[M]``.
+    """
+    M = len(src)
+    arrival = np.zeros(M, dtype=np.int64)
+    hops = np.zeros(M, dtype=np.int32)
+    for i in range(M):
+        n_flits = int(flits[i])
+        t = int(ready[i]) + router_cycles  # injection router
+        links = xy_route(int(src[i]), int(dst[i]), mesh_cols)
+        for link in links:
+            start = max(t, int(link_free[link]))
+            link_free[link] = start + n_flits * link_cycles  # flits stream back-to-back
+            t = start + link_cycles + router_cycles
+        arrival[i] = t + (n_flits - 1) * link_cycles
+        hops[i] = len(links)
+    return arrival, hops
