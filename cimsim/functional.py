@@ -58,8 +58,13 @@ def finish_matmul(node: dict, acc: np.ndarray, in_scale: float, n: int) -> np.nd
 
 
 def exact_matmul(rows: np.ndarray, wmat: np.ndarray) -> np.ndarray:
-    """Exact integer product ``[N, P, R] @ [R, C]`` (float64 BLAS; exact below 2**53)."""
-    return np.rint(rows.astype(np.float64) @ wmat.astype(np.float64)).astype(np.int64)
+    """Exact integer product ``[..., R] @ [R, C]`` through BLAS.
+
+    float32 when every partial sum stays below 2**24 (exact there), else float64 (exact below 2**53).
+    """
+    bound = float(np.abs(rows).max(initial=0)) * float(np.abs(wmat).max(initial=0)) * rows.shape[-1]
+    dt = np.float32 if bound < 2**24 else np.float64
+    return np.rint(rows.astype(dt) @ wmat.astype(dt)).astype(np.int64)
 
 
 def pool(node: dict, x: np.ndarray, integer: bool) -> np.ndarray:

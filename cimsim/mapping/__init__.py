@@ -1,0 +1,208 @@
+"""SnnGraph x Chip -> Mapping: crossbar slices, bit-sliced cells, PEs, tiles, mesh placement.
+
+A conv/linear weight becomes the crossbar matrix ``[rows, cols]`` = ``[Cin*kh*kw, Cout]`` (im2col). Each weight is
+stored over ``n_slices`` cells of ``bits_per_cell`` bits; signed weights use a positive and a negative column per
+slice (``differential``) or one unsigned column per slice holding ``w + 2**(bits-1)`` with the offset removed
+digitally (``offset``). An output's cell columns stay in one crossbar. The matrix is cut into row blocks of
+``crossbar.rows`` rows and column blocks of ``outputs_per_crossbar`` outputs; crossbars are grouped into PEs and PEs
+into tiles; a layer owns whole tiles (as in SpikeSim/NeuroSim). Tiles are placed on the mesh along a snake path
+in layer order so that consecutive layers are neighbours. Nodes that are not crossbar layers (LIF, pool, add,
+affine, flatten, output) run on the tiles of their *host*: the latest crossbar layer feeding them.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from cimsim.config.schema import Chip
+from cimsim.errors import UserError
+from cimsim.functional import weight_matrix
+from cimsim.graph import SnnGraph, ValueType
+
+IO_HOST = "io"
+"""Host of nodes that precede every crossbar layer (the input port, at mesh position 0)."""
+
+
+@dataclass
+class LayerMapping:
+    """How one conv/linear node sits on the chip.
+
+    Attributes
+    ----------
+    node: graph node name.
+    rows / outputs: crossbar-matrix rows (Cin*kh*kw or in-features) and outputs (Cout).
+    positions: output positions per timestep (Ho*Wo, 1 for linear).
+    cols_per_output: cell columns one output needs (slices x signs).
+    outputs_per_crossbar: outputs stored side by side in one crossbar.
+    row_blocks / col_blocks: crossbar grid of the layer.
+    crossbars / pes / tiles: hardware occupied.
+    tile_ids: mesh tile ids (y * mesh_cols + x) of the layer's tiles.
+    cells: uint8 ``[rows, outputs * cols_per_output]`` cell levels, columns ordered (output, sign, slice).
+    col_weights: int64 ``[cols_per_output]`` signed significance of each cell column of an output.
+    offset: value subtracted per driven input in ``offset`` mode (0 for differential).
+    in_type: what drives the rows (spikes or bit-serial integers).
+    cols_used: cell columns used in each column block (the last block may be partly filled).
+    """
+
+    node: str
+    kind: str
+    rows: int
+    outputs: int
+    positions: int
+    cols_per_output: int
+    outputs_per_crossbar: int
+    row_blocks: int
+    col_blocks: int
+    crossbars: int
+    pes: int
+    tiles: int
+    in_type: ValueType
+    cells: np.ndarray
+    col_weights: np.ndarray
+    offset: int
+    cols_used: list[int]
+    tile_ids: list[int] = field(default_factory=list)
+
+    @property
+    def in_planes(self) -> int:
+        """Bit planes applied per timestep (1 for spikes, ``bits`` for bit-serial integers)."""
+        return 1 if self.in_type.kind == "spike" else self.in_type.bits
+
+    def row_block(self, b: int, chip: Chip) -> slice:
+        return slice(b * chip.crossbar.rows, min((b + 1) * chip.crossbar.rows, self.rows))
+
+
+@dataclass
+class Mapping:
+    """The whole network on the chip."""
+
+    chip: Chip
+    graph: SnnGraph
+    layers: dict[str, LayerMapping]
+    host: dict[str, str]
+    """Node -> host crossbar layer (or :data:`IO_HOST`)."""
+    order: list[str]
+    """Crossbar layers in topological order."""
+    tile_xy: dict[int, tuple[int, int]]
+
+    @property
+    def tiles_used(self) -> int:
+        return sum(m.tiles for m in self.layers.values())
+
+    @property
+    def pes_used(self) -> int:
+        return sum(m.pes for m in self.layers.values())
+
+    @property
+    def crossbars_used(self) -> int:
+        return sum(m.crossbars for m in self.layers.values())
+
+    def host_tiles(self, host: str) -> list[int]:
+        return [0] if host == IO_HOST else self.layers[host].tile_ids
+
+
+def slice_weights(w: np.ndarray, chip: Chip) -> tuple[np.ndarray, np.ndarray, int]:
+    """Integer weight matrix ``[R, C]`` -> cell levels ``[R, C * cols_per_output]``, column weights, offset.
+
+    Returns
+    -------
+    cells: uint8 cell levels, columns ordered (output, sign, slice) with slice 0 the least significant.
+    col_weights: int64 signed significance of each of an output's columns (``+-2**(k*bits_per_cell)``).
+    offset: the per-driven-row constant to subtract digitally (``offset`` mode), else 0.
+    """
+    bpc = chip.crossbar.bits_per_cell
+    n = chip.n_slices
+    mask = (1 << bpc) - 1
+    w = w.astype(np.int64)
+    if chip.crossbar.signed == "differential":
+        lim = 2 ** chip.magnitude_bits
+        if w.size and np.abs(w).max() >= lim:
+            raise UserError(
+                f"weights reach {int(np.abs(w).max())}, beyond the {chip.magnitude_bits}-bit magnitude a differential "
+                f"pair of {chip.weight_bits}-bit weights stores (use symmetric quantization)")
+        parts = [np.maximum(w, 0), np.maximum(-w, 0)]
+        signs = [1, -1]
+        offset = 0
+    else:
+        offset = 2 ** (chip.weight_bits - 1)
+        parts, signs = [w + offset], [1]
+    slices = []
+    col_weights = []
+    for part, sign in zip(parts, signs):
+        for k in range(n):
+            slices.append((part >> (k * bpc)) & mask)
+            col_weights.append(sign * (1 << (k * bpc)))
+    cells = np.stack(slices, axis=-1).reshape(w.shape[0], -1).astype(np.uint8)  # R, C*(S*n) ordered (c, s, k)
+    return cells, np.asarray(col_weights, dtype=np.int64), offset
+
+
+def map_graph(graph: SnnGraph, chip: Chip) -> Mapping:
+    """Place every conv/linear of ``graph`` on ``chip``; raise :class:`UserError` when it does not fit."""
+    graph.validate()
+    types = graph.value_types()
+    order = graph.compute_nodes()
+    if not order:
+        raise UserError(f"graph {graph.name!r} has no conv or linear layer to map")
+    xb = chip.crossbar
+    layers: dict[str, LayerMapping] = {}
+    for n in order:
+        d = graph.node(n)
+        if int(d["weight_bits"]) > chip.weight_bits:
+            raise UserError(f"layer {n!r} has {d['weight_bits']}-bit weights; chip {chip.name!r} stores {chip.weight_bits}-bit weights")
+        wmat = weight_matrix(d)
+        cells, col_weights, offset = slice_weights(wmat, chip)
+        cpo = len(col_weights)
+        if cpo > xb.cols:
+            raise UserError(f"layer {n!r}: one weight needs {cpo} cell columns but a crossbar has {xb.cols}")
+        opx = xb.cols // cpo
+        rows, outs = wmat.shape
+        rb, cb = math.ceil(rows / xb.rows), math.ceil(outs / opx)
+        n_xb = rb * cb
+        pes = math.ceil(n_xb / chip.pe.crossbars)
+        tiles = math.ceil(pes / chip.tile.pes)
+        (src, _), = graph.inputs_of(n)
+        positions = int(np.prod(d["shape"][1:])) if d["kind"] == "conv" else 1
+        cols_used = [min(opx, outs - c * opx) * cpo for c in range(cb)]
+        layers[n] = LayerMapping(n, d["kind"], rows, outs, positions, cpo, opx, rb, cb, n_xb, pes, tiles,
+                                 types[src], cells, col_weights, offset, cols_used)
+    need_tiles = sum(m.tiles for m in layers.values())
+    if need_tiles > chip.tiles:
+        need_xb = sum(m.crossbars for m in layers.values())
+        worst = max(layers.values(), key=lambda m: m.tiles)
+        raise UserError(
+            f"network {graph.name!r} does not fit chip {chip.name!r}: it needs {need_xb} crossbars in {need_tiles} tiles "
+            f"(layers own whole tiles) but the chip has {chip.crossbars_total} crossbars in {chip.tiles} tiles; "
+            f"largest layer {worst.node!r} needs {worst.crossbars} crossbars ({worst.tiles} tiles)")
+    mesh_r, mesh_c = chip.mesh_shape
+    snake = [(y, x if y % 2 == 0 else mesh_c - 1 - x) for y in range(mesh_r) for x in range(mesh_c)]
+    tile_xy: dict[int, tuple[int, int]] = {}
+    nxt = 0
+    for n in order:
+        ids = []
+        for _ in range(layers[n].tiles):
+            y, x = snake[nxt]
+            nxt += 1
+            tid = y * mesh_c + x
+            ids.append(tid)
+            tile_xy[tid] = (x, y)
+        layers[n].tile_ids = ids
+    host = assign_hosts(graph, set(order))
+    return Mapping(chip, graph, layers, host, order, tile_xy)
+
+
+def assign_hosts(graph: SnnGraph, compute: set[str]) -> dict[str, str]:
+    """Host of every node: itself for crossbar layers, else the latest (topologically) host among its sources."""
+    topo = graph.order()
+    pos = {n: i for i, n in enumerate(topo)}
+    host: dict[str, str] = {}
+    for n in topo:
+        if n in compute:
+            host[n] = n
+            continue
+        srcs = graph.inputs_of(n)
+        cands = [host[u] for u, delay in srcs if delay == 0] or [host.get(u, IO_HOST) for u, _ in srcs]
+        cands = [c for c in cands if c != IO_HOST]
+        host[n] = max(cands, key=lambda h: pos[h]) if cands else IO_HOST
+    return host
