@@ -15,9 +15,25 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Literal, Optional
+from dataclasses import dataclass
+from typing import Annotated, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, model_validator
+
+from cimsim.config import units as U
+
+
+@dataclass(frozen=True)
+class Unit:
+    """Field metadata for the loader: the physical dimension a value must have, and the field's own unit.
+
+    ``per`` is the size of one field unit in SI (``technology_nm``: 1e-9 m; ``size_bytes``: 8 bits). ``also``
+    lists further accepted dimensions (an H-tree energy may be written per bit or as a plain energy per bit).
+    """
+
+    dim: tuple
+    per: float = 1.0
+    also: tuple = ()
 
 
 class Strict(BaseModel):
@@ -34,12 +50,18 @@ class Quantity(Strict):
         return float(self.value)
 
 
+Energy = Annotated[Quantity, Unit(U.ENERGY)]
+Area = Annotated[Quantity, Unit(U.AREA)]
+Power = Annotated[Quantity, Unit(U.POWER)]
+EnergyPerBit = Annotated[Quantity, Unit(U.ENERGY_PER_BIT, also=(U.ENERGY,))]
+
+
 class Costs(Strict):
     """Energy per action (J), area per instance (m2), leakage power per instance (W)."""
 
-    energy: Quantity
-    area: Quantity
-    leakage: Quantity
+    energy: Energy
+    area: Area
+    leakage: Power
 
 
 class CrossbarConfig(Strict):
@@ -70,7 +92,26 @@ class AdcConfig(Strict):
     range: Literal["saturate", "full"] = "saturate"
     """saturate: LSB = one cell level, clipped at 2**bits - 1; full: LSB = max column sum / (2**bits - 1)."""
     conversion_cycles: PositiveInt = 1
+    """Clock cycles of one conversion at ``bits`` (write it as an expression of the bits to sweep it)."""
     costs: Costs
+    """Energy per conversion, area and leakage per ADC, all at ``reference_bits``."""
+    reference_bits: Optional[int] = Field(default=None, ge=1, le=16)
+    """Resolution the ``costs`` were published for (default: ``bits``); :mod:`cimsim.components.adc` scales
+    energy, area and leakage from it to ``bits`` with the ``scaling`` law."""
+    scaling: Literal["sar", "flash"] = "sar"
+    """sar: energy, area ~ 2**bits, latency ~ bits + 1; flash: energy, area ~ 2**bits, latency constant."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _pin_reference_bits(cls, data):
+        # Pinned at load time so that a later sweep over ``bits`` (Chip.with_changes) scales the costs.
+        if isinstance(data, dict) and data.get("reference_bits") is None and "bits" in data:
+            data = {**data, "reference_bits": data["bits"]}
+        return data
+
+    @property
+    def costs_bits(self) -> int:
+        return self.reference_bits if self.reference_bits is not None else self.bits
 
 
 class PeriphConfig(Strict):
@@ -81,7 +122,7 @@ class PeriphConfig(Strict):
 
 
 class BufferConfig(Strict):
-    size_bytes: PositiveInt
+    size_bytes: Annotated[PositiveInt, Unit(U.INFORMATION, per=8.0)]
     width_bits: PositiveInt
     """Bits per access; energy is per access of this width."""
     costs: Costs
@@ -94,7 +135,7 @@ class LifUnitConfig(Strict):
     membrane_bits: PositiveInt = 16
     costs: Costs
     """energy per neuron update (charge + compare + reset); area/leakage per unit."""
-    membrane_area_per_neuron: Quantity
+    membrane_area_per_neuron: Area
     """Membrane storage area per mapped neuron (m2)."""
 
 
@@ -105,7 +146,7 @@ class NocConfig(Strict):
     link_cycles: PositiveInt = 1
     router: Costs
     """energy per flit through a router; area/leakage per router (one per tile)."""
-    link_energy: Quantity
+    link_energy: Energy
     """energy per flit per link traversal (J)."""
     spike_address_bits: PositiveInt = 16
     """Bits to address one spike in a packet (address-event representation)."""
@@ -114,7 +155,7 @@ class NocConfig(Strict):
 class PeConfig(Strict):
     crossbars: PositiveInt
     buffer: BufferConfig
-    interconnect_energy: Quantity
+    interconnect_energy: EnergyPerBit
     """Intra-tile H-tree energy per bit moved between a PE and the tile (J/bit)."""
 
 
@@ -123,16 +164,20 @@ class TileConfig(Strict):
     buffer: BufferConfig
     lif: LifUnitConfig
     accumulator: PeriphConfig
-    """Partial-sum adder across crossbars / PEs: energy per add."""
-    other_area: Quantity = Quantity(value=0.0, source="none")
-    """Tile-level area not modelled by a component (e.g. SpikeSim's tile H-tree)."""
+    """Partial-sum adder across crossbars / PEs: energy per add; area/leakage per instance."""
+    accumulators: PositiveInt = 1
+    """Accumulator instances per tile (area and leakage)."""
+    htree_area: Area = Quantity(value=0.0, source="none")
+    """Area of the intra-tile interconnect (H-tree) between the PEs and the tile."""
+    other_area: Area = Quantity(value=0.0, source="none")
+    """Tile-level area not modelled by a component."""
 
 
 class Chip(Strict):
     name: str
     description: str = ""
-    technology_nm: float = Field(gt=0)
-    clock_hz: float = Field(gt=0)
+    technology_nm: Annotated[float, Unit(U.LENGTH, per=1e-9)] = Field(gt=0)
+    clock_hz: Annotated[float, Unit(U.FREQUENCY)] = Field(gt=0)
     weight_bits: int = Field(default=8, ge=2, le=16)
     tiles: PositiveInt
     """Tiles available on the chip (placed on a near-square mesh)."""
@@ -196,12 +241,38 @@ class Chip(Strict):
         return hashlib.sha256(blob).hexdigest()[:16]
 
     def with_changes(self, changes: dict) -> "Chip":
-        """A copy with dotted-path overrides, e.g. ``{"adc.bits": 6}``; validated again."""
+        """A copy with dotted-path overrides in SI units, e.g. ``{"adc.bits": 6}``; validated again.
+
+        Quantities are replaced by a number (keeps the source) or a ``{value, source}`` mapping. ADC costs follow
+        ``adc.bits`` through the scaling law of :mod:`cimsim.components.adc`. To change a value that others are
+        computed from (a YAML variable), use ``load_config(..., overrides={"variables.NAME": value})`` instead.
+
+        Raises
+        ------
+        UserError: unknown path or an invalid value.
+        """
+        from pydantic import ValidationError
+
+        from cimsim.errors import UserError
+
         data = self.model_dump()
         for path, value in changes.items():
             d = data
             keys = path.split(".")
             for k in keys[:-1]:
+                if not isinstance(d, dict) or not isinstance(d.get(k), dict):
+                    raise UserError(f"chip {self.name}: change {path!r}: no field {k!r} there")
                 d = d[k]
-            d[keys[-1]] = value
-        return Chip.model_validate(data)
+            last = keys[-1]
+            if last not in d:
+                raise UserError(f"chip {self.name}: change {path!r}: no field {last!r} there")
+            if isinstance(d[last], dict) and set(d[last]) == {"value", "source"} and not isinstance(value, dict):
+                d[last] = {"value": value, "source": d[last]["source"]}
+            else:
+                d[last] = value
+        try:
+            return Chip.model_validate(data)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            loc = ".".join(str(x) for x in err["loc"]) or "(chip)"
+            raise UserError(f"chip {self.name}: field {loc}: {err['msg']} (changes {changes})") from None

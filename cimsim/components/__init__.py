@@ -1,0 +1,15 @@
+"""Component models (Accelergy style): energy per action, area and leakage per instance, citations attached.
+
+:func:`cimsim.components.chip.build` turns a :class:`~cimsim.config.schema.Chip` into priced component trees;
+:func:`cimsim.components.chip.describe_chip` prints them.
+"""
+from cimsim.components.adc import Adc, resolution_scale, scaled_conversion_cycles
+from cimsim.components.base import Component
+from cimsim.components.buffer import Buffer
+from cimsim.components.chip import ChipComponents, adcs_per_crossbar, build, describe_chip, pe_cycle_cycles
+from cimsim.components.crossbar import Crossbar
+
+__all__ = [
+    "Adc", "Buffer", "ChipComponents", "Component", "Crossbar", "adcs_per_crossbar", "build", "describe_chip",
+    "pe_cycle_cycles", "resolution_scale", "scaled_conversion_cycles",
+]

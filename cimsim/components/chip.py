@@ -1,0 +1,206 @@
+"""The hardware hierarchy as component trees: crossbar group -> PE -> tile -> chip, and a readable description.
+
+Instances (composition, never inheritance):
+
+* per crossbar: ``rows`` wordline drivers, ``ceil(cols / cols_per_adc)`` ADCs, each with one column mux and
+  one shift-add unit;
+* per PE: ``pe.crossbars`` crossbars (with the above) and one PE buffer;
+* per tile: ``tile.pes`` PEs, one tile buffer, ``tile.lif.units`` LIF units, ``tile.accumulators``
+  accumulators, the H-tree (area ``tile.htree_area``), one mesh router and ``tile.other_area``;
+* per chip: ``tiles`` tiles and the optional global buffer.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from cimsim.components.adc import Adc
+from cimsim.components.base import Component
+from cimsim.components.buffer import Buffer
+from cimsim.components.crossbar import Crossbar
+from cimsim.components.lif import lif_unit, membrane_storage
+from cimsim.components.noc import htree, link, router
+from cimsim.components.periph import accumulator, mux, shift_add, wl_driver
+from cimsim.config.schema import Chip
+
+
+def adcs_per_crossbar(chip: Chip) -> int:
+    return math.ceil(chip.crossbar.cols / chip.adc.cols_per_adc)
+
+
+def pe_cycle_cycles(chip: Chip) -> int:
+    """Clock cycles to read one row group of a crossbar and convert all its columns through the shared ADCs.
+
+    ``read_cycles + cols_per_adc * conversion_cycles + mux.cycles + shift_add.cycles`` (mux and shift-add are
+    pipelined behind the conversions in the presets: 0 cycles). SpikeSim's "PE cycle" (26 clocks) is this figure
+    for its preset.
+    """
+    return (
+        chip.crossbar.read_cycles
+        + min(chip.adc.cols_per_adc, chip.crossbar.cols) * chip.adc.conversion_cycles
+        + chip.mux.cycles
+        + chip.shift_add.cycles
+    )
+
+
+@dataclass(frozen=True)
+class ChipComponents:
+    """Every leaf component of a chip, priced, plus the tile and chip trees."""
+
+    crossbar: Crossbar
+    adc: Adc
+    mux: Component
+    wl_driver: Component
+    shift_add: Component
+    accumulator: Component
+    lif_unit: Component
+    membrane: Component
+    pe_buffer: Buffer
+    tile_buffer: Buffer
+    global_buffer: Buffer | None
+    htree: Component
+    router: Component
+    link: Component
+    other: Component
+    pe: Component
+    tile: Component
+    chip: Component
+
+
+def build(chip: Chip) -> ChipComponents:
+    """Component models of a chip (energies per action, areas and leakage per instance, with sources)."""
+    xbar = Crossbar.from_config(chip.crossbar)
+    adc = Adc.from_config(chip.adc)
+    mx, sa, wl = mux(chip.mux), shift_add(chip.shift_add), wl_driver(chip.wl_driver)
+    n_adc = adcs_per_crossbar(chip)
+    adc_group = Component(name="adc_group", action="-", parts=((adc, 1), (mx, 1), (sa, 1)))
+    xbar_unit = Component(name="crossbar_unit", action="-", parts=((xbar, 1), (wl, chip.crossbar.rows), (adc_group, n_adc)))
+    pe_buf = Buffer.from_config("pe_buffer", chip.pe.buffer)
+    pe = Component(name="pe", action="-", parts=((xbar_unit, chip.pe.crossbars), (pe_buf, 1)))
+    t = chip.tile
+    tile_buf = Buffer.from_config("tile_buffer", t.buffer)
+    lif = lif_unit(t.lif)
+    acc = accumulator(t.accumulator)
+    ht = htree(chip.pe, t.htree_area.value, t.htree_area.source)
+    rt = router(chip.noc)
+    other = Component(name="other", action="-", area_m2=t.other_area.value, sources={"area": t.other_area.source})
+    tile = Component(
+        name="tile",
+        action="-",
+        parts=((pe, t.pes), (tile_buf, 1), (lif, t.lif.units), (acc, t.accumulators), (ht, 1), (rt, 1), (other, 1)),
+    )
+    gb = Buffer.from_config("global_buffer", chip.global_buffer) if chip.global_buffer is not None else None
+    chip_parts = ((tile, chip.tiles),) + (((gb, 1),) if gb is not None else ())
+    return ChipComponents(
+        crossbar=xbar, adc=adc, mux=mx, wl_driver=wl, shift_add=sa, accumulator=acc, lif_unit=lif,
+        membrane=membrane_storage(t.lif), pe_buffer=pe_buf, tile_buffer=tile_buf, global_buffer=gb, htree=ht,
+        router=rt, link=link(chip.noc), other=other, pe=pe, tile=tile,
+        chip=Component(name="chip", action="-", parts=chip_parts),
+    )
+
+
+# ------------------------------------------------------------------ human units
+def _fmt(value: float, unit: str, scales: list[tuple[float, str]]) -> str:
+    if value == 0:
+        return f"0 {unit}"
+    for scale, prefix in scales:
+        if abs(value) >= scale * 0.9999:
+            return f"{value / scale:.4g} {prefix}{unit}"
+    scale, prefix = scales[-1]
+    return f"{value / scale:.4g} {prefix}{unit}"
+
+
+def fmt_energy(j: float) -> str:
+    return _fmt(j, "J", [(1e-3, "m"), (1e-6, "u"), (1e-9, "n"), (1e-12, "p"), (1e-15, "f"), (1e-18, "a")])
+
+
+def fmt_power(w: float) -> str:
+    return _fmt(w, "W", [(1.0, ""), (1e-3, "m"), (1e-6, "u"), (1e-9, "n"), (1e-12, "p")])
+
+
+def fmt_area(m2: float) -> str:
+    return f"{m2 * 1e6:.4g} mm2" if m2 >= 1e-8 else f"{m2 * 1e12:.4g} um2"
+
+
+def fmt_bytes(n: int) -> str:
+    for scale, unit in ((1024**2, "MiB"), (1024, "KiB")):
+        if n >= scale and n % (scale // 1024 or 1) == 0:
+            return f"{n / scale:g} {unit}"
+    return f"{n} B"
+
+
+def describe_chip(chip: Chip) -> str:
+    """A readable resolved chip: hierarchy, counts, every component's costs with sources, areas."""
+    c = build(chip)
+    x, a = chip.crossbar, chip.adc
+    mesh = chip.mesh_shape
+    n_adc = adcs_per_crossbar(chip)
+    pe_cycle = pe_cycle_cycles(chip)
+    tile = c.tile
+    per_tile = {name: tile.count(name) for name in ("crossbar", "adc", "mux", "wl_driver", "shift_add", "pe_buffer",
+                                                     "tile_buffer", "lif_unit", "accumulator", "htree", "router")}
+    lines = [
+        f"chip {chip.name}  (config hash {chip.config_hash()})",
+        f"  {chip.description}" if chip.description else "",
+        f"  technology {chip.technology_nm:g} nm, clock {chip.clock_hz / 1e6:g} MHz ({chip.cycle_s * 1e9:.4g} ns),"
+        f" weights {chip.weight_bits} bit, accounting {chip.accounting}",
+        "hierarchy",
+        f"  chip: {chip.tiles} tiles on a {mesh[0]}x{mesh[1]} mesh"
+        + (f" + global buffer {fmt_bytes(chip.global_buffer.size_bytes)}" if chip.global_buffer else ""),
+        f"  tile: {chip.tile.pes} PEs, tile buffer {fmt_bytes(chip.tile.buffer.size_bytes)}, {chip.tile.lif.units} LIF"
+        f" units ({chip.tile.lif.membrane_bits}-bit membranes), {chip.tile.accumulators} accumulators, 1 router",
+        f"  PE: {chip.pe.crossbars} crossbars, PE buffer {fmt_bytes(chip.pe.buffer.size_bytes)}",
+        f"  crossbar: {x.rows}x{x.cols} {x.device}, {x.bits_per_cell} bit/cell, {x.parallel_rows} parallel rows,"
+        f" signed {x.signed}: {chip.n_slices} slice(s) x {2 if x.signed == 'differential' else 1} per weight;"
+        f" {n_adc} ADCs ({a.bits} bit, {a.scaling}, {a.cols_per_adc} columns each via a mux), {x.rows} wordline drivers",
+        f"  peak: {chip.crossbars_total} crossbars, {chip.crossbars_total * x.rows * x.cols * x.bits_per_cell / 8 / 2**20:.4g} MiB of cells",
+        f"  crossbar read + conversions: {x.read_cycles} + {min(a.cols_per_adc, x.cols)} x {a.conversion_cycles}"
+        f" (+ mux {chip.mux.cycles} + shift-add {chip.shift_add.cycles}) = {pe_cycle} cycles"
+        f" ({pe_cycle * chip.cycle_s * 1e9:.4g} ns)",
+        "components (energy per action | area per instance | leakage per instance | instances per tile | sources)",
+    ]
+    rows = [
+        (c.crossbar, f"{fmt_energy(c.crossbar.energy_j)}/read of {x.rows} rows ({fmt_energy(c.crossbar.energy_per_row_j)}/row)"),
+        (c.adc, f"{fmt_energy(c.adc.energy_j)}/conversion"
+                + (f" (scaled from {a.costs_bits} bit)" if a.costs_bits != a.bits else "")),
+        (c.mux, f"{fmt_energy(c.mux.energy_j)}/selection"),
+        (c.wl_driver, f"{fmt_energy(c.wl_driver.energy_j)}/row driven"),
+        (c.shift_add, f"{fmt_energy(c.shift_add.energy_j)}/op"),
+        (c.accumulator, f"{fmt_energy(c.accumulator.energy_j)}/add"),
+        (c.lif_unit, f"{fmt_energy(c.lif_unit.energy_j)}/neuron update"),
+        (c.pe_buffer, f"{fmt_energy(c.pe_buffer.energy_j)}/{c.pe_buffer.width_bits}-bit access"),
+        (c.tile_buffer, f"{fmt_energy(c.tile_buffer.energy_j)}/{c.tile_buffer.width_bits}-bit access"),
+        (c.htree, f"{fmt_energy(c.htree.energy_j)}/bit"),
+        (c.router, f"{fmt_energy(c.router.energy_j)}/{chip.noc.flit_bits}-bit flit"),
+        (c.link, f"{fmt_energy(c.link.energy_j)}/flit-hop"),
+    ]
+    if c.global_buffer is not None:
+        rows.append((c.global_buffer, f"{fmt_energy(c.global_buffer.energy_j)}/{c.global_buffer.width_bits}-bit access"))
+    for comp, energy in rows:
+        n = per_tile.get(comp.name, "-")
+        srcs = sorted(set(v for v in comp.sources.values()))
+        lines.append(
+            f"  {comp.name:13s} {energy:38s} | {fmt_area(comp.area_m2):12s} | {fmt_power(comp.leakage_w):9s} |"
+            f" {n!s:>6} | {', '.join(srcs)}"
+        )
+    lines.append(
+        f"  {'membrane':13s} {'(storage per mapped neuron)':38s} | {fmt_area(c.membrane.area_m2):12s} |"
+        f" {'-':9s} |      - | {c.membrane.sources['area']}"
+    )
+    if chip.tile.other_area.value:
+        lines.append(f"  {'other':13s} {'(tile area not modelled by a component)':38s} |"
+                     f" {fmt_area(chip.tile.other_area.value):12s} | {'-':9s} |      1 | {chip.tile.other_area.source}")
+    by_name = tile.area_by_name()
+    tile_area = tile.total_area_m2()
+    shares = ", ".join(f"{k} {v / tile_area:.1%}" for k, v in sorted(by_name.items(), key=lambda kv: -kv[1]) if v > 0)
+    lines += [
+        "area",
+        f"  per tile {fmt_area(tile_area)}  ({shares})",
+        f"  per PE {fmt_area(c.pe.total_area_m2())}",
+        f"  chip (all {chip.tiles} tiles{', global buffer' if c.global_buffer else ''}) {fmt_area(c.chip.total_area_m2())}"
+        f", plus membrane storage per mapped neuron",
+        f"  leakage per tile {fmt_power(tile.total_leakage_w())}, chip {fmt_power(c.chip.total_leakage_w())}",
+    ]
+    if chip.sources:
+        lines.append("structural sources: " + ", ".join(f"{k}: {v}" for k, v in sorted(chip.sources.items())))
+    return "\n".join(line for line in lines if line != "")
