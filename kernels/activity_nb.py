@@ -7,12 +7,15 @@ import numpy as np
 
 @numba.njit(cache=True)
 def _group_activity(x: np.ndarray, group_rows: int, n_groups: int) -> np.ndarray:
-    P, R = x.shape
+    P = x.shape[0]
     counts = np.zeros((P, n_groups), dtype=np.int32)
     for p in range(P):
-        for r in range(R):
-            if x[p, r] != 0:
-                counts[p, r // group_rows] += 1
+        for g in range(n_groups):
+            n = np.int32(0)
+            # Iterating a slice (no negative-index checks) with a branch-free int32 sum lets LLVM vectorise.
+            for value in x[p, g * group_rows:(g + 1) * group_rows]:
+                n += np.int32(value != 0)
+            counts[p, g] = n
     return counts
 
 

@@ -3,18 +3,24 @@
 
 The cost of a read scales with the number of driven rows (input spikes), not with the crossbar height: for each
 output position the driven rows are listed once, their cell rows are summed group by group into a K-vector of
-integer bitline sums, and each non-empty group is converted by the ADC when the scan leaves it. The ADC transfer
-(``min(round_half_even(s / lsb), max_code)``) is precomputed as a lookup table over every bitline sum that can
-occur, computed with numpy so it is bit-identical to :func:`kernels.reference.crossbar_read_adc`.
-Single-threaded; the GIL is released while the loop runs, so callers may run reads in threads.
+integer bitline sums (16-bit when a group sum cannot overflow it, else 32-bit), and each non-empty group is
+converted by the ADC when the scan leaves it. The ADC transfer ``min(round_half_even(s / lsb), max_code)`` is
+inlined as ``min(s, max_code)`` when ``lsb == 1`` and otherwise read from a table over every reachable group sum,
+computed with numpy so it is bit-identical to :func:`kernels.reference.crossbar_read_adc`.
+Single-threaded (no OpenMP: the build uses no extra compiler flags); the GIL is released while the loop runs, so
+callers may run independent reads in threads.
 """
 import numpy as np
 
 cimport numpy as cnp
-from libc.stdint cimport int32_t, int64_t, uint8_t
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t
 from libc.stdlib cimport free, malloc
 
 cnp.import_array()
+
+ctypedef fused acc_t:
+    uint16_t
+    int32_t
 
 
 def _as_uint8_matrix(a, name):
@@ -66,24 +72,32 @@ def crossbar_read_adc(x, cells, Py_ssize_t group_rows, int64_t max_code, double 
         return out
     cdef int64_t level_max = int(ca.max())
     cdef int64_t s_max = min(group_rows, R) * level_max
-    # ADC transfer for every reachable bitline sum; identity (no clipping, no rounding) enables the fast path.
+    if s_max >= 2**31:
+        raise ValueError(f"crossbar_read_adc: a group bitline sum can reach {s_max}, beyond the int32 accumulator")
+    # ADC transfer for every reachable bitline sum of one group.
     sums = np.arange(s_max + 1, dtype=np.int64)
     table = np.minimum(np.round(sums / lsb), max_code).astype(np.int64)
-    cdef bint ideal = bool(np.array_equal(table, sums))
     cdef const int64_t[::1] lut = table
+    # lsb == 1: the transfer is min(s, max_code), computed inline (vectorisable) instead of by table look-up.
+    cdef bint linear = lsb == 1.0
     cdef const uint8_t[:, ::1] xv = xa
     cdef const uint8_t[:, ::1] cv = ca
     cdef int64_t[:, ::1] ov = out
 
     cdef Py_ssize_t* rows = <Py_ssize_t*>malloc(R * sizeof(Py_ssize_t))
-    cdef int32_t* acc = <int32_t*>malloc(K * sizeof(int32_t))
+    cdef void* acc = malloc(K * sizeof(int32_t))
     if rows == NULL or acc == NULL:
         free(rows)
         free(acc)
         raise MemoryError()
     try:
-        with nogil:
-            _read_all(xv, cv, ov, lut, group_rows, ideal, rows, acc)
+        # 16-bit group sums when they cannot overflow: twice the SIMD lanes in the accumulation loop.
+        if s_max <= 65535:
+            with nogil:
+                _read_all(xv, cv, ov, lut, linear, group_rows, rows, <uint16_t*>acc)
+        else:
+            with nogil:
+                _read_all(xv, cv, ov, lut, linear, group_rows, rows, <int32_t*>acc)
     finally:
         free(rows)
         free(acc)
@@ -91,8 +105,8 @@ def crossbar_read_adc(x, cells, Py_ssize_t group_rows, int64_t max_code, double 
 
 
 cdef void _read_all(const uint8_t[:, ::1] xv, const uint8_t[:, ::1] cv, int64_t[:, ::1] ov,
-                    const int64_t[::1] lut, Py_ssize_t group_rows, bint ideal,
-                    Py_ssize_t* rows, int32_t* acc) noexcept nogil:
+                    const int64_t[::1] lut, bint linear, Py_ssize_t group_rows,
+                    Py_ssize_t* rows, acc_t* acc) noexcept nogil:
     cdef Py_ssize_t P = xv.shape[0], R = xv.shape[1], K = cv.shape[1]
     cdef Py_ssize_t p, r, i, k, n, g, group
     cdef const uint8_t* xrow
@@ -110,25 +124,31 @@ cdef void _read_all(const uint8_t[:, ::1] xv, const uint8_t[:, ::1] cv, int64_t[
         orow = &ov[p, 0]
         for k in range(K):
             acc[k] = 0
-        if ideal:
-            # code == bitline sum: the group boundaries do not matter, sum every driven row at once.
-            for i in range(n):
-                crow = &cv[rows[i], 0]
-                for k in range(K):
-                    acc[k] += crow[k]
-            for k in range(K):
-                orow[k] = acc[k]
-            continue
         group = rows[0] // group_rows
         for i in range(n):
             g = rows[i] // group_rows
             if g != group:
-                for k in range(K):
-                    orow[k] += lut[acc[k]]
-                    acc[k] = 0
+                _convert(orow, acc, K, lut, linear)
                 group = g
             crow = &cv[rows[i], 0]
             for k in range(K):
                 acc[k] += crow[k]
+        _convert(orow, acc, K, lut, linear)
+
+
+cdef inline void _convert(int64_t* orow, acc_t* acc, Py_ssize_t K, const int64_t[::1] lut,
+                          bint linear) noexcept nogil:
+    """ADC-convert the group's bitline sums ``acc``, add the codes to ``orow`` and clear ``acc``."""
+    cdef Py_ssize_t k
+    cdef acc_t a
+    # lut[-1] is the code of the largest reachable sum; with lsb == 1 it is min(s_max, max_code).
+    cdef acc_t cap = <acc_t>lut[lut.shape[0] - 1]
+    if linear:
+        for k in range(K):
+            a = acc[k]
+            orow[k] += a if a < cap else cap
+            acc[k] = 0
+    else:
         for k in range(K):
             orow[k] += lut[acc[k]]
+            acc[k] = 0

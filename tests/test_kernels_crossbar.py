@@ -58,6 +58,17 @@ def test_realistic_shape_many_sparsities():
                                           ref.crossbar_read_adc(x, cells, 64, max_code, lsb))
 
 
+@pytest.mark.parametrize("max_code,lsb", [(2**16 - 1, 1.0), (10**9, 1.0), (70_000, 1.0), (300, 7.5)])
+def test_group_sums_beyond_16_bits(max_code, lsb):
+    """A 6000-row group of 4-bit cells can sum to 90000: the kernel must switch to a 32-bit accumulator."""
+    x, cells = _random_case(9, 3, 6000, 5, 4, 0.9)
+    x[0] = 1
+    cells[:, 0] = 15  # column 0 of position 0 reaches 90000
+    got = crossbar_cy(x, cells, 6000, max_code, lsb)
+    np.testing.assert_array_equal(got, ref.crossbar_read_adc(x, cells, 6000, max_code, lsb))
+    assert got[0, 0] == min(round(90_000 / lsb), max_code)
+
+
 def test_hand_computed_clipping_is_per_group():
     # rows 0-1 form group 0, rows 2-3 group 1.
     cells = np.array([[3, 0], [3, 1], [1, 2], [2, 2]], np.uint8)
