@@ -101,7 +101,7 @@ def run_layer_step(lm: LayerMapping, node: dict, x: np.ndarray, chip: Chip, adc:
     for sig, plane in bit_planes(rows, lm):
         flat = plane.reshape(n * p, lm.rows)
         if safe is not None:
-            safe += sig * flat
+            safe += sig * flat.astype(np.int64)
         for b in range(lm.row_blocks):
             rs = lm.row_block(b, chip)
             xblk = np.ascontiguousarray(flat[:, rs])
@@ -124,7 +124,7 @@ def run_layer_step(lm: LayerMapping, node: dict, x: np.ndarray, chip: Chip, adc:
                 continue
             row_mask = np.repeat(unsafe, xb.parallel_rows, axis=1)[:, : rs.stop - rs.start]
             x_unsafe = np.where(row_mask, xblk, 0).astype(np.uint8)
-            safe[:, rs] -= sig * x_unsafe
+            safe[:, rs] -= sig * x_unsafe.astype(np.int64)
             codes = kernels.crossbar_read_adc(x_unsafe, lm.cells[rs], xb.parallel_rows, adc.max_code, adc.lsb)
             vals = codes.reshape(n * p, lm.outputs, lm.cols_per_output).astype(np.float64) * adc.lsb
             part = np.rint(vals @ lm.col_weights.astype(np.float64)).astype(np.int64)

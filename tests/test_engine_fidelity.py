@@ -1,0 +1,89 @@
+"""The simulator computes the network: bit-for-bit equal to the numpy oracle with an ideal ADC, and equal to a
+brute-force bit-sliced crossbar computation with a finite ADC."""
+import numpy as np
+import pytest
+from conftest import make_chip, random_graph, random_inputs
+
+import kernels.reference as ref
+from cimsim.engine.crossbar_layer import AdcModel, run_layer_step
+from cimsim.engine.execute import execute
+from cimsim.functional import evaluate, layer_input_rows, weight_matrix
+from cimsim.mapping import map_graph
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("variant", ["spikes", "recurrent", "int_signed", "int_unsigned"])
+def test_ideal_adc_equals_oracle_bit_for_bit(seed, variant):
+    rng = np.random.default_rng(seed)
+    g = random_graph(rng, recurrent=variant == "recurrent", int_input=variant.startswith("int"),
+                     signed=variant == "int_signed")
+    x = random_inputs(g, rng)
+    chip = make_chip(**{"crossbar.parallel_rows": int(rng.choice([4, 16, 64]))})
+    ex = execute(map_graph(g, chip), x, AdcModel.for_chip(chip, force_ideal=True))
+    want = evaluate(g, x)
+    for n in want.spikes:
+        assert np.array_equal(ex.spikes[n], want.spikes[n]), n
+    assert np.array_equal(ex.outputs, want.outputs)
+    assert np.array_equal(ex.predictions, want.predictions)
+    assert sum(s.sum() for s in want.spikes.values()) > 0  # the comparison saw spikes
+
+
+def _brute_force_layer(lm, node, x, chip, adc):
+    """Every row group of every bit plane through the reference crossbar kernel: no shortcuts."""
+    rows = layer_input_rows(node, x)
+    n, p, _ = rows.shape
+    t = lm.in_type
+    planes = [(1, rows)] if t.kind == "spike" else [
+        (-(1 << k) if (t.signed and k == t.bits - 1) else (1 << k), ((rows.astype(np.int64) & ((1 << t.bits) - 1)) >> k) & 1)
+        for k in range(t.bits)]
+    acc = np.zeros((n * p, lm.outputs), np.int64)
+    for sig, plane in planes:
+        flat = plane.reshape(n * p, -1).astype(np.uint8)
+        for b in range(lm.row_blocks):
+            rs = lm.row_block(b, chip)
+            codes = ref.crossbar_read_adc(np.ascontiguousarray(flat[:, rs]), lm.cells[rs], chip.crossbar.parallel_rows,
+                                          adc.max_code, adc.lsb)
+            vals = codes.reshape(n * p, lm.outputs, lm.cols_per_output) * adc.lsb
+            part = np.rint((vals * lm.col_weights).sum(-1)).astype(np.int64)
+            part -= lm.offset * flat[:, rs].sum(1, dtype=np.int64)[:, None]
+            acc += sig * part
+    return acc.reshape(n, p, lm.outputs)
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("signed_mode,adc_range,bpc", [("differential", "saturate", 1), ("differential", "saturate", 2),
+                                                        ("offset", "saturate", 2), ("differential", "full", 1)])
+def test_finite_adc_equals_brute_force(seed, signed_mode, adc_range, bpc):
+    rng = np.random.default_rng(100 + seed)
+    chip = make_chip(**{"crossbar.signed": signed_mode, "adc.range": adc_range, "crossbar.bits_per_cell": bpc,
+                        "adc.bits": int(rng.integers(2, 5)), "crossbar.parallel_rows": 32})
+    g = random_graph(rng, int_input=seed % 2 == 1, signed=seed == 3)
+    m = map_graph(g, chip)
+    adc = AdcModel.for_chip(chip)
+    assert not adc.ideal
+    for name, lm in m.layers.items():
+        node = g.node(name)
+        (src, _), = g.inputs_of(name)
+        shape = g.node(src)["shape"]
+        if lm.in_type.kind == "spike":
+            x = (rng.random((2, *shape)) < rng.uniform(0.1, 0.9)).astype(np.int64)
+        else:
+            t = lm.in_type
+            lo, hi = (-(2 ** (t.bits - 1)), 2 ** (t.bits - 1)) if t.signed else (0, 2**t.bits)
+            x = rng.integers(lo, hi, size=(2, *shape))
+        got, step = run_layer_step(lm, node, x, chip, adc, weight_matrix(node))
+        assert np.array_equal(got, _brute_force_layer(lm, node, x, chip, adc)), name
+
+
+def test_finite_adc_changes_spikes_and_more_bits_change_fewer(chip):
+    rng = np.random.default_rng(7)
+    g = random_graph(rng)
+    x = random_inputs(g, rng, rate=0.6)
+    want = evaluate(g, x)
+    changed = []
+    for bits in (1, 2, 3, 6):
+        c = make_chip(**{"adc.bits": bits, "crossbar.parallel_rows": 64})
+        ex = execute(map_graph(g, c), x, AdcModel.for_chip(c))
+        changed.append(sum(int((ex.spikes[n] != want.spikes[n]).sum()) for n in want.spikes))
+    assert changed[0] > 0
+    assert changed[-1] <= changed[0]
