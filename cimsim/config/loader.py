@@ -320,7 +320,10 @@ class _Resolver:
         if isinstance(raw, bool):
             raise self.fail(path, "expected a number", raw)
         if isinstance(raw, (int, float)):
-            return raw  # plain numbers are in the field's unit (SI unless the field name says otherwise)
+            # plain numbers are in the field's own unit (clock_hz, size_bytes ...); a quantity must say its unit
+            if not field_unit and unit is not None and unit.dim != U.NONE and raw != 0:
+                raise self.fail(path, f"needs a unit: expected {U.dim_name(unit.dim)}", raw)
+            return raw
         if not isinstance(raw, str):
             return raw  # let pydantic describe the type error
         try:
