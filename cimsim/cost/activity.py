@@ -25,7 +25,7 @@ class LayerActivity:
     shift_adds: shift-add operations (one per conversion).
     accumulations: partial-sum adds across row blocks / crossbars and digital adds (residual, pool).
     lif_updates: neuron updates (charge + compare + reset), one per neuron per timestep.
-    pe_buffer_bits / tile_buffer_bits: bits read or written in PE / tile buffers.
+    pe_buffer_bits / tile_buffer_bits / global_buffer_bits: bits read or written in PE / tile / global buffers.
     htree_bits: bits moved between PEs and their tile (inputs broadcast + partial sums).
     noc_flits / noc_flit_hops: flits injected into the mesh by this layer, and their router-to-router hops.
     noc_router_traversals: flits passing a router (hops + 1 per flit).
@@ -46,6 +46,7 @@ class LayerActivity:
     lif_updates: int = 0
     pe_buffer_bits: int = 0
     tile_buffer_bits: int = 0
+    global_buffer_bits: int = 0
     htree_bits: int = 0
     noc_flits: int = 0
     noc_flit_hops: int = 0
