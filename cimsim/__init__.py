@@ -8,7 +8,7 @@ __version__ = "0.1.0"
 
 def __getattr__(name):  # lazy re-exports keep `import cimsim` light
     if name == "simulate":
-        from cimsim.simulate import simulate
+        from cimsim.api import simulate
 
         return simulate
     if name == "load_config":

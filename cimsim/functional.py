@@ -62,8 +62,11 @@ def exact_matmul(rows: np.ndarray, wmat: np.ndarray) -> np.ndarray:
 
     float32 when every partial sum stays below 2**24 (exact there), else float64 (exact below 2**53).
     """
-    bound = float(np.abs(rows).max(initial=0)) * float(np.abs(wmat).max(initial=0)) * rows.shape[-1]
-    dt = np.float32 if bound < 2**24 else np.float64
+    if rows.size == 0:
+        return np.zeros((*rows.shape[:-1], wmat.shape[1]), np.int64)
+    rmax = max(abs(int(rows.max())), abs(int(rows.min())))
+    wmax = max(abs(int(wmat.max(initial=0))), abs(int(wmat.min(initial=0))))
+    dt = np.float32 if rmax * wmax * rows.shape[-1] < 2**24 else np.float64
     return np.rint(rows.astype(dt) @ wmat.astype(dt)).astype(np.int64)
 
 
@@ -71,6 +74,8 @@ def pool(node: dict, x: np.ndarray, integer: bool) -> np.ndarray:
     """Avg/max pooling of ``[N, C, H, W]``; an integer avg pool returns the window sum (scale handled by types)."""
     k, s, p = tuple(node["kernel"]), tuple(node["stride"]), tuple(node["padding"])
     kh, kw = k
+    if integer:
+        x = x.astype(np.int32)  # window sums of spikes/small integers
     if p[0] or p[1]:
         fill = 0 if (node["mode"] == "avg" or integer) else -np.inf
         x = np.pad(x, ((0, 0), (0, 0), (p[0], p[0]), (p[1], p[1])), constant_values=fill)
@@ -192,7 +197,7 @@ def evaluate(graph: SnnGraph, inputs: np.ndarray, keep_values: bool = False) -> 
                 y = inputs[t]
             elif kind in ("conv", "linear"):
                 (src, _), = graph.inputs_of(n)
-                rows = layer_input_rows(d, ins[0].astype(np.int64))
+                rows = layer_input_rows(d, ins[0])
                 acc = exact_matmul(rows, weight_matrix(d))
                 y = finish_matmul(d, acc, types[src].scale, N)
             elif kind == "pool":
@@ -204,7 +209,7 @@ def evaluate(graph: SnnGraph, inputs: np.ndarray, keep_values: bool = False) -> 
                     v = lif_init(d, (N, *d["shape"]))
                 s, mem[n] = lif_step(d, ins[0], v)
                 spikes[n][t] = s
-                y = s.astype(np.int32)
+                y = s.view(np.uint8)
             elif kind == "add":
                 y = ins[0].astype(F32)
                 for z in ins[1:]:

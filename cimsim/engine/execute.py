@@ -74,7 +74,7 @@ def execute(mapping: Mapping, inputs: np.ndarray, adc: AdcModel, progress=None) 
     spikes = {n: np.zeros((T, N, *graph.node(n)["shape"]), dtype=bool) for n in lif_nodes}
     z = lambda: np.zeros((T, N), np.int64)  # noqa: E731
     hosts = {h: HostCounts(*(z() for _ in range(12))) for h in mapping.order}
-    wmats = {h: weight_matrix(graph.node(h)) for h in mapping.order}
+    wmats = {h: mapping.layers[h].wmat for h in mapping.order}
     traffic: dict[tuple[str, str, int], np.ndarray] = {}
     for n in order:
         hn = mapping.host[n]
@@ -142,10 +142,10 @@ def execute(mapping: Mapping, inputs: np.ndarray, adc: AdcModel, progress=None) 
                 x = np.ascontiguousarray(ins[0], dtype=F32)
                 r = 0.0 if d.get("v_reset") is None else float(d["v_reset"])
                 s = kernels.lif_update(x, v, F32(1.0 / float(d["tau"])), F32(r), F32(d["v_threshold"]),
-                                       d.get("v_reset") is None).astype(bool)
+                                       d.get("v_reset") is None).view(bool)
                 mem[n] = v
                 spikes[n][t] = s
-                y = s.astype(np.int32)
+                y = s.view(np.uint8)
                 if hc is not None:
                     numel = s[0].size
                     hc.lif_updates[t] += numel

@@ -39,7 +39,9 @@ class LayerMapping:
     row_blocks / col_blocks: crossbar grid of the layer.
     crossbars / pes / tiles: hardware occupied.
     tile_ids: mesh tile ids (y * mesh_cols + x) of the layer's tiles.
-    cells: uint8 ``[rows, outputs * cols_per_output]`` cell levels, columns ordered (output, sign, slice).
+    wmat: the signed integer weight matrix ``[rows, outputs]``.
+    cells: uint8 ``[rows, outputs * cols_per_output]`` cell levels, columns ordered (output, sign, slice)
+    (computed on first use: only finite-ADC reads need them).
     col_weights: int64 ``[cols_per_output]`` signed significance of each cell column of an output.
     offset: value subtracted per driven input in ``offset`` mode (0 for differential).
     in_type: what drives the rows (spikes or bit-serial integers).
@@ -59,11 +61,19 @@ class LayerMapping:
     pes: int
     tiles: int
     in_type: ValueType
-    cells: np.ndarray
+    wmat: np.ndarray
     col_weights: np.ndarray
     offset: int
     cols_used: list[int]
     tile_ids: list[int] = field(default_factory=list)
+    chip: Chip | None = None
+    _cells: np.ndarray | None = None
+
+    @property
+    def cells(self) -> np.ndarray:
+        if self._cells is None:
+            self._cells = slice_weights(self.wmat, self.chip)[0]
+        return self._cells
 
     @property
     def in_planes(self) -> int:
@@ -112,30 +122,39 @@ def slice_weights(w: np.ndarray, chip: Chip) -> tuple[np.ndarray, np.ndarray, in
     col_weights: int64 signed significance of each of an output's columns (``+-2**(k*bits_per_cell)``).
     offset: the per-driven-row constant to subtract digitally (``offset`` mode), else 0.
     """
+    col_weights, offset = slice_layout(w, chip)
     bpc = chip.crossbar.bits_per_cell
     n = chip.n_slices
     mask = (1 << bpc) - 1
-    w = w.astype(np.int64)
+    w = np.asarray(w)
+    if chip.crossbar.signed == "differential":
+        mag = np.abs(w).astype(np.uint16)
+        parts = [np.where(w > 0, mag, 0), np.where(w < 0, mag, 0)]
+    else:
+        parts = [(w.astype(np.int32) + offset).astype(np.uint16)]
+    cells = np.empty((w.shape[0], w.shape[1], len(parts), n), dtype=np.uint8)
+    for si, part in enumerate(parts):
+        for k in range(n):
+            cells[:, :, si, k] = (part >> (k * bpc)) & mask
+    return cells.reshape(w.shape[0], -1), col_weights, offset
+
+
+def slice_layout(w: np.ndarray, chip: Chip) -> tuple[np.ndarray, int]:
+    """Signed significance of an output's cell columns and the ``offset`` constant; checks the weight range."""
+    bpc = chip.crossbar.bits_per_cell
+    n = chip.n_slices
     if chip.crossbar.signed == "differential":
         lim = 2 ** chip.magnitude_bits
-        if w.size and np.abs(w).max() >= lim:
+        wmax = int(np.abs(np.asarray(w, dtype=np.int64)).max(initial=0))
+        if wmax >= lim:
             raise UserError(
-                f"weights reach {int(np.abs(w).max())}, beyond the {chip.magnitude_bits}-bit magnitude a differential "
+                f"weights reach {wmax}, beyond the {chip.magnitude_bits}-bit magnitude a differential "
                 f"pair of {chip.weight_bits}-bit weights stores (use symmetric quantization)")
-        parts = [np.maximum(w, 0), np.maximum(-w, 0)]
-        signs = [1, -1]
-        offset = 0
+        signs, offset = (1, -1), 0
     else:
-        offset = 2 ** (chip.weight_bits - 1)
-        parts, signs = [w + offset], [1]
-    slices = []
-    col_weights = []
-    for part, sign in zip(parts, signs):
-        for k in range(n):
-            slices.append((part >> (k * bpc)) & mask)
-            col_weights.append(sign * (1 << (k * bpc)))
-    cells = np.stack(slices, axis=-1).reshape(w.shape[0], -1).astype(np.uint8)  # R, C*(S*n) ordered (c, s, k)
-    return cells, np.asarray(col_weights, dtype=np.int64), offset
+        signs, offset = (1,), 2 ** (chip.weight_bits - 1)
+    col_weights = np.asarray([sg * (1 << (k * bpc)) for sg in signs for k in range(n)], dtype=np.int64)
+    return col_weights, offset
 
 
 def map_graph(graph: SnnGraph, chip: Chip) -> Mapping:
@@ -152,7 +171,7 @@ def map_graph(graph: SnnGraph, chip: Chip) -> Mapping:
         if int(d["weight_bits"]) > chip.weight_bits:
             raise UserError(f"layer {n!r} has {d['weight_bits']}-bit weights; chip {chip.name!r} stores {chip.weight_bits}-bit weights")
         wmat = weight_matrix(d)
-        cells, col_weights, offset = slice_weights(wmat, chip)
+        col_weights, offset = slice_layout(wmat, chip)
         cpo = len(col_weights)
         if cpo > xb.cols:
             raise UserError(f"layer {n!r}: one weight needs {cpo} cell columns but a crossbar has {xb.cols}")
@@ -166,7 +185,7 @@ def map_graph(graph: SnnGraph, chip: Chip) -> Mapping:
         positions = int(np.prod(d["shape"][1:])) if d["kind"] == "conv" else 1
         cols_used = [min(opx, outs - c * opx) * cpo for c in range(cb)]
         layers[n] = LayerMapping(n, d["kind"], rows, outs, positions, cpo, opx, rb, cb, n_xb, pes, tiles,
-                                 types[src], cells, col_weights, offset, cols_used)
+                                 types[src], wmat, col_weights, offset, cols_used, chip=chip)
     need_tiles = sum(m.tiles for m in layers.values())
     if need_tiles > chip.tiles:
         need_xb = sum(m.crossbars for m in layers.values())
