@@ -5,7 +5,7 @@ import numba
 import numpy as np
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _group_activity(x: np.ndarray, group_rows: int, n_groups: int) -> np.ndarray:
     P = x.shape[0]
     counts = np.zeros((P, n_groups), dtype=np.int32)

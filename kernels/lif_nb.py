@@ -12,7 +12,7 @@ import numpy as np
 F32 = np.float32
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _lif_hard(x, v, decay, r, thr, spikes):
     for i in range(x.shape[0]):
         h = v[i] + (x[i] - (v[i] - r)) * decay
@@ -24,7 +24,7 @@ def _lif_hard(x, v, decay, r, thr, spikes):
             v[i] = h
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _lif_soft(x, v, decay, r, thr, spikes):
     one = np.float32(1.0)
     zero = np.float32(0.0)
