@@ -112,9 +112,12 @@ def collect_activity(mapping: Mapping, ex: Execution, sched: Schedule) -> RunAct
     chip = mapping.chip
     T, N = next(iter(ex.hosts.values())).xbar_cycles.shape
     received = {h: 0 for h in mapping.order}
+    from_io = {h: 0 for h in mapping.order}  # chip inputs are fetched from the global buffer
     for (u, k, _), bits in ex.traffic_bits.items():
         if k != IO_HOST:
             received[k] += int(bits.sum())
+            if mapping.host[u] == IO_HOST:
+                from_io[k] += int(bits.sum())
     layers = []
     for h in mapping.order:
         lm, c, noc = mapping.layers[h], ex.hosts[h], sched.noc[h]
@@ -134,7 +137,7 @@ def collect_activity(mapping: Mapping, ex: Execution, sched: Schedule) -> RunAct
             htree_bits=received[h] + psum_bits,
             noc_flits=noc["flits"], noc_flit_hops=noc["flit_hops"], noc_router_traversals=noc["router_traversals"],
             spikes_in=int(c.spikes_in.sum()), spikes_out=int(c.spikes_out.sum()), sops=int(c.sops.sum()),
-            busy_cycles=sched.host_busy[h]))
+            busy_cycles=sched.host_busy[h], global_buffer_bits=from_io[h]))
     ii = max(sched.host_busy.values()) / N if N else 0.0
     return RunActivity(layers=layers, cycles=sched.cycles, cycles_per_sample=float(sched.sample_latency.mean()),
                        initiation_interval=ii, tiles_used=mapping.tiles_used, pes_used=mapping.pes_used,

@@ -33,6 +33,54 @@ def check(config: str = typer.Argument(..., help="Preset name or YAML file")) ->
     typer.echo(describe(load_config(config)))
 
 
+@app.command()
+def plot(
+    reports: Optional[List[Path]] = typer.Argument(None, help="report.json files written by `cimsim simulate`"),
+    out: Path = typer.Option(Path("figures"), "--out", help="Directory for the figures"),
+    format: str = typer.Option("pdf", "--format", help="png, pdf or svg"),
+    kind: str = typer.Option("all", "--kind", help="all, breakdown, layers, compare, pareto or heatmap"),
+    style: str = typer.Option("paper", "--style", help="paper (3.5 in, 7 pt) or slides"),
+    candidates: Optional[Path] = typer.Option(None, "--candidates", help="Search candidates.csv (Pareto front)"),
+    constraints: Optional[str] = typer.Option(None, "--constraints", help='e.g. "energy=50uJ,area=100mm2"'),
+    sweep: Optional[Path] = typer.Option(None, "--sweep", help="Co-design sweep CSV (heat map)"),
+    x: Optional[str] = typer.Option(None, "--x", help="Sweep variable on the heat map's x axis"),
+    y: Optional[str] = typer.Option(None, "--y", help="Sweep variable on the heat map's y axis"),
+    metric: str = typer.Option("energy_j", "--metric", help="Sweep metric of the heat map"),
+) -> None:
+    """Paper-ready figures of reports, search candidates and co-design sweeps."""
+    from cimsim.plot import parse_constraints, write_all
+
+    limits = parse_constraints(constraints) if constraints else None
+    written = write_all(reports or [], out, format, candidates_csv=candidates, constraints=limits, kind=kind,
+                        style=style, sweep_csv=sweep, sweep_x=x, sweep_y=y, sweep_metric=metric)
+    for path in written:
+        typer.echo(str(path))
+
+
+@app.command()
+def simulate(
+    model: str = typer.Argument("vgg9", help="Built-in network (vgg9, vgg8, tiny), a saved *.snn.json, or 'genotype'"),
+    hw: str = typer.Option("spikesim_rram_65nm", "--hw", help="Hardware preset name or YAML file"),
+    timesteps: int = typer.Option(5, "--timesteps", "-T", help="Timesteps per inference"),
+    spike_rate: float = typer.Option(0.1, "--spike-rate", help="Rate of the random input spike trains"),
+    samples: int = typer.Option(1, "--samples", "-n", help="Inferences to run (pipelined)"),
+    dataset: Optional[str] = typer.Option(None, "--dataset", help="Take inputs (and labels) from this dataset's test split"),
+    data_dir: Optional[str] = typer.Option(None, "--data-dir", help="Dataset directory"),
+    genotype: Optional[str] = typer.Option(None, "--genotype", help="Simulate a NeuroNAS genotype (untrained, 8-bit)"),
+    channels: Optional[int] = typer.Option(None, "--channels", help="Channels of a --genotype model"),
+    out: Path = typer.Option(Path("results/simulate"), "--out", help="Output directory for report.json/.csv"),
+    seed: int = typer.Option(0, "--seed"),
+    ideal_adc: bool = typer.Option(False, "--ideal-adc", help="Functionally ideal ADC (costs unchanged)"),
+    accounting: Optional[str] = typer.Option(None, "--accounting", help="event (default) or dense (SpikeSim-like)"),
+    set_: List[str] = typer.Option([], "--set", help="Config override, e.g. --set adc.bits=6 (repeatable)"),
+) -> None:
+    """Map a network onto a chip, simulate it cycle by cycle, write DIR/report.json and print a summary."""
+    from cimsim.cli_simulate import run_simulate
+
+    run_simulate(model, hw, timesteps, spike_rate, samples, dataset, data_dir, genotype, channels, out, seed,
+                 ideal_adc, accounting, set_)
+
+
 def main(argv: Optional[List[str]] = None) -> None:
     """Entry point: run the typer app, turning :class:`UserError` into one message and exit code 2."""
     run(app, argv)

@@ -90,7 +90,7 @@ class Report:
         head = self.summary().split("\n")
         n_layer = len(self.layers)
         for line in head[: len(head) - n_layer - 1]:
-            con.print(line, highlight=False)
+            con.print(line, highlight=False, markup=False)
         tab = Table(title="per layer")
         for col in ("layer", "crossbars", "tiles", "spikes in", "spikes out", "energy (uJ)", "busy cycles"):
             tab.add_column(col, justify="right" if col != "layer" else "left")
