@@ -19,7 +19,8 @@ def crossbar_read_adc(x: np.ndarray, cells: np.ndarray, group_rows: int, max_cod
     Parameters
     ----------
     x:
-        uint8 (or bool) ``[P, R]``: which of the ``R`` crossbar rows are driven (1) at each of ``P`` positions.
+        uint8 (or bool) ``[P, R]``: which of the ``R`` crossbar rows are driven (nonzero) at each of ``P``
+        positions.
     cells:
         uint8 ``[R, K]``: cell levels (0 .. 2**bits_per_cell - 1) of ``K`` cell columns.
     group_rows:
@@ -34,7 +35,7 @@ def crossbar_read_adc(x: np.ndarray, cells: np.ndarray, group_rows: int, max_cod
     numpy.ndarray
         int64 ``[P, K]``: the sum over row groups of the ADC codes.
     """
-    x = np.asarray(x).astype(np.int64)
+    x = (np.asarray(x) != 0).astype(np.int64)  # any nonzero entry drives its row
     cells = np.asarray(cells).astype(np.int64)
     P, R = x.shape
     codes = np.zeros((P, cells.shape[1]), dtype=np.int64)
