@@ -154,11 +154,14 @@ def report_labels(reports: Sequence[Mapping]) -> list[str]:
 
 
 def file_labels(paths: Sequence["str | Path"]) -> list[str]:
-    """Unique short names of files: the stem, or folder_stem when stems collide (results/a/report.json)."""
+    """Unique short names of files: the stem; the folder when all stems are equal (results/a/report.json -> a);
+    folder_stem when only some collide."""
     paths = [Path(p) for p in paths]
     stems = [p.stem for p in paths]
     if len(set(stems)) == len(stems):
         return stems
+    if len(set(stems)) == 1 and len({p.parent.name for p in paths}) == len(paths):
+        return [p.parent.name for p in paths]  # results/a/report.json, results/b/report.json -> a, b
     labels = [f"{p.parent.name}_{p.stem}" if p.parent.name else p.stem for p in paths]
     if len(set(labels)) == len(labels):
         return labels
