@@ -122,11 +122,12 @@ def collect_activity(mapping: Mapping, ex: Execution, sched: Schedule) -> RunAct
     for h in mapping.order:
         lm, c, noc = mapping.layers[h], ex.hosts[h], sched.noc[h]
         conv = int(c.adc_conversions.sum())
-        # partial sums (membrane width) of every row block and bit plane go over the H-tree to the tile's
-        # accumulators; only when there are several do they pass through the tile buffer
-        parts = lm.row_blocks * lm.in_planes
-        psum_bits = lm.positions * lm.outputs * parts * chip.tile.lif.membrane_bits * T * N
-        buffered_psum_bits = psum_bits if parts > 1 else 0
+        # partial sums (membrane width): one per (PE, output) goes over the H-tree to the tile; outputs whose
+        # row blocks span several PEs are accumulated through the tile buffer (written and read back)
+        pl = lm.placement
+        per_run = lm.positions * lm.in_planes * chip.tile.lif.membrane_bits * T * N
+        psum_bits = pl.pe_psum_words * per_run
+        buffered_psum_bits = pl.buffered_psum_words * per_run
         layers.append(LayerActivity(
             name=h, crossbars=lm.crossbars, pes=lm.pes, tiles=lm.tiles, neurons=c.neurons,
             xbar_reads=int(c.xbar_reads.sum()), rows_driven=int(c.rows_driven.sum()), adc_conversions=conv,

@@ -76,3 +76,26 @@ def test_dense_accounting_counts_every_group():
     for h in ev.hosts:
         assert dn.hosts[h].xbar_reads.sum() >= ev.hosts[h].xbar_reads.sum()
         assert dn.hosts[h].rows_driven.sum() > ev.hosts[h].rows_driven.sum()
+
+
+def test_partial_sums_reduced_across_tiles_over_the_noc():
+    from cimsim.graph import SnnGraph
+
+    rng = np.random.default_rng(9)
+    g = SnnGraph("wide")
+    g.add_node("in", "input", (1280,))
+    g.add_node("fc", "linear", (8,), weight=rng.integers(-100, 100, (8, 1280)).astype(np.int8), weight_bits=8,
+               scale=0.01, bias=None)
+    g.add_node("l", "lif", (8,), tau=2.0, v_threshold=0.5, v_reset=0.0)
+    g.add_node("o", "output", (8,))
+    for a, b in (("in", "fc"), ("fc", "l"), ("l", "o")):
+        g.add_edge(a, b)
+    x = (rng.random((3, 1, 1280)) < 0.3).astype(np.uint8)
+    small = make_chip()  # 16 crossbars per tile: 20 row blocks x 2 column blocks span three tiles
+    big = make_chip(**{"tile.pes": 16})  # 64 per tile: the 40 crossbars fit one tile
+    m_small, _, s_small = _run(g, x, small)
+    m_big, _, s_big = _run(g, x, big)
+    assert m_small.layers["fc"].placement.reduction and not m_big.layers["fc"].placement.reduction
+    assert s_small.noc["fc"]["flits"] > s_big.noc["fc"]["flits"]
+    assert sum(s_small.stage_cycles.values()) == s_small.cycles
+    assert s_small.stage_cycles["noc"] > s_big.stage_cycles["noc"]

@@ -27,7 +27,7 @@ from cimsim.config.schema import Chip
 from cimsim.engine.execute import Execution
 from cimsim.mapping import IO_HOST, Mapping
 
-DONE, ARRIVE = 0, 1
+DONE, ARRIVE, REDUCE = 0, 1, 2
 STAGES = ("crossbar", "adc", "digital", "lif", "noc")
 
 
@@ -60,18 +60,7 @@ def _tile_fractions(mapping: Mapping, host: str) -> tuple[list[int], np.ndarray,
     if host == IO_HOST:
         return [0], np.ones(1), np.ones(1)
     lm = mapping.layers[host]
-    chip = mapping.chip
-    per_tile = chip.pe.crossbars * chip.tile.pes
-    cols = [set() for _ in lm.tile_ids]
-    rows = [set() for _ in lm.tile_ids]
-    for i in range(lm.crossbars):
-        j = i // per_tile
-        b, c = divmod(i, lm.col_blocks)
-        cols[j].add(c)
-        rows[j].add(b)
-    out_frac = np.array([len(s) / lm.col_blocks for s in cols])
-    in_frac = np.array([len(s) / lm.row_blocks for s in rows])
-    return lm.tile_ids, out_frac, in_frac
+    return lm.tile_ids, lm.placement.out_frac, lm.placement.in_frac
 
 
 class _Noc:
@@ -89,9 +78,13 @@ class _Noc:
         s_tiles, s_frac, _ = self.frac[src_host]
         d_tiles, _, d_frac = self.frac[dst_host]
         share = np.outer(s_frac, d_frac) * bits
-        flits = np.maximum(1, np.ceil(share / self.chip.noc.flit_bits)).astype(np.int32).ravel()
         src = np.repeat(np.asarray(s_tiles, np.int32), len(d_tiles))
         dst = np.tile(np.asarray(d_tiles, np.int32), len(s_tiles))
+        return self.send_packets(src, dst, share.ravel(), ready)
+
+    def send_packets(self, src: np.ndarray, dst: np.ndarray, bits: np.ndarray, ready: int) -> tuple[int, int, int, int]:
+        """Route one packet of ``bits[i]`` from tile ``src[i]`` to ``dst[i]`` each, all ready at ``ready``."""
+        flits = np.maximum(1, np.ceil(np.asarray(bits, dtype=np.float64) / self.chip.noc.flit_bits)).astype(np.int32)
         ready_arr = np.full(len(src), ready, dtype=np.int64)
         arrival, hops = kernels.route_packets(src, dst, ready_arr, flits, self.rows, self.cols,
                                               self.chip.noc.router_cycles, self.chip.noc.link_cycles, self.link_free)
@@ -113,6 +106,16 @@ def schedule(mapping: Mapping, ex: Execution) -> Schedule:
         "lif": np.stack([ex.hosts[h].lif_cycles for h in hosts]),
     }
     dur = sum(stage_dur.values())  # H, T, N
+    pre = stage_dur["crossbar"] + stage_dur["adc"] + stage_dur["digital"]  # before the neurons can update
+    reduce_wait = np.zeros_like(dur)  # cycles spent reducing partial sums across tiles over the NoC
+    reductions = {}
+    for i, h in enumerate(hosts):
+        lm = mapping.layers[h]
+        if lm.placement.reduction:
+            src, dst, words = (np.asarray(v) for v in zip(*lm.placement.reduction))
+            tid = np.asarray(lm.tile_ids)
+            reductions[i] = (tid[src].astype(np.int32), tid[dst].astype(np.int32),
+                             words * lm.positions * mapping.chip.tile.lif.membrane_bits)
     # transfers: producer host -> [(key, consumer host, delay)]
     outgoing: dict[str, list] = {h: [] for h in [IO_HOST, *hosts]}
     io_in: dict[str, list] = {h: [] for h in hosts}
@@ -162,8 +165,11 @@ def schedule(mapping: Mapping, ex: Execution) -> Schedule:
         if n_deps[job] == 0:
             s = int(ready_at[job])
             start[job] = s
-            finish[job] = s + int(dur[job])
-            push(int(finish[job]), DONE, job)
+            if hi in reductions:
+                push(s + int(pre[job]), REDUCE, job)
+            else:
+                finish[job] = s + int(dur[job])
+                push(int(finish[job]), DONE, job)
 
     def feed_inputs(hi: int, t: int, n: int, ready: int, prev_job) -> None:
         h = hosts[hi]
@@ -193,6 +199,15 @@ def schedule(mapping: Mapping, ex: Execution) -> Schedule:
             job, why = payload
             satisfy(job, cycle, why)
             continue
+        if kind == REDUCE:
+            hi = payload[0]
+            src, dst, bits = reductions[hi]
+            res = noc.send_packets(src, dst, bits, cycle)
+            account(hosts[hi], int(bits.sum()), res)
+            reduce_wait[payload] = res[0] - cycle
+            finish[payload] = res[0] + int(stage_dur["lif"][payload])
+            push(int(finish[payload]), DONE, payload)
+            continue
         hi, t, n = payload
         h = hosts[hi]
         nxt = next_job(t, n)
@@ -215,14 +230,14 @@ def schedule(mapping: Mapping, ex: Execution) -> Schedule:
     if (start < 0).any():
         raise RuntimeError("scheduler deadlock: some jobs never became ready")  # a bug, not a user error
     total = int(out_done.max())
-    stages = _critical_path(total, out_done, out_cause, cause, start, stage_dur)
-    busy = {h: int(dur[i].sum()) for i, h in enumerate(hosts)}
+    stages = _critical_path(total, out_done, out_cause, cause, start, stage_dur, reduce_wait)
+    busy = {h: int(dur[i].sum() + reduce_wait[i].sum()) for i, h in enumerate(hosts)}
     return Schedule(total, (out_done - np.maximum(first_in, 0)).astype(np.int64), stages, busy, noc_counts,
                     start, finish, hosts)
 
 
 def _critical_path(total: int, out_done: np.ndarray, out_cause: dict, cause: dict, start: np.ndarray,
-                   stage_dur: dict[str, np.ndarray]) -> dict[str, int]:
+                   stage_dur: dict[str, np.ndarray], reduce_wait: np.ndarray) -> dict[str, int]:
     """Attribute every cycle of ``[0, total]`` to a stage by walking the critical path backwards."""
     acc = {s: 0 for s in STAGES}
     n_last = int(np.argmax(out_done))
@@ -231,6 +246,7 @@ def _critical_path(total: int, out_done: np.ndarray, out_cause: dict, cause: dic
     while job is not None:
         for s in ("crossbar", "adc", "digital", "lif"):
             acc[s] += int(stage_dur[s][job])
+        acc["noc"] += int(reduce_wait[job])
         kind, prev, at = cause[job]
         acc["noc"] += int(start[job]) - at  # waiting for data (transfer time) or for an input injection
         job = prev

@@ -67,6 +67,7 @@ class LayerMapping:
     cols_used: list[int]
     tile_ids: list[int] = field(default_factory=list)
     chip: Chip | None = None
+    placement: "Placement | None" = None
     _cells: np.ndarray | None = None
 
     @property
@@ -82,6 +83,58 @@ class LayerMapping:
 
     def row_block(self, b: int, chip: Chip) -> slice:
         return slice(b * chip.crossbar.rows, min((b + 1) * chip.crossbar.rows, self.rows))
+
+
+@dataclass
+class Placement:
+    """Where a layer's crossbars sit inside its tiles, and the partial-sum traffic that follows from it.
+
+    Crossbars are laid out column-block major (all row blocks of column block 0, then of block 1, ...), so an
+    output's partial sums are mostly reduced inside one PE / tile, and inputs are broadcast instead (sparse
+    spikes are cheaper to move than dense multi-bit partial sums).
+
+    Attributes
+    ----------
+    in_frac / out_frac: per tile, the share of the layer's input rows it needs / outputs it produces.
+    pe_psum_words: partial sums per output position leaving PEs for their tile (one per (PE, output)).
+    buffered_psum_words: partial sums per position accumulated through the tile buffer (outputs whose row
+        blocks span several PEs).
+    reduction: ``(src tile index, dst tile index, words per position)`` for outputs whose row blocks span
+        several tiles: every tile but the output's home tile sends its partial sums there over the NoC.
+    """
+
+    in_frac: np.ndarray
+    out_frac: np.ndarray
+    pe_psum_words: int
+    buffered_psum_words: int
+    reduction: list[tuple[int, int, int]]
+
+
+def place_layer(lm: "LayerMapping", chip: Chip) -> Placement:
+    per_pe = chip.pe.crossbars
+    per_tile = per_pe * chip.tile.pes
+    outs_in = [min(lm.outputs_per_crossbar, lm.outputs - c * lm.outputs_per_crossbar) for c in range(lm.col_blocks)]
+    pes_of_c: list[set] = [set() for _ in range(lm.col_blocks)]
+    tiles_of_c: list[set] = [set() for _ in range(lm.col_blocks)]
+    rows_of_t: list[set] = [set() for _ in range(lm.tiles)]
+    cols_of_t: list[set] = [set() for _ in range(lm.tiles)]
+    for i in range(lm.crossbars):
+        c, b = divmod(i, lm.row_blocks)
+        pe, tile = i // per_pe, i // per_tile
+        pes_of_c[c].add(pe)
+        tiles_of_c[c].add(tile)
+        rows_of_t[tile].add(b)
+        cols_of_t[tile].add(c)
+    pe_words = sum(len(p) * o for p, o in zip(pes_of_c, outs_in))
+    buffered = sum(len(p) * o for p, o in zip(pes_of_c, outs_in) if len(p) > 1)
+    red: dict[tuple[int, int], int] = {}
+    for c, tiles in enumerate(tiles_of_c):
+        home = min(tiles)
+        for t in tiles - {home}:
+            red[(t, home)] = red.get((t, home), 0) + outs_in[c]
+    return Placement(np.array([len(r) / lm.row_blocks for r in rows_of_t]),
+                     np.array([len(c) / lm.col_blocks for c in cols_of_t]), pe_words, buffered,
+                     [(s, d, w) for (s, d), w in sorted(red.items())])
 
 
 @dataclass
@@ -186,6 +239,7 @@ def map_graph(graph: SnnGraph, chip: Chip) -> Mapping:
         cols_used = [min(opx, outs - c * opx) * cpo for c in range(cb)]
         layers[n] = LayerMapping(n, d["kind"], rows, outs, positions, cpo, opx, rb, cb, n_xb, pes, tiles,
                                  types[src], wmat, col_weights, offset, cols_used, chip=chip)
+        layers[n].placement = place_layer(layers[n], chip)
     need_tiles = sum(m.tiles for m in layers.values())
     if need_tiles > chip.tiles:
         need_xb = sum(m.crossbars for m in layers.values())
