@@ -240,6 +240,10 @@ def test_heatmap_cells_equal_the_sweep():
     for (i, j), value in texts.items():
         assert value == pytest.approx(data[j, i], rel=5e-3)  # written with 3 significant digits
     assert len(texts) == len(rows)
+    # the best (lowest-energy) cell is outlined and named
+    best = min(rows, key=lambda r: r["energy_j"])
+    outlined = [p.get_xy() for p in ax.patches if p.get_label() == "best"]
+    assert outlined == [(xs.index(best["crossbar.rows"]) - 0.5, ys.index(best["adc.bits"]) - 0.5)]
 
 
 def test_sweep_grid_duplicates_need_an_aggregate():
@@ -294,3 +298,10 @@ def test_pdf_embeds_truetype_and_svg_has_no_font_dependency(tmp_path):
     assert "<text" not in svg and "<path" in svg  # glyphs as outlines: renders without the font installed
     png = save_figure(fig, tmp_path / "b.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_same_input_gives_identical_files(tmp_path):
+    for fmt in ("pdf", "svg"):
+        blobs = {save_figure(compare([synthetic_report(0), synthetic_report(1, hw="b")]),
+                             tmp_path / f"c{i}.{fmt}").read_bytes() for i in range(2)}
+        assert len(blobs) == 1, fmt

@@ -70,7 +70,7 @@ def heatmap(rows: Sequence[Mapping], x: str, y: str, metric: str = "energy_j", a
     """Metric over a two-variable hardware sweep as a grid of coloured cells (cividis, colour-blind safe).
 
     Each cell holds its value (when there are at most 12 x 12 cells or ``annotate`` is True), missing
-    combinations stay blank, and the best cell (minimum cost, or maximum for accuracy/score/throughput) has a
+    combinations stay blank, and the best cell(s) (minimum cost, or maximum for accuracy/score/throughput) has a
     vermillion outline. The colour bar is in display units (µJ, mm², ms ...). ``agg`` as in :func:`sweep_grid`.
     """
     st = get_style(style)
@@ -105,9 +105,12 @@ def heatmap(rows: Sequence[Mapping], x: str, y: str, metric: str = "energy_j", a
                         dark = 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.45
                         ax.text(i, j, f"{shown[j, i]:.3g}", ha="center", va="center", fontsize="small",
                                 color="white" if dark else "black")
-        best = np.nanargmax(grid) if metric in MAXIMIZED else np.nanargmin(grid)
-        bj, bi = np.unravel_index(best, grid.shape)
-        ax.add_patch(Rectangle((bi - 0.5, bj - 0.5), 1, 1, fill=False, edgecolor=HIGHLIGHT, linewidth=1.5,
-                               label="best"))
-        ax.set_title(f"best: {x}={_tick(xv[bi])}, {y}={_tick(yv[bj])}", loc="left", pad=3)
+        best_value = np.nanmax(grid) if metric in MAXIMIZED else np.nanmin(grid)
+        best_cells = np.argwhere(grid == best_value)  # every cell that ties for best is outlined
+        for bj, bi in best_cells:
+            ax.add_patch(Rectangle((bi - 0.5, bj - 0.5), 1, 1, fill=False, edgecolor=HIGHLIGHT, linewidth=1.5,
+                                   label="best"))
+        bj, bi = best_cells[0]
+        ties = f" (+{len(best_cells) - 1} tied)" if len(best_cells) > 1 else ""
+        ax.set_title(f"best: {x}={_tick(xv[bi])}, {y}={_tick(yv[bj])}{ties}", loc="left", pad=3)
     return fig

@@ -134,6 +134,7 @@ class Style:
             "pdf.fonttype": 42,
             "ps.fonttype": 42,
             "svg.fonttype": "path",
+            "svg.hashsalt": "cimsim.plot",  # stable ids: same figure -> same bytes
             "savefig.dpi": 300,
             "figure.dpi": 150,
             "figure.constrained_layout.h_pad": 0.02,
