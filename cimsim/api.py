@@ -128,14 +128,23 @@ def collect_activity(mapping: Mapping, ex: Execution, sched: Schedule) -> RunAct
         per_run = lm.positions * lm.in_planes * chip.tile.lif.membrane_bits * T * N
         psum_bits = pl.pe_psum_words * per_run
         buffered_psum_bits = pl.buffered_psum_words * per_run
+        if chip.accounting == "dense":
+            # SpikeSim's accounting: every read (PE cycle) fetches its whole input vector from the tile buffer
+            # (written and read) and broadcasts it over the H-tree, and its partial sums pass the tile buffer
+            # once: no reuse of inputs between positions (the conversion in assume_spikesim_per_action)
+            tile_bits = 2 * int(c.rows_driven.sum()) + psum_bits
+            htree_bits = int(c.rows_driven.sum()) + psum_bits
+        else:
+            tile_bits = 2 * received[h] + 2 * buffered_psum_bits
+            htree_bits = received[h] + psum_bits
         layers.append(LayerActivity(
             name=h, crossbars=lm.crossbars, pes=lm.pes, tiles=lm.tiles, neurons=c.neurons,
             xbar_reads=int(c.xbar_reads.sum()), rows_driven=int(c.rows_driven.sum()), adc_conversions=conv,
             mux_selects=conv, shift_adds=conv, accumulations=int(c.accumulations.sum()),
             lif_updates=int(c.lif_updates.sum()),
             pe_buffer_bits=int(c.rows_driven.sum()) + conv * chip.adc.bits,
-            tile_buffer_bits=2 * received[h] + 2 * buffered_psum_bits,
-            htree_bits=received[h] + psum_bits,
+            tile_buffer_bits=tile_bits,
+            htree_bits=htree_bits,
             noc_flits=noc["flits"], noc_flit_hops=noc["flit_hops"], noc_router_traversals=noc["router_traversals"],
             spikes_in=int(c.spikes_in.sum()), spikes_out=int(c.spikes_out.sum()), sops=int(c.sops.sum()),
             busy_cycles=sched.host_busy[h], global_buffer_bits=from_io[h]))
