@@ -1,0 +1,296 @@
+"""Surrogate-gradient training (backpropagation through time) and evaluation.
+
+The model's ``forward`` takes images ``[N, C, H, W]`` and returns logits ``[N, classes]``; it encodes the input and
+loops over its timesteps itself, so the loss gradient flows back through every timestep (BPTT) and through the
+LIF surrogates. Checkpoints are plain state dicts (``torch.save``), read back with ``torch.load(weights_only=True)``.
+"""
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+import torch
+from torch import nn
+from torch.utils.data import DataLoader
+
+from cimsim.errors import UserError
+from neuronas.models.lif import reset_states
+
+OPTIMIZERS = ("sgd", "adam")
+SCHEDULES = ("cosine", "constant")
+
+
+@dataclass
+class History:
+    """Per-epoch record of a training run (accuracies in [0, 1], times in seconds)."""
+
+    epoch: list[int] = field(default_factory=list)
+    train_loss: list[float] = field(default_factory=list)
+    train_acc: list[float] = field(default_factory=list)
+    test_acc: list[float] = field(default_factory=list)
+    lr: list[float] = field(default_factory=list)
+    time_s: list[float] = field(default_factory=list)
+
+    @property
+    def best_acc(self) -> float:
+        """Best test accuracy (NaN when there was no test set)."""
+        accs = [a for a in self.test_acc if not math.isnan(a)]
+        return max(accs) if accs else float("nan")
+
+    @property
+    def final_acc(self) -> float:
+        return self.test_acc[-1] if self.test_acc else float("nan")
+
+    @property
+    def total_time_s(self) -> float:
+        return float(sum(self.time_s))
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "best_acc": self.best_acc, "total_time_s": self.total_time_s}
+
+    def save(self, path: "str | Path") -> None:
+        Path(path).write_text(json.dumps(self.to_dict(), indent=2))
+
+
+def seed_everything(seed: int) -> None:
+    """Seed torch and numpy (the data loaders get their own seeded generators)."""
+    torch.manual_seed(int(seed))
+    np.random.seed(int(seed) % 2**32)
+
+
+def _forward(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    reset_states(model)  # single-step LIFs must start every batch from the reset membrane
+    return model(x)
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, loader: Iterable, device: "str | torch.device" = "cpu") -> float:
+    """Top-1 accuracy of ``model`` on ``loader`` (fraction in [0, 1]); the model is left in eval mode."""
+    model.eval()
+    correct = total = 0
+    for x, y in loader:
+        x, y = x.to(device), y.to(device)
+        correct += int((_forward(model, x).argmax(1) == y).sum())
+        total += int(y.numel())
+    if total == 0:
+        raise UserError("evaluation data set is empty")
+    return correct / total
+
+
+def _resolve_loaders(data, data_dir, batch_size, seed):
+    if isinstance(data, (tuple, list)):
+        if len(data) != 2:
+            raise UserError("train(): pass a dataset name or a (train_loader, test_loader) pair")
+        return data[0], data[1]
+    if isinstance(data, DataLoader):
+        return data, None
+    from neuronas.data import make_loaders
+
+    return make_loaders(data, data_dir, batch_size=batch_size, seed=seed)
+
+
+def _make_optimizer(name: str, params, lr: float, weight_decay: float, momentum: float) -> torch.optim.Optimizer:
+    if name == "sgd":
+        return torch.optim.SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay, nesterov=momentum > 0)
+    if name == "adam":
+        return torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
+    raise UserError(f"unknown optimizer {name!r}; expected one of {', '.join(OPTIMIZERS)}")
+
+
+def _progress(enabled: bool):
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("loss {task.fields[loss]:.4f}  acc {task.fields[acc]:.2%}  test {task.fields[test]}"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        disable=not enabled,
+        transient=False,
+    )
+
+
+def train(
+    model: nn.Module,
+    data: "str | tuple[Iterable, Iterable | None] | DataLoader",
+    epochs: int = 10,
+    lr: float = 0.1,
+    optimizer: str = "sgd",
+    schedule: str = "cosine",
+    seed: int = 0,
+    qat_bits: int | None = None,
+    out_dir: "str | Path | None" = None,
+    progress: bool = True,
+    batch_size: int = 64,
+    data_dir: "str | Path | None" = None,
+    weight_decay: float = 5e-4,
+    momentum: float = 0.9,
+    grad_clip: float | None = None,
+    device: "str | torch.device" = "cpu",
+    threads: int | None = None,
+    stop_at_acc: float | None = None,
+) -> History:
+    """Train ``model`` with surrogate gradients (BPTT) and cross-entropy.
+
+    Parameters
+    ----------
+    model:
+        ``forward([N, C, H, W]) -> logits [N, classes]``.
+    data:
+        A dataset name (loaded with :func:`neuronas.data.make_loaders`, ``data_dir``, ``batch_size``, ``seed``),
+        or a ``(train_loader, test_loader_or_None)`` pair.
+    epochs, lr:
+        Number of passes over the training set; initial learning rate.
+    optimizer:
+        ``"sgd"`` (Nesterov momentum) or ``"adam"``.
+    schedule:
+        ``"cosine"`` (annealed to 0 over all steps, updated per batch) or ``"constant"``.
+    seed:
+        Seeds torch/numpy at the start (dropout, shuffling).
+    qat_bits:
+        If set, quantization-aware training: ``neuronas.quant.enable_qat(model, qat_bits)`` is called first.
+    out_dir:
+        If set, writes ``last.pt`` (state dict after the last epoch), ``best.pt`` (best test accuracy) and
+        ``history.json``.
+    progress:
+        Show a rich progress bar with the running loss and accuracy.
+    grad_clip:
+        Clip the gradient norm to this value (None: no clipping).
+    threads:
+        ``torch.set_num_threads`` for the run (None: leave as is).
+    stop_at_acc:
+        Stop after the first epoch whose test accuracy reaches this value (the schedule still spans ``epochs``).
+
+    Returns
+    -------
+    History
+        Loss, accuracies, learning rate and wall time per epoch.
+    """
+    if int(epochs) < 1:
+        raise UserError(f"epochs={epochs}; expected >= 1")
+    if not float(lr) > 0:
+        raise UserError(f"lr={lr}; expected > 0")
+    if schedule not in SCHEDULES:
+        raise UserError(f"unknown schedule {schedule!r}; expected one of {', '.join(SCHEDULES)}")
+    if threads is not None:
+        torch.set_num_threads(int(threads))
+    seed_everything(seed)
+    train_loader, test_loader = _resolve_loaders(data, data_dir, batch_size, seed)
+    if qat_bits is not None:
+        from neuronas.quant import enable_qat
+
+        enable_qat(model, int(qat_bits))
+    model.to(device)
+    opt = _make_optimizer(optimizer, [p for p in model.parameters() if p.requires_grad], float(lr), weight_decay, momentum)
+    steps = int(epochs) * len(train_loader)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(steps, 1)) if schedule == "cosine" else None
+    loss_fn = nn.CrossEntropyLoss()
+    out = Path(out_dir) if out_dir is not None else None
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+    history = History()
+    best = -1.0
+    with _progress(progress) as bar:
+        task = bar.add_task("train", total=steps, loss=float("nan"), acc=0.0, test="-")
+        for epoch in range(1, int(epochs) + 1):
+            t0 = time.perf_counter()
+            model.train()
+            loss_sum, correct, seen = 0.0, 0, 0
+            epoch_lr = opt.param_groups[0]["lr"]
+            for x, y in train_loader:
+                x, y = x.to(device), y.to(device)
+                logits = _forward(model, x)
+                loss = loss_fn(logits, y)
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                if grad_clip is not None:
+                    nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+                opt.step()
+                if sched is not None:
+                    sched.step()
+                n = int(y.numel())
+                loss_sum += float(loss.detach()) * n
+                correct += int((logits.detach().argmax(1) == y).sum())
+                seen += n
+                bar.update(task, advance=1, description=f"epoch {epoch}/{epochs}", loss=loss_sum / seen, acc=correct / seen)
+            if not math.isfinite(loss_sum):
+                raise UserError(f"training diverged in epoch {epoch} (loss {loss_sum / max(seen, 1)}); lower the learning rate (lr={lr})")
+            test_acc = evaluate(model, test_loader, device) if test_loader is not None else float("nan")
+            history.epoch.append(epoch)
+            history.train_loss.append(loss_sum / max(seen, 1))
+            history.train_acc.append(correct / max(seen, 1))
+            history.test_acc.append(test_acc)
+            history.lr.append(epoch_lr)
+            history.time_s.append(time.perf_counter() - t0)
+            bar.update(task, test=f"{test_acc:.2%}")
+            if out is not None:
+                torch.save(model.state_dict(), out / "last.pt")
+                if test_acc > best or math.isnan(test_acc):
+                    best = test_acc if not math.isnan(test_acc) else best
+                    torch.save(model.state_dict(), out / "best.pt")
+                history.save(out / "history.json")
+            if stop_at_acc is not None and test_acc >= stop_at_acc:
+                break
+    return history
+
+
+def load_checkpoint(model: nn.Module, path: "str | Path", strict: bool = True) -> nn.Module:
+    """Load a state-dict checkpoint written by :func:`train` into ``model`` (``weights_only=True``)."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"checkpoint {path} does not exist")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises several types for corrupt / non-state-dict files
+        raise UserError(f"checkpoint {path} is not a weights-only state dict: {exc}") from None
+    model.load_state_dict(state, strict=strict)
+    return model
+
+
+def train_genotype(
+    genotype: str,
+    dataset: str,
+    data_dir: "str | Path | None" = None,
+    epochs: int = 10,
+    channels: int | None = None,
+    timesteps: int = 5,
+    out_dir: "str | Path | None" = None,
+    seed: int = 0,
+    lr: float = 0.1,
+    optimizer: str = "sgd",
+    batch_size: int = 64,
+    qat_bits: int | None = None,
+    threads: int | None = None,
+    progress: bool = True,
+) -> History:
+    """Build the SNN of ``genotype`` for ``dataset`` (``neuronas.models.build``) and train it (the CLI command).
+
+    Writes ``genotype.txt`` and ``run.json`` (the arguments) next to the checkpoints when ``out_dir`` is set.
+    """
+    from neuronas.data import spec as dataset_spec
+    from neuronas.models import build
+    from neuronas.space import Genotype
+
+    g = Genotype.parse(genotype)
+    if not g.is_valid():
+        raise UserError(f"genotype {str(g)!r} is not a valid cell: the output node is not reachable from the input")
+    ds = dataset_spec(dataset)
+    seed_everything(seed)
+    model = build(g, ds, channels=channels, timesteps=timesteps)
+    if out_dir is not None:
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "genotype.txt").write_text(str(g) + "\n")
+        run = {"genotype": str(g), "matrix": g.matrix_string(), "dataset": ds.name, "epochs": epochs, "channels": channels,
+               "timesteps": timesteps, "seed": seed, "lr": lr, "optimizer": optimizer, "batch_size": batch_size,
+               "qat_bits": qat_bits}
+        (out / "run.json").write_text(json.dumps(run, indent=2))
+    return train(model, ds.name, epochs=epochs, lr=lr, optimizer=optimizer, seed=seed, qat_bits=qat_bits, out_dir=out_dir,
+                 progress=progress, batch_size=batch_size, data_dir=data_dir, threads=threads)
