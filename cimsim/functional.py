@@ -111,6 +111,17 @@ def lif_step(node: dict, x: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.n
     return s, v
 
 
+INTEGER_READERS = ("conv", "linear", "pool", "flatten")
+"""Node kinds that take integer-typed values as integers (the others read their real value, integer x scale)."""
+
+
+def as_real(value: np.ndarray, vtype) -> np.ndarray:
+    """The real value of an ``int``-typed tensor (integer x scale); spikes and reals are returned as they are."""
+    if vtype.kind == "int" and vtype.scale != 1.0:
+        return value.astype(F32) * F32(vtype.scale)
+    return value
+
+
 def lif_init(node: dict, shape: tuple) -> np.ndarray:
     r = 0.0 if node.get("v_reset") is None else node["v_reset"]
     return np.full(shape, r, dtype=F32)
@@ -193,6 +204,8 @@ def evaluate(graph: SnnGraph, inputs: np.ndarray, keep_values: bool = False) -> 
             d = graph.node(n)
             kind = d["kind"]
             ins = [read(u, dl) for u, dl in graph.inputs_of(n)]
+            if kind not in INTEGER_READERS:
+                ins = [as_real(v, types[u]) for v, (u, _) in zip(ins, graph.inputs_of(n))]
             if kind == "input":
                 y = inputs[t]
             elif kind in ("conv", "linear"):

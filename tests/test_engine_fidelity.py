@@ -87,3 +87,23 @@ def test_finite_adc_changes_spikes_and_more_bits_change_fewer(chip):
         changed.append(sum(int((ex.spikes[n] != want.spikes[n]).sum()) for n in want.spikes))
     assert changed[0] > 0
     assert changed[-1] <= changed[0]
+
+
+def test_integer_values_read_by_real_nodes_use_their_scale():
+    """An avg pool over spikes is an integer sum with scale 1/area; a lif reading it sees sum x scale."""
+    from cimsim.graph import SnnGraph
+
+    g = SnnGraph("scaled")
+    g.add_node("in", "input", (1, 4, 4))
+    g.add_node("p", "pool", (1, 2, 2), mode="avg", kernel=(2, 2), stride=(2, 2), padding=(0, 0))
+    g.add_node("l", "lif", (1, 2, 2), tau=2.0, v_threshold=0.6, v_reset=0.0)
+    g.add_node("o", "output", (1, 2, 2))
+    for a, b in (("in", "p"), ("p", "l"), ("l", "o")):
+        g.add_edge(a, b)
+    x = np.zeros((1, 1, 1, 4, 4), np.uint8)
+    x[0, 0, 0, :2, :2] = 1  # window sum 4 -> real 1.0 -> h = 0.5 (no spike); an unscaled 4 would give h = 2
+    x[0, 0, 0, 2:, 2:] = 1
+    x[0, 0, 0, 2, 2] = 0
+    res = evaluate(g, np.concatenate([x, x]), keep_values=True)
+    assert not res.spikes["l"][0].any()
+    assert res.spikes["l"][1, 0, 0, 0, 0]  # second step: 0.5 + (1 - 0.5) / 2 = 0.75 >= 0.6

@@ -102,7 +102,7 @@ def test_cli_simulate_writes_report(tmp_path):
     (["simulate", "tiny", "--hw", "nochip"], "nochip"),
     (["simulate", "tiny", "--set", "adc.bits=40"], "adc.bits"),
     (["simulate", "tiny", "--set", "adcbits"], "FIELD=VALUE"),
-    (["simulate", "vgg9", "--dataset", "digits", "--samples", "1"], "dataset images have shape"),
+    (["simulate", "tiny", "--dataset", "digits", "--samples", "1"], "dataset images have shape"),
 ])
 def test_cli_user_errors_exit_2_without_traceback(args, msg):
     r = _cli(*args)

@@ -15,7 +15,7 @@ import numpy as np
 import kernels
 from cimsim.config.schema import Chip
 from cimsim.engine.crossbar_layer import AdcModel, run_layer_step
-from cimsim.functional import (F32, affine, check_inputs, finish_matmul, lif_init, pool, predict, weight_matrix)
+from cimsim.functional import (F32, INTEGER_READERS, affine, as_real, check_inputs, finish_matmul, lif_init, pool, predict, weight_matrix)
 from cimsim.mapping import IO_HOST, Mapping
 
 
@@ -107,6 +107,8 @@ def execute(mapping: Mapping, inputs: np.ndarray, adc: AdcModel, progress=None) 
                     if key not in traffic:
                         traffic[key] = np.zeros((T, N), np.int64)
                     traffic[key][t] = bits
+            if kind not in INTEGER_READERS:
+                ins = [as_real(v, types[u]) for v, (u, _) in zip(ins, srcs)]
             hc = hosts.get(h)
             if kind == "input":
                 y = inputs[t]
