@@ -31,11 +31,9 @@ def genotype_graph(genotype: str, dataset: str, channels: int | None, timesteps:
     torch.manual_seed(seed)
     ds = spec(dataset)
     model = build(genotype, ds, channels=channels, timesteps=timesteps)
-    sample = torch.rand(2, ds.channels, ds.size, ds.size)
+    sample = torch.rand(4, ds.channels, ds.size, ds.size, generator=torch.Generator().manual_seed(seed))
     model.eval()
-    with torch.no_grad():
-        model(sample)
-    return export(quantize(model, bits=8), sample, timesteps)
+    return export(quantize(model, bits=8, calibration=sample), sample, timesteps)
 
 
 def run_simulate(model, hw, timesteps, spike_rate, samples, dataset, data_dir, genotype, channels, out: Path, seed,

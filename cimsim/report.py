@@ -92,8 +92,9 @@ class Report:
         for line in head[: len(head) - n_layer - 1]:
             con.print(line, highlight=False, markup=False)
         tab = Table(title="per layer")
-        for col in ("layer", "crossbars", "tiles", "spikes in", "spikes out", "energy (uJ)", "busy cycles"):
-            tab.add_column(col, justify="right" if col != "layer" else "left")
+        tab.add_column("layer", overflow="fold")
+        for col in ("crossbars", "tiles", "spikes in", "spikes out", "energy (uJ)", "busy cycles"):
+            tab.add_column(col, justify="right")
         for L in self.layers:
             tab.add_row(L["name"], str(L["crossbars"]), str(L["tiles"]), str(L["spikes_in"]), str(L["spikes_out"]),
                         f"{L['energy_j'] * 1e6:.4f}", str(L["cycles"]))
