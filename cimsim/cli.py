@@ -81,6 +81,24 @@ def simulate(
                  ideal_adc, accounting, set_)
 
 
+@app.command()
+def validate(
+    out: Optional[Path] = typer.Option(None, "--out", help="Also write the comparison as JSON to this file"),
+    seed: int = typer.Option(0, "--seed"),
+    neurosim: bool = typer.Option(True, "--neurosim/--no-neurosim", help="Include NeuroSim Table VII (slower)"),
+) -> None:
+    """Compare against published figures (SpikeSim VGG9, NeuroSim V1.4 Table VII) with relative errors."""
+    from cimsim.validate import format_table, validate as run_validation
+
+    result = run_validation(seed=seed, neurosim=neurosim)
+    typer.echo(format_table(result))
+    if out is not None:
+        import json
+
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(result.to_dict(), indent=1, default=float))
+
+
 def main(argv: Optional[List[str]] = None) -> None:
     """Entry point: run the typer app, turning :class:`UserError` into one message and exit code 2."""
     run(app, argv)

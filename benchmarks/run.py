@@ -1,0 +1,152 @@
+"""The benchmark suite: one command, one table, ``benchmarks/results.json``.
+
+Usage::
+
+    python benchmarks/run.py [--quick] [--out benchmarks/results.json]
+
+Sections (each measured side by side in this run; absolute times depend on the machine and its load, the ratios
+are what to compare):
+
+1. simulator vs the dense numpy forward of the same SNN (vgg9 on ``spikesim_rram_65nm``, one 32x32 input, T=5;
+   vgg8 on ``neurosim_rram_22nm``), with and without the ADC fidelity pass; time vs input spike rate and vs T;
+   peak memory (:mod:`benchmarks.bench_simulator`);
+2. kernel backends (Cython/Numba) vs their numpy references (:mod:`benchmarks.bench_kernels`);
+3. search candidates per minute per strategy and the neuronas/snasnet ratio (``benchmarks/bench_search.py``,
+   when present);
+4. SNN training and forward speed (``benchmarks/bench_train.py``, when present).
+
+Every timing is the median of several repeats, with min and max. ``--quick`` uses fewer repeats and smaller
+kernel sizes (about 10 minutes or less on 2 cores).
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import platform
+import time
+import traceback
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def _module(name: str):
+    """``benchmarks.<name>`` when run as a module, ``<name>`` when run as a script (its folder is on sys.path)."""
+    if not (HERE / f"{name}.py").is_file():
+        return None
+    try:
+        return importlib.import_module(f"benchmarks.{name}")
+    except ImportError:
+        return importlib.import_module(name)
+
+
+def _section(name: str, fn, results: dict, skipped: dict) -> None:
+    t0 = time.perf_counter()
+    try:
+        results[name] = fn()
+    except Exception as exc:  # a failing section must not hide the others
+        skipped[name] = f"failed: {type(exc).__name__}: {exc}"
+        traceback.print_exc()
+    results.setdefault("section_wall_s", {})[name] = time.perf_counter() - t0
+
+
+def _fmt_t(d: dict) -> str:
+    return f"{d['median_s']:.3g} s [{d['min_s']:.3g}-{d['max_s']:.3g}]"
+
+
+def table(results: dict, skipped: dict) -> str:
+    """The one table: rows (section, case, measurement, value)."""
+    rows: list[tuple[str, str, str, str]] = []
+    sim = results.get("simulator")
+    if sim:
+        for c in sim["main"]:
+            case = f"{c['model']} {c['hw']} T={c['timesteps']} rate={c['spike_rate']:.0%}"
+            rows += [
+                ("simulator", case, "dense numpy forward", _fmt_t(c["dense"])),
+                ("simulator", case, "simulate(fidelity=False)", _fmt_t(c["sim"])),
+                ("simulator", case, "simulate(fidelity=True)", _fmt_t(c["sim_fidelity"])),
+                ("simulator", case, "ratio sim / dense (no fidelity pass)", f"{c['ratio_sim_over_dense']:.2f}x"),
+                ("simulator", case, "ratio sim / dense (with fidelity pass)",
+                 f"{c['ratio_sim_fidelity_over_dense']:.2f}x"),
+            ]
+        for c in sim["spike_rate"]:
+            rows.append(("spike rate", f"vgg9 T=5 rate={c['spike_rate']:.0%}", "simulate / dense",
+                         f"{_fmt_t(c['sim'])} / {_fmt_t(c['dense'])} = {c['ratio_sim_over_dense']:.2f}x"))
+        for c in sim["timesteps"]:
+            rows.append(("timesteps", f"vgg9 rate=10% T={c['timesteps']}", "simulate / dense",
+                         f"{_fmt_t(c['sim'])} / {_fmt_t(c['dense'])} = {c['ratio_sim_over_dense']:.2f}x"))
+        for m in sim["memory"]:
+            rows.append(("memory", f"{m['model']} {m['hw']} T={m['timesteps']}", "peak RSS / after imports / traced",
+                         f"{m['peak_rss_bytes'] / 2**20:.0f} / {m['rss_after_imports_bytes'] / 2**20:.0f} / "
+                         f"{m['peak_traced_bytes'] / 2**20:.0f} MiB"))
+    for k in results.get("kernels", []):
+        rows.append(("kernels", f"{k['kernel']} {k['case']}", "fast / numpy reference",
+                     f"{k['fast_s'] * 1e3:.3g} ms / {k['ref_s'] * 1e3:.3g} ms = {k['speedup']:.1f}x faster"))
+    for r in results.get("search", []) if isinstance(results.get("search"), list) else []:
+        rows.append(("search", str(r.get("strategy", r.get("case", ""))), "result",
+                     ", ".join(f"{k}={_short(v)}" for k, v in r.items() if k not in ("strategy", "case"))))
+    if isinstance(results.get("search"), dict):
+        for k, v in results["search"].items():
+            rows.append(("search", k, "result", _short(v)))
+    for r in results.get("train", []):
+        label = r.get("bench", "")
+        rows.append(("train", f"{label} {r.get('case', '')}".strip(), "result",
+                     ", ".join(f"{k}={_short(v)}" for k, v in r.items() if k not in ("bench", "case"))))
+    for name, why in skipped.items():
+        rows.append((name, "-", "skipped", why))
+    w = [max(len(r[i]) for r in rows + [("section", "case", "measurement", "value")]) for i in range(4)]
+    line = lambda r: "  ".join(c.ljust(w[i]) for i, c in enumerate(r))  # noqa: E731
+    return "\n".join([line(("section", "case", "measurement", "value")), line(tuple("-" * x for x in w))]
+                     + [line(r) for r in rows])
+
+
+def _short(v) -> str:
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    if isinstance(v, (dict, list)):
+        return json.dumps(v, default=float)[:80]
+    return str(v)
+
+
+def main(argv: list[str] | None = None) -> dict:
+    ap = argparse.ArgumentParser(description="NeuroNAS / cimsim benchmark suite")
+    ap.add_argument("--quick", action="store_true", help="fewer repeats, smaller sizes (~10 min on 2 cores)")
+    ap.add_argument("--out", type=Path, default=HERE / "results.json")
+    ap.add_argument("--only", default="simulator,kernels,search,train", help="comma-separated sections")
+    args = ap.parse_args(argv)
+    only = set(args.only.split(","))
+    wall = time.perf_counter()
+    results: dict = {"meta": {"quick": args.quick, "python": platform.python_version(), "machine": platform.machine(),
+                              "cpus": os.cpu_count(), "load_avg_start": os.getloadavg(),
+                              "command": "python benchmarks/run.py" + (" --quick" if args.quick else "")}}
+    skipped: dict[str, str] = {}
+    if "simulator" in only:
+        sim = _module("bench_simulator")
+        _section("simulator", lambda: sim.run(quick=args.quick), results, skipped)
+    if "kernels" in only:
+        kern = _module("bench_kernels")
+        _section("kernels", lambda: kern.run(quick=args.quick), results, skipped)
+    for name, mod in (("search", "bench_search"), ("train", "bench_train")):
+        if name not in only:
+            continue
+        m = _module(mod)
+        if m is None or not hasattr(m, "run"):
+            skipped[name] = f"benchmarks/{mod}.py not present yet"
+            continue
+        _section(name, lambda m=m: m.run(quick=args.quick), results, skipped)
+    results["skipped"] = skipped
+    results["meta"]["wall_s"] = time.perf_counter() - wall
+    results["meta"]["load_avg_end"] = os.getloadavg()
+    text = table(results, skipped)
+    print(text)
+    print(f"\ntotal {results['meta']['wall_s']:.0f} s; load average {results['meta']['load_avg_start'][0]:.1f} -> "
+          f"{results['meta']['load_avg_end'][0]:.1f} on {results['meta']['cpus']} CPUs; written {args.out}")
+    results["table"] = text
+    args.out.write_text(json.dumps(results, indent=1, default=float))
+    return results
+
+
+if __name__ == "__main__":
+    main()
