@@ -99,3 +99,18 @@ def test_partial_sums_reduced_across_tiles_over_the_noc():
     assert s_small.noc["fc"]["flits"] > s_big.noc["fc"]["flits"]
     assert sum(s_small.stage_cycles.values()) == s_small.cycles
     assert s_small.stage_cycles["noc"] > s_big.stage_cycles["noc"]
+
+
+def test_adc_resolution_override_scales_conversion_time():
+    """A SAR ADC's conversion time grows with its bits, also when the bits are changed on a loaded chip."""
+    from cimsim.components.adc import scaled_conversion_cycles
+
+    base = make_chip(**{"adc.conversion_cycles": 5})  # 5 cycles at the 4-bit reference
+    assert scaled_conversion_cycles(base.adc) == 5
+    assert scaled_conversion_cycles(base.with_changes({"adc.bits": 9}).adc) == 10
+    rng = np.random.default_rng(11)
+    g = random_graph(rng)
+    x = random_inputs(g, rng)
+    slow = _run(g, x, base.with_changes({"adc.bits": 9}))[2]
+    fast = _run(g, x, base)[2]
+    assert slow.stage_cycles["adc"] > fast.stage_cycles["adc"]

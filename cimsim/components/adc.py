@@ -27,11 +27,14 @@ def resolution_scale(bits: int, reference_bits: int) -> float:
     return 2.0 ** (bits - reference_bits)
 
 
-def scaled_conversion_cycles(cfg: AdcConfig, bits: int) -> int:
-    """Cycles of one conversion at ``bits``, scaled from ``cfg.conversion_cycles`` (which holds at ``cfg.bits``)."""
+def scaled_conversion_cycles(cfg: AdcConfig, bits: int | None = None) -> int:
+    """Cycles of one conversion at ``bits`` (default ``cfg.bits``), scaled from ``cfg.conversion_cycles``, which
+    holds at the reference resolution ``cfg.costs_bits`` like the costs: a SAR ADC takes one step per bit plus
+    sampling, so time ~ bits + 1; a flash ADC converts in constant time."""
+    bits = cfg.bits if bits is None else bits
     if cfg.scaling == "flash":
         return cfg.conversion_cycles
-    return max(1, math.ceil(cfg.conversion_cycles * (bits + 1) / (cfg.bits + 1) - 1e-9))
+    return max(1, math.ceil(cfg.conversion_cycles * (bits + 1) / (cfg.costs_bits + 1) - 1e-9))
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from cimsim.components.adc import Adc
+from cimsim.components.adc import Adc, scaled_conversion_cycles
 from cimsim.components.base import Component
 from cimsim.components.buffer import Buffer
 from cimsim.components.crossbar import Crossbar
@@ -37,7 +37,7 @@ def pe_cycle_cycles(chip: Chip) -> int:
     """
     return (
         chip.crossbar.read_cycles
-        + min(chip.adc.cols_per_adc, chip.crossbar.cols) * chip.adc.conversion_cycles
+        + min(chip.adc.cols_per_adc, chip.crossbar.cols) * scaled_conversion_cycles(chip.adc)
         + chip.mux.cycles
         + chip.shift_add.cycles
     )
@@ -154,7 +154,7 @@ def describe_chip(chip: Chip) -> str:
         f" signed {x.signed}: {chip.n_slices} slice(s) x {2 if x.signed == 'differential' else 1} per weight;"
         f" {n_adc} ADCs ({a.bits} bit, {a.scaling}, {a.cols_per_adc} columns each via a mux), {x.rows} wordline drivers",
         f"  peak: {chip.crossbars_total} crossbars, {chip.crossbars_total * x.rows * x.cols * x.bits_per_cell / 8 / 2**20:.4g} MiB of cells",
-        f"  crossbar read + conversions: {x.read_cycles} + {min(a.cols_per_adc, x.cols)} x {a.conversion_cycles}"
+        f"  crossbar read + conversions: {x.read_cycles} + {min(a.cols_per_adc, x.cols)} x {scaled_conversion_cycles(a)}"
         f" (+ mux {chip.mux.cycles} + shift-add {chip.shift_add.cycles}) = {pe_cycle} cycles"
         f" ({pe_cycle * chip.cycle_s * 1e9:.4g} ns)",
         "components (energy per action | area per instance | leakage per instance | instances per tile | sources)",

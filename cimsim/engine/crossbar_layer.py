@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 import kernels
+from cimsim.components.adc import scaled_conversion_cycles
 from cimsim.config.schema import Chip
 from cimsim.functional import exact_matmul, layer_input_rows
 from cimsim.mapping import LayerMapping
@@ -136,7 +137,7 @@ def run_layer_step(lm: LayerMapping, node: dict, x: np.ndarray, chip: Chip, adc:
     else:
         acc = (exact_matmul(safe, wmat) + acc_unsafe).reshape(n, p, lm.outputs)
     xbar_cycles = block_groups.max(0) * xb.read_cycles
-    adc_cycles = block_groups.max(0) * max(serial) * chip.adc.conversion_cycles
+    adc_cycles = block_groups.max(0) * max(serial) * scaled_conversion_cycles(chip.adc)
     nz = (x.reshape(n, -1) != 0).sum(1)
     # synaptic operations: each nonzero input times the outputs it reaches (fan-out), summed over positions
     sops = (rows != 0).sum((1, 2)).astype(np.int64) * lm.outputs
