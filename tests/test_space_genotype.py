@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from cimsim.errors import UserError
-from neuronas.space import OPS, PAIRS, PRUNED_OPS, Edge, Genotype, enumerate_space, get_op_set, sample, space_size
+from neuronas.space import OPS, PRUNED_OPS, Edge, Genotype, enumerate_space, get_op_set, sample, space_size
 
 SNASNET_EXAMPLE = "0303 0030 2002 0200"
 

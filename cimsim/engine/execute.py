@@ -15,7 +15,7 @@ import numpy as np
 import kernels
 from cimsim.config.schema import Chip
 from cimsim.engine.crossbar_layer import AdcModel, run_layer_step
-from cimsim.functional import (F32, INTEGER_READERS, affine, as_real, check_inputs, finish_matmul, lif_init, pool, predict, weight_matrix)
+from cimsim.functional import (F32, INTEGER_READERS, affine, as_real, check_inputs, finish_matmul, lif_init, pool, predict)
 from cimsim.mapping import IO_HOST, Mapping
 
 

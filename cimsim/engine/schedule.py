@@ -17,13 +17,11 @@ attributed to exactly one stage (crossbar, adc, digital, lif, noc), so the stage
 from __future__ import annotations
 
 import heapq
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
 import kernels
-from cimsim.config.schema import Chip
 from cimsim.engine.execute import Execution
 from cimsim.mapping import IO_HOST, Mapping
 
