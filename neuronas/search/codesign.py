@@ -1,0 +1,230 @@
+"""Hardware/architecture co-design sweeps: every hardware point x every architecture (``neuronas codesign``).
+
+A sweep YAML (see ``examples/codesign_sweep.yaml``)::
+
+    dataset: digits                 # as `neuronas search`
+    hw: spikesim_rram_65nm          # base preset or YAML file
+    constraints: "memory=2e5,area=20mm2,energy=3uJ"
+    channels: 16                    # optional: channels, hidden, timesteps, seed, hw_samples, score_batch
+    out: out/codesign
+    hardware:                       # dotted config overrides (cimsim.load_config), each a list: the grid
+      crossbar.rows: [64, 128]
+      adc.bits: [4, 6]
+    architectures:
+      genotypes: ["conv3x3~0|skip~0,conv1x1~1|conv3x3~0,zeroize~1,skip~2"]   # optional
+      sample: 6                     # optional: this many distinct random cells ...
+      ops: neuronas                 # ... from this operation set (neuronas | snasnet)
+    select: score                   # best pair: max SAHD score (ties: min energy), or min energy_j/latency_s/area_m2
+
+Every architecture is simulated on every hardware point in full (no early stop: co-design wants every number);
+results are cached in ``OUT/cache`` by (genotype, chip config hash, ...), so a rerun or a bigger sweep only
+pays for new pairs. The SAHD score does not depend on the hardware and is computed once per architecture.
+
+Outputs in ``OUT``: ``sweep.csv`` (one row per pair: the hardware variables, ``config_hash``, genotype, metrics,
+feasible, failed, ``pareto``), ``codesign.json`` (best pair, Pareto front), ``candidates.csv`` + ``best.json``
+(the pairs in the search's format, for ``cimsim plot``), ``figures/`` (Pareto plot, energy heat map over the
+first two hardware variables, minimum over architectures).
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import math
+from pathlib import Path
+
+import yaml
+
+from cimsim.errors import UserError
+from neuronas.search.evaluate import Candidate, Evaluator
+from neuronas.search.settings import SearchSettings
+
+_KEYS = {"dataset", "hw", "constraints", "channels", "hidden", "timesteps", "seed", "hw_samples", "score_batch",
+         "score_repeats", "weight_bits", "data_dir", "out", "hardware", "architectures", "select"}
+SELECT = ("score", "energy_j", "latency_s", "area_m2")
+
+
+def parse_overrides(items: list[str]) -> dict:
+    """``["adc.bits=6", "crossbar.rows=128"]`` -> ``{"adc.bits": 6, "crossbar.rows": 128}`` (YAML scalars)."""
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise UserError(f"--set {item!r}: expected KEY=VALUE, e.g. adc.bits=6")
+        out[key.strip()] = yaml.safe_load(value)
+    return out
+
+
+def load_sweep(path: "str | Path") -> dict:
+    """Read and check a sweep YAML (see the module docstring)."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"{path}: no such sweep file")
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise UserError(f"{path}: not valid YAML ({exc})") from None
+    if not isinstance(data, dict):
+        raise UserError(f"{path}: expected a mapping with 'hardware' and 'architectures'")
+    unknown = set(data) - _KEYS
+    if unknown:
+        raise UserError(f"{path}: unknown key {sorted(unknown)[0]!r}; expected {', '.join(sorted(_KEYS))}")
+    hardware = data.get("hardware") or {}
+    if not isinstance(hardware, dict):
+        raise UserError(f"{path}: 'hardware' must map dotted config paths to lists of values")
+    for k, v in hardware.items():
+        if not isinstance(v, list) or not v:
+            raise UserError(f"{path}: hardware.{k} must be a non-empty list of values, got {v!r}")
+    archs = data.get("architectures") or {}
+    if not isinstance(archs, dict) or not (archs.get("genotypes") or archs.get("sample")):
+        raise UserError(f"{path}: 'architectures' needs 'genotypes' (a list) and/or 'sample' (a count)")
+    if data.get("select", "score") not in SELECT:
+        raise UserError(f"{path}: select={data['select']!r}; expected one of {', '.join(SELECT)}")
+    return data
+
+
+def hardware_points(hardware: dict) -> list[dict]:
+    """The grid of override dicts (cartesian product, in YAML order); ``[{}]`` for no variable."""
+    keys = list(hardware)
+    return [dict(zip(keys, values)) for values in itertools.product(*(hardware[k] for k in keys))]
+
+
+def architectures(spec: dict, seed: int) -> list[str]:
+    """Canonical genotypes: the listed ones, then ``sample`` distinct random cells not already listed."""
+    from neuronas.search.strategies import planned_genotypes
+    from neuronas.space import Genotype
+
+    out: dict[str, None] = {}
+    for g in spec.get("genotypes") or []:
+        gg = Genotype.parse(str(g))
+        if not gg.is_valid():
+            raise UserError(f"architectures: genotype {g!r} is not a valid cell (output unreachable)")
+        out[str(gg.canonical())] = None
+    n = int(spec.get("sample") or 0)
+    if n:
+        extra = [g for g in planned_genotypes(seed, spec.get("ops", "neuronas"), n + len(out)) if g not in out]
+        out.update(dict.fromkeys(extra[:n]))
+    return list(out)
+
+
+def run_codesign(path: "str | Path", out: "str | Path | None" = None, progress: bool = True) -> dict:
+    """Run a sweep YAML; returns the content of ``codesign.json``."""
+    import cimsim
+    from cimsim.plot.pareto import non_dominated
+    from neuronas.search.finalize import write_candidates_csv
+
+    data = load_sweep(path)
+    out_dir = Path(out or data.get("out") or "out/codesign")
+    base = {k: data[k] for k in ("dataset", "hw", "constraints", "channels", "hidden", "timesteps", "seed",
+                                 "hw_samples", "score_batch", "score_repeats", "weight_bits", "data_dir") if k in data}
+    base["constraints"] = str(base.get("constraints", ""))
+    settings = SearchSettings(**base, out=str(out_dir), progress=progress, top_k=0)
+    variables = list((data.get("hardware") or {}).keys())
+    points = hardware_points(data.get("hardware") or {})
+    archs = architectures(data["architectures"], settings.seed)
+    scorer = Evaluator(settings, cache_dir=out_dir / "cache")
+    rows: list[dict] = []
+    pairs: list[Candidate] = []
+    from neuronas.search.runner import _progress
+
+    with _progress(progress) as bar:
+        task = bar.add_task("co-design", total=len(points) * len(archs), feasible=0, best="-")
+        n_feasible = 0
+        for p_id, overrides in enumerate(points):
+            chip = cimsim.load_config(settings.hw, overrides=overrides or None)
+            ev = Evaluator(settings.with_(hw_overrides=overrides), chip=chip, cache_dir=out_dir / "cache")
+            for g in archs:
+                hw = ev.hardware(g, stop_early=False)
+                score, _ = scorer.score(g)
+                c = Candidate(genotype=g, index=p_id)
+                for k in ("params", "memory_bytes", "area_m2", "latency_s", "energy_j"):
+                    setattr(c, k, float(hw[k]))
+                c.score, c.failed, c.message, c.stage = score, list(hw["failed"]), hw["message"], hw["stage"]
+                c.feasible = not c.failed and hw["stage"] == "simulate"
+                n_feasible += c.feasible
+                pairs.append(c)
+                rows.append({**{v: overrides[v] for v in variables}, "point": p_id, "config_hash": chip.config_hash(),
+                             **{k: getattr(c, k) for k in ("genotype", "params", "memory_bytes", "area_m2", "latency_s",
+                                                            "energy_j", "score")},
+                             "feasible": c.feasible, "failed": ";".join(c.failed)})
+                bar.update(task, advance=1, feasible=n_feasible)
+    import numpy as np
+
+    ok = [i for i, c in enumerate(pairs) if c.feasible]
+    front: list[int] = []
+    if ok:
+        vals = np.array([[pairs[i].energy_j, pairs[i].latency_s, pairs[i].area_m2, pairs[i].score] for i in ok])
+        vals[~np.isfinite(vals)] = np.nan
+        mask = non_dominated(vals, (False, False, False, True))
+        front = [ok[j] for j in np.flatnonzero(mask)]
+    for i, r in enumerate(rows):
+        r["pareto"] = i in front
+    out_dir.mkdir(parents=True, exist_ok=True)
+    _write_rows(rows, out_dir / "sweep.csv")
+    select = data.get("select", "score")
+    best = None
+    if ok:
+        if select == "score":
+            key = lambda i: (-pairs[i].score if math.isfinite(pairs[i].score) else math.inf, pairs[i].energy_j)  # noqa: E731
+        else:
+            key = lambda i: (getattr(pairs[i], select), -pairs[i].score)  # noqa: E731
+        best = min(ok, key=key)
+    labelled = [Candidate(**{**c.__dict__, "genotype": f"{c.genotype} @ {_point_label(points[c.index])}"}) for c in pairs]
+    write_candidates_csv(labelled, out_dir / "candidates.csv")
+    result = {
+        "sweep": str(path), "variables": variables, "points": points, "architectures": archs,
+        "constraints": str(settings.limits), "n_pairs": len(pairs), "n_feasible": len(ok),
+        "best": None if best is None else {**rows[best], "label": labelled[best].genotype},
+        "pareto_front": [rows[i] for i in front], "sweep_csv": str(out_dir / "sweep.csv"),
+    }
+    if best is not None:
+        (out_dir / "best.json").write_text(json.dumps({"genotype": labelled[best].genotype, **rows[best]}, indent=2, default=str))
+    try:
+        result["figures"] = [str(p) for p in _figures(out_dir, variables, settings)]
+    except Exception as exc:  # figures never cost the sweep results
+        print(f"warning: figures not written: {exc.__class__.__name__}: {exc}")
+        result["figures"] = []
+    (out_dir / "codesign.json").write_text(json.dumps(result, indent=2, default=str))
+    if best is None:
+        raise UserError(f"no hardware/architecture pair meets: {settings.limits} ({len(pairs)} pairs in {out_dir / 'sweep.csv'})")
+    return result
+
+
+def _point_label(overrides: dict) -> str:
+    return ",".join(f"{k}={v}" for k, v in overrides.items()) or "base"
+
+
+def _write_rows(rows: list[dict], path: Path) -> None:
+    import csv
+
+    cols = list(dict.fromkeys(k for r in rows for k in r))
+    with path.open("w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=cols)
+        w.writeheader()
+        for r in rows:
+            w.writerow({k: ("" if isinstance(v, float) and math.isnan(v) else
+                            ("true" if v is True else "false" if v is False else v)) for k, v in r.items()})
+
+
+def _figures(out_dir: Path, variables: list[str], settings: SearchSettings) -> list:
+    from cimsim.plot import write_all
+
+    figs = write_all([], out_dir / "figures", "png", candidates_csv=out_dir / "candidates.csv",
+                     constraints=settings.limits.plot_limits(settings.weight_bits), kind="pareto")
+    varying = [v for v in variables]
+    if len(varying) >= 2:
+        figs += write_all([], out_dir / "figures", "png", kind="heatmap", sweep_csv=out_dir / "sweep.csv",
+                          sweep_x=varying[0], sweep_y=varying[1], sweep_metric="energy_j", sweep_agg="min")
+    return figs
+
+
+def format_codesign(result: dict) -> str:
+    """A few lines for the terminal."""
+    b = result["best"]
+    lines = [f"{result['n_feasible']}/{result['n_pairs']} hardware x architecture pairs meet {result['constraints']}; "
+             f"Pareto front: {len(result['pareto_front'])} pairs"]
+    if b:
+        lines.append(f"best pair: {b['label']}")
+        lines.append(f"  params {b['params']:.4g}, area {b['area_m2'] * 1e6:.4g} mm2, latency {b['latency_s'] * 1e3:.4g} ms, "
+                     f"energy {b['energy_j'] * 1e6:.4g} uJ/inference, SAHD {b['score']:.4g}")
+    lines.append(f"  wrote {result['sweep_csv']}" + (f", {len(result['figures'])} figures" if result.get("figures") else ""))
+    return "\n".join(lines)

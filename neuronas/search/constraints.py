@@ -1,0 +1,187 @@
+"""Hardware budgets of a search: parsing ``"memory=4e6,area=100mm2,latency=400ms,energy=120uJ"`` and checking them.
+
+Names and units (any subset, any order, case of the name ignored, the unit's case matters: ``mJ`` != ``MJ``):
+
+========= ======================================================================================================
+memory    a bare number counts crossbar **parameters** (weights; ``4e6`` = HASNAS's 4x10^6 parameters); with a
+          byte unit it counts **bytes** of weight memory: ``B``, ``kB``/``KB``, ``MB``, ``GB`` (powers of 1000)
+          or ``KiB``, ``MiB``, ``GiB`` (powers of 1024)
+area      ``m2``, ``cm2``, ``mm2``, ``um2`` (bare number = m2)
+latency   ``s``, ``ms``, ``us``, ``ns`` (bare number = s), per inference
+energy    ``J``, ``mJ``, ``uJ``, ``nJ``, ``pJ`` (bare number = J), per inference
+========= ======================================================================================================
+
+Limits are kept in SI (parameters or bytes, m2, s, J) and a candidate satisfies a limit when its value is at most
+the limit (``value <= limit``).
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from cimsim.errors import UserError
+
+NAMES = ("memory", "area", "latency", "energy")
+"""Constraint names in the order the search checks them (cheapest first)."""
+
+#: candidate column each constraint is compared with (memory: see :attr:`Constraints.memory_column`)
+COLUMNS = {"area": "area_m2", "latency": "latency_s", "energy": "energy_j"}
+
+_UNITS: dict[str, dict[str, float]] = {
+    "memory": {"B": 1.0, "kB": 1e3, "KB": 1e3, "MB": 1e6, "GB": 1e9, "KiB": 1024.0, "MiB": 1024.0**2,
+               "GiB": 1024.0**3},
+    "area": {"m2": 1.0, "cm2": 1e-4, "mm2": 1e-6, "um2": 1e-12, "µm2": 1e-12},
+    "latency": {"s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "ns": 1e-9},
+    "energy": {"J": 1.0, "mJ": 1e-3, "uJ": 1e-6, "µJ": 1e-6, "nJ": 1e-9, "pJ": 1e-12},
+}
+_VALUE = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*([A-Za-zµ0-9]*)\s*$")
+_PRINT = {"area": (1e-6, "mm2"), "latency": (1e-3, "ms"), "energy": (1e-6, "uJ")}
+
+
+@dataclass(frozen=True)
+class Constraints:
+    """Hardware budgets in SI units; ``None`` = no limit.
+
+    Parameters
+    ----------
+    memory_params: maximum crossbar parameters (weights).
+    memory_bytes: maximum weight memory in bytes (weights x bits / 8).
+    area_m2, latency_s, energy_j: maximum chip area used (m2), latency and energy per inference (s, J).
+    text: the string the budgets were parsed from (for messages).
+    """
+
+    memory_params: float | None = None
+    memory_bytes: float | None = None
+    area_m2: float | None = None
+    latency_s: float | None = None
+    energy_j: float | None = None
+    text: str = field(default="", compare=False)
+
+    # ------------------------------------------------------------------ views
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Names of the constraints that are set, in checking order."""
+        return tuple(n for n in NAMES if self.limit(n) is not None)
+
+    @property
+    def memory_column(self) -> str:
+        """``params`` when memory is limited in parameters, else ``memory_bytes``."""
+        return "params" if self.memory_params is not None else "memory_bytes"
+
+    def limit(self, name: str) -> float | None:
+        """The limit of ``name`` in its SI unit (memory: parameters or bytes, see :attr:`memory_column`)."""
+        if name == "memory":
+            return self.memory_params if self.memory_params is not None else self.memory_bytes
+        if name not in COLUMNS:
+            raise UserError(f"unknown constraint {name!r}; expected one of {', '.join(NAMES)}")
+        return getattr(self, COLUMNS[name])
+
+    def column(self, name: str) -> str:
+        """Candidate column compared with constraint ``name``."""
+        return self.memory_column if name == "memory" else COLUMNS[name]
+
+    def plot_limits(self, weight_bits: int = 8) -> dict[str, float]:
+        """Limits as :func:`cimsim.plot.pareto` wants them (memory in bytes: parameters x bits / 8)."""
+        out = {}
+        for n in self.names:
+            v = float(self.limit(n))
+            if n == "memory" and self.memory_params is not None:
+                v = v * weight_bits / 8
+            out[n] = v
+        return out
+
+    # ------------------------------------------------------------------ checks
+    def check(self, values: Mapping[str, float | None], names: "tuple[str, ...] | None" = None) -> list[str]:
+        """Names of the constraints ``values`` violates (a missing or NaN value is not a violation here).
+
+        Parameters
+        ----------
+        values: candidate columns (``params``, ``memory_bytes``, ``area_m2``, ``latency_s``, ``energy_j``).
+        names: only check these constraints (default: every one that is set).
+        """
+        failed = []
+        for n in names if names is not None else self.names:
+            limit = self.limit(n)
+            v = values.get(self.column(n))
+            if limit is None or v is None or (isinstance(v, float) and math.isnan(v)):
+                continue
+            if float(v) > limit:
+                failed.append(n)
+        return failed
+
+    def violations(self, values: Mapping[str, float | None]) -> dict[str, float]:
+        """Relative excess ``value / limit - 1`` per set constraint (<= 0 satisfied; 0.0 when not measured)."""
+        out = {}
+        for n in self.names:
+            v = values.get(self.column(n))
+            if v is None or (isinstance(v, float) and math.isnan(v)):
+                out[n] = 0.0
+            else:
+                out[n] = float(v) / float(self.limit(n)) - 1.0
+        return out
+
+    def describe(self, name: str, value: float | None = None) -> str:
+        """``"energy=50 uJ"`` (the limit) or, with ``value``, the value in the same unit."""
+        limit = self.limit(name)
+        v = limit if value is None else value
+        if name == "memory":
+            unit = "params" if self.memory_params is not None else "B"
+            return f"{name}={v:.4g} {unit}"
+        scale, unit = _PRINT[name]
+        return f"{name}={v / scale:.4g} {unit}"
+
+    def __str__(self) -> str:
+        return ", ".join(self.describe(n) for n in self.names) or "none"
+
+
+def parse_constraints(text: "str | Constraints | None") -> Constraints:
+    """Parse budgets like ``"memory=4e6,area=100mm2,latency=400ms,energy=120uJ"`` (see the module docstring).
+
+    ``None`` or an empty string gives no constraints. Raises :class:`UserError` for an unknown name or unit, a
+    repeated name, a value that is not a positive number.
+    """
+    if isinstance(text, Constraints):
+        return text
+    if text is None or not str(text).strip():
+        return Constraints(text="")
+    values: dict[str, float] = {}
+    seen: set[str] = set()
+    for item in (s.strip() for s in str(text).split(",")):
+        if not item:
+            continue
+        name, sep, raw = item.partition("=")
+        name = name.strip().lower()
+        if not sep or name not in NAMES:
+            raise UserError(f"--constraints: cannot read {item!r}; expected NAME=VALUE with NAME one of {', '.join(NAMES)}")
+        if name in seen:
+            raise UserError(f"--constraints: {name!r} is given twice in {text!r}")
+        seen.add(name)
+        m = _VALUE.match(raw)
+        if not m:
+            raise UserError(f"--constraints: cannot read the value {raw.strip()!r} of {name!r}; expected a number and a unit, e.g. {_example(name)}")
+        number, unit = float(m.group(1)), m.group(2)
+        if not number > 0 or not math.isfinite(number):
+            raise UserError(f"--constraints: {name}={raw.strip()} must be a positive number")
+        if name == "memory":
+            if unit == "":
+                values["memory_params"] = number
+                continue
+            if unit not in _UNITS["memory"]:
+                raise UserError(f"--constraints: unknown memory unit {unit!r} in {item!r}; expected a bare number of "
+                                f"parameters or bytes in {', '.join(_UNITS['memory'])}")
+            values["memory_bytes"] = number * _UNITS["memory"][unit]
+            continue
+        if unit == "":
+            values[COLUMNS[name]] = number
+            continue
+        if unit not in _UNITS[name]:
+            raise UserError(f"--constraints: unknown {name} unit {unit!r} in {item!r}; expected one of {', '.join(_UNITS[name])}")
+        values[COLUMNS[name]] = number * _UNITS[name][unit]
+    return Constraints(**values, text=str(text))
+
+
+def _example(name: str) -> str:
+    return {"memory": "memory=4e6 or memory=4MB", "area": "area=100mm2", "latency": "latency=400ms",
+            "energy": "energy=120uJ"}[name]

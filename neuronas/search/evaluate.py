@@ -1,0 +1,354 @@
+"""Evaluating one candidate: build, memory, hardware (cimsim), SAHD score; with on-disk caches.
+
+Every candidate genotype is first reduced to its canonical form (dead edges removed, nodes 1/2 ordered), so
+that isomorphic cells share one evaluation and a pruned cell does not pay for parameters that never matter.
+
+Weights are initialised from a seed derived from ``(settings.seed, canonical genotype)``: the same genotype gets
+the same network in every worker and every rerun, so cached results stay valid. Batch-norm statistics are then
+calibrated on the first SAHD batch (training-mode pass, cumulative average): an untrained network folded with
+the initial running statistics (mean 0, variance 1) hardly spikes, which would make the simulated energy and
+latency meaningless; with calibrated statistics the deployed network spikes like the network the score sees.
+
+Hardware evaluation, in order of cost, stopping at the first failure:
+
+1. ``memory``: crossbar parameters of the built model (``neuronas.quant.crossbar_parameters``) x weight bits;
+2. ``mapping``: ``quantize`` (8 bit) -> ``export`` -> ``cimsim.mapping.map_graph``: does it fit the chip (an
+   error message is stored otherwise) and is the area of the used tiles alone already over the area budget;
+3. ``simulate``: ``cimsim.simulate(..., fidelity=False)`` on ``hw_samples`` real images: area (``area_m2``),
+   latency and energy per inference (``latency_per_inference_s``, ``energy_per_inference_j``).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import time
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from cimsim.errors import UserError
+from neuronas.search.constraints import Constraints
+from neuronas.search.settings import SearchSettings
+from neuronas.space import Genotype
+
+STAGES = ("memory", "mapping", "simulate", "score")
+
+
+@dataclass
+class Candidate:
+    """Everything measured about one candidate (SI units; NaN = not measured).
+
+    ``stage`` is the last evaluation stage reached (:data:`STAGES`); ``failed`` the violated constraints (or
+    ``"fit"`` when the network does not fit the chip: then ``area`` is also listed); ``message`` says why.
+    """
+
+    genotype: str
+    index: int = -1
+    params: float = math.nan
+    memory_bytes: float = math.nan
+    area_m2: float = math.nan
+    latency_s: float = math.nan
+    energy_j: float = math.nan
+    score: float = math.nan
+    accuracy: float = math.nan
+    feasible: bool = False
+    failed: list = field(default_factory=list)
+    stage: str = ""
+    message: str = ""
+    hw_time_s: float = 0.0
+    score_time_s: float = 0.0
+
+    def to_attrs(self) -> dict:
+        """JSON-safe dict (NaN/inf as None) for Optuna user attributes and caches."""
+        out = {}
+        for k, v in self.__dict__.items():
+            if isinstance(v, float) and not math.isfinite(v):
+                v = None if math.isnan(v) else ("inf" if v > 0 else "-inf")
+            out[k] = v
+        return out
+
+    @classmethod
+    def from_attrs(cls, attrs: dict) -> "Candidate":
+        kw = {}
+        for k in cls.__dataclass_fields__:
+            if k not in attrs:
+                continue
+            v = attrs[k]
+            if k in ("params", "memory_bytes", "area_m2", "latency_s", "energy_j", "score", "accuracy"):
+                v = math.nan if v is None else float(v)
+            kw[k] = v
+        return cls(**kw)
+
+
+def stable_seed(*parts) -> int:
+    """A 31-bit seed from any parts (stable across processes and Python versions)."""
+    blob = "|".join(str(p) for p in parts).encode()
+    return int.from_bytes(hashlib.sha256(blob).digest()[:4], "little") & 0x7FFFFFFF
+
+
+def calibrate_batchnorm(model: nn.Module, images: torch.Tensor) -> None:
+    """Set every batch norm's running statistics to those of one training-mode pass over ``images``."""
+    bns = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    saved = [m.momentum for m in bns]
+    was_training = model.training
+    for m in bns:
+        m.reset_running_stats()
+        m.momentum = None  # cumulative average: one pass gives exactly the batch statistics
+    from neuronas.models.lif import reset_states
+
+    model.train()
+    for m in model.modules():
+        if isinstance(m, nn.Dropout):
+            m.eval()
+    with torch.no_grad():
+        reset_states(model)
+        model(images)
+        reset_states(model)
+    for m, mom in zip(bns, saved):
+        m.momentum = mom
+    model.train(was_training)
+
+
+def _write_json(path: Path, data: dict) -> None:
+    """Atomic write (a killed process never leaves half a file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data, sort_keys=True))
+    os.replace(tmp, path)
+
+
+class Evaluator:
+    """Builds and measures candidates of one search (one dataset, macro, chip and seed).
+
+    Parameters
+    ----------
+    settings: the search settings.
+    chip: a resolved :class:`cimsim.config.schema.Chip` (default: loaded from ``settings.hw``).
+    cache_dir: where hardware and score results are cached (default ``OUT/cache``); ``None`` disables caching.
+    """
+
+    def __init__(self, settings: SearchSettings, chip=None, cache_dir: "str | Path | None" = "default"):
+        from neuronas.data import spec
+
+        self.settings = settings
+        self.spec = spec(settings.dataset)
+        self._chip = chip
+        self.limits: Constraints = settings.limits
+        if cache_dir == "default":
+            cache_dir = settings.out_dir / "cache"
+        self.cache_dir = Path(cache_dir) if cache_dir is not None else None
+
+    # ------------------------------------------------------------------ shared inputs
+    @cached_property
+    def chip(self):
+        if self._chip is not None:
+            return self._chip
+        import cimsim
+
+        return cimsim.load_config(self.settings.hw, overrides=self.settings.hw_overrides or None)
+
+    @cached_property
+    def macro(self):
+        from dataclasses import replace as dc_replace
+
+        from neuronas.models.macro import default_config
+
+        cfg = default_config(self.spec, self.settings.channels, self.settings.timesteps)
+        if self.settings.hidden is not None:
+            cfg = dc_replace(cfg, hidden=int(self.settings.hidden))
+        return cfg
+
+    @cached_property
+    def _train_set(self):
+        from neuronas.data import load_dataset
+
+        s = self.settings
+        kw = {"n_samples": max(256, s.score_batch * s.score_repeats)} if self.spec.name == "synthetic" else {}
+        return load_dataset(s.dataset, s.data_dir, split="train", seed=s.seed, augment=False, **kw)
+
+    @cached_property
+    def score_images(self) -> list[torch.Tensor]:
+        """The SAHD batches (also the batch-norm calibration data: the first batch)."""
+        from neuronas.search.sahd import score_batches
+
+        s = self.settings
+        return score_batches(self._train_set, s.score_batch, s.score_repeats, stable_seed("score", s.seed))
+
+    @cached_property
+    def _test_set(self):
+        from neuronas.data import load_dataset
+
+        s = self.settings
+        kw = {"n_samples": max(64, s.hw_samples, s.report_samples)} if self.spec.name == "synthetic" else {}
+        return load_dataset(s.dataset, s.data_dir, split="test", seed=s.seed, augment=False, **kw)
+
+    def test_images(self, n: int) -> tuple[torch.Tensor, np.ndarray]:
+        """The first ``n`` test images ``[n, C, H, W]`` of a seeded permutation, and their labels ``[n]``."""
+        test = self._test_set
+        if len(test) < n:
+            raise UserError(f"{n} test images requested but the {self.settings.dataset} test split has {len(test)}")
+        idx = np.random.default_rng(stable_seed("hw", self.settings.seed)).permutation(len(test))[:n]
+        return torch.stack([test[int(i)][0] for i in idx]), np.array([test[int(i)][1] for i in idx])
+
+    @cached_property
+    def hw_images(self) -> tuple[torch.Tensor, np.ndarray]:
+        """``hw_samples`` test images and labels: the inputs of every hardware simulation during the search."""
+        return self.test_images(self.settings.hw_samples)
+
+    # ------------------------------------------------------------------ building
+    def canonical(self, genotype: "str | Genotype") -> Genotype:
+        g = Genotype.parse(genotype)
+        if not g.is_valid():
+            raise UserError(f"genotype {str(g)!r} is not a valid cell: the output is not reachable from the input")
+        return g.canonical()
+
+    def build(self, genotype: "str | Genotype", calibrate: bool = True) -> nn.Module:
+        """The float network of ``genotype`` with its deterministic initialisation (and calibrated batch norm)."""
+        from neuronas.models import build
+
+        g = Genotype.parse(genotype)
+        torch.manual_seed(stable_seed("init", self.settings.seed, str(g)))
+        model = build(g, self.spec, config=self.macro)
+        if calibrate:
+            calibrate_batchnorm(model, self.score_images[0])
+        return model
+
+    # ------------------------------------------------------------------ caches
+    def _key(self, kind: str, g: Genotype) -> str:
+        s = self.settings
+        parts = {"kind": kind, "genotype": str(g), "dataset": self.spec.name, "macro": repr(self.macro),
+                 "seed": s.seed, "bits": s.weight_bits, "score_batch": s.score_batch, "repeats": s.score_repeats}
+        if kind == "hw":
+            parts.update(chip=self.chip.config_hash(), channels=self.macro.channels, timesteps=s.timesteps,
+                         samples=s.hw_samples)
+        return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:20]
+
+    def _cache_get(self, kind: str, g: Genotype) -> dict | None:
+        if self.cache_dir is None:
+            return None
+        path = self.cache_dir / kind / f"{self._key(kind, g)}.json"
+        if path.is_file():
+            try:
+                return json.loads(path.read_text())
+            except json.JSONDecodeError:
+                return None
+        return None
+
+    def _cache_put(self, kind: str, g: Genotype, data: dict) -> None:
+        if self.cache_dir is not None:
+            _write_json(self.cache_dir / kind / f"{self._key(kind, g)}.json", data)
+
+    # ------------------------------------------------------------------ measurements
+    def memory(self, genotype: "str | Genotype") -> dict:
+        """``{"params", "memory_bytes"}`` of the built network (crossbar weights x weight bits / 8)."""
+        from neuronas.quant import memory_footprint
+
+        model = self.build(genotype, calibrate=False)
+        fp = memory_footprint(model, self.settings.weight_bits)
+        return {"params": float(fp["params"]), "memory_bytes": float(fp["bytes"])}
+
+    def hardware(self, genotype: "str | Genotype", stop_early: bool = True) -> dict:
+        """Memory, mapping and simulation of ``genotype`` (canonical form), cached by (genotype, chip hash, ...).
+
+        Parameters
+        ----------
+        stop_early: stop at the first violated constraint (memory before mapping before simulation). With
+            ``False`` every stage that can run runs (a network that does not fit the chip still stops).
+
+        Returns
+        -------
+        dict with ``params``, ``memory_bytes``, ``area_m2``, ``latency_s``, ``energy_j`` (NaN when not
+        reached), ``stage`` (last stage run), ``fits`` (False: does not fit the chip), ``failed`` (violated
+        constraints; ``fit`` when it does not fit), ``message``, ``time_s`` (wall time of this evaluation; 0 for
+        a cache hit) and ``cached``. The cache holds measurements only; ``failed`` is judged against the current
+        constraints, and an early-stopped cached result is reused only while it still fails.
+        """
+        g = self.canonical(genotype)
+        cached = self._cache_get("hw", g)
+        if cached is not None:
+            cached = {k: (math.nan if v is None else v) for k, v in cached.items()}
+            judged = self._judge(cached)
+            if cached["complete"] or (stop_early and judged["failed"]):
+                return {**judged, "time_s": 0.0, "cached": True}
+        t0 = time.perf_counter()
+        res = self._hardware(g, stop_early)
+        res["time_s"] = time.perf_counter() - t0
+        self._cache_put("hw", g, {k: (None if isinstance(v, float) and math.isnan(v) else v)
+                                  for k, v in res.items()})
+        return {**self._judge(res), "cached": False}
+
+    def _judge(self, res: dict) -> dict:
+        """``res`` plus ``failed`` and ``message`` under the current constraints."""
+        lim = self.limits
+        failed = lim.check(res)
+        msgs = [f"{lim.describe(n, res[lim.column(n)])} > {lim.describe(n).split('=')[1]}" for n in failed]
+        if not res.get("fits", True):
+            failed = sorted(set(failed) | {"area"}, key=_order) if "area" in lim.names else failed
+            failed = failed + ["fit"]
+            msgs.append(res.get("fit_message", "does not fit the chip"))
+        return {**res, "failed": failed, "message": "; ".join(msgs)}
+
+    def _hardware(self, g: Genotype, stop_early: bool) -> dict:
+        import cimsim
+        from cimsim.components.chip import build as build_components
+        from cimsim.mapping import map_graph
+        from neuronas.export import export, to_inputs
+        from neuronas.quant import memory_footprint, quantize
+
+        lim = self.limits
+        res = {"params": math.nan, "memory_bytes": math.nan, "area_m2": math.nan, "latency_s": math.nan,
+               "energy_j": math.nan, "stage": "memory", "fits": True, "fit_message": "", "complete": False}
+        model = self.build(g, calibrate=False)
+        fp = memory_footprint(model, self.settings.weight_bits)
+        res.update(params=float(fp["params"]), memory_bytes=float(fp["bytes"]))
+        if stop_early and lim.check(res, ("memory",) if "memory" in lim.names else ()):
+            return res
+        res["stage"] = "mapping"
+        calibrate_batchnorm(model, self.score_images[0])
+        images, _ = self.hw_images
+        deploy = quantize(model, self.settings.weight_bits, calibration=images)
+        graph = export(deploy, images[:1], self.settings.timesteps)
+        try:
+            mapping = map_graph(graph, self.chip)
+        except UserError as exc:
+            res.update(fits=False, fit_message=str(exc), complete=True)
+            return res
+        tiles_area = mapping.tiles_used * build_components(self.chip).tile.total_area_m2()
+        if stop_early and "area" in lim.names and tiles_area > lim.area_m2:
+            # the used tiles alone exceed the budget; the report's area only adds membrane storage to this
+            res["area_m2"] = float(tiles_area)
+            return res
+        res["stage"] = "simulate"
+        report = cimsim.simulate(graph, self.chip, inputs=to_inputs(deploy, images, self.settings.timesteps),
+                                 fidelity=False, seed=self.settings.seed)
+        t = report.totals
+        res.update(area_m2=float(t["area_m2"]), latency_s=float(t["latency_per_inference_s"]),
+                   energy_j=float(t["energy_per_inference_j"]), complete=True)
+        return res
+
+    def score(self, genotype: "str | Genotype") -> tuple[float, float]:
+        """SAHD score of ``genotype`` (canonical form), cached; returns ``(score, wall time s)`` (0 s if cached)."""
+        from neuronas.search.sahd import sahd_score
+
+        g = self.canonical(genotype)
+        cached = self._cache_get("score", g)
+        if cached is not None:
+            return float(cached["score"]), 0.0
+        t0 = time.perf_counter()
+        model = self.build(g, calibrate=False)
+        value = sahd_score(model, self.score_images)
+        dt = time.perf_counter() - t0
+        self._cache_put("score", g, {"score": value if math.isfinite(value) else str(value), "time_s": dt})
+        return value, dt
+
+
+def _order(name: str) -> int:
+    from neuronas.search.constraints import NAMES
+
+    return NAMES.index(name) if name in NAMES else -1

@@ -1,0 +1,256 @@
+"""After the candidates: choose, train, simulate and write the results of a search.
+
+1. ``snasnet`` only: hardware is checked now, in score order, until ``top_k`` (at least one) feasible cells are
+   found (the baseline pays for the score of every cell and for hardware only at the end).
+2. No feasible candidate: ``candidates.csv`` is written and :class:`NoFeasibleCandidate` (exit code 2) names the
+   budgets and the closest candidate's numbers.
+3. The ``top_k`` feasible candidates with the highest SAHD score are trained briefly with 8-bit QAT
+   (``neuronas.train.train``, cached under ``OUT/trained``); the most accurate is the best (without training:
+   the highest score).
+4. The best network is quantized, exported and simulated on ``report_samples`` labelled test images:
+   ``OUT/report.json``; ``OUT/best.json`` (genotype, search-time numbers, accuracy, paths) and ``OUT/best.pt``
+   (state dict of the trained QAT model; load it into ``Evaluator.build(genotype)`` after ``enable_qat``).
+5. ``OUT/candidates.csv`` and the figures (``cimsim.plot.write_all``) in ``OUT/figures``.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import math
+import time
+from pathlib import Path
+
+from cimsim.errors import UserError
+from neuronas.search.evaluate import Candidate, Evaluator, _write_json
+from neuronas.search.settings import SearchSettings
+
+CSV_COLUMNS = ("genotype", "params", "memory_bytes", "area_m2", "latency_s", "energy_j", "score", "accuracy",
+               "feasible", "failed", "stage", "message")
+
+
+class NoFeasibleCandidate(UserError):
+    """No candidate meets every budget (exit code 2)."""
+
+
+# ------------------------------------------------------------------------------------------------- files
+def write_candidates_csv(cands: list[Candidate], path: "str | Path") -> Path:
+    """One row per candidate: :data:`CSV_COLUMNS` (SI units; empty = not measured; ``failed`` ';'-joined)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".csv.tmp")
+    with tmp.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(CSV_COLUMNS)
+        for c in cands:
+            row = []
+            for k in CSV_COLUMNS:
+                v = getattr(c, k)
+                if k == "feasible":
+                    v = "true" if v else "false"
+                elif k == "failed":
+                    v = ";".join(v)
+                elif isinstance(v, float):
+                    v = "" if math.isnan(v) else repr(v)
+                row.append(v)
+            w.writerow(row)
+    tmp.replace(path)
+    return path
+
+
+def _numbers(c: Candidate, settings: SearchSettings) -> str:
+    lim = settings.limits
+    parts = [f"params={c.params:.4g}", f"memory={c.memory_bytes:.4g} B"]
+    for name, scale, unit in (("area_m2", 1e-6, "mm2"), ("latency_s", 1e-3, "ms"), ("energy_j", 1e-6, "uJ")):
+        v = getattr(c, name)
+        parts.append(f"{name.split('_')[0]}={'?' if math.isnan(v) else format(v / scale, '.4g')} {unit}")
+    over = [f"{n} by {100 * v:.0f}%" for n, v in lim.violations(c.__dict__).items() if v > 0]
+    if "fit" in c.failed:
+        over.append("does not fit the chip")
+    return ", ".join(parts) + (f" (over: {', '.join(over)})" if over else "")
+
+
+def closest(cands: list[Candidate], settings: SearchSettings) -> Candidate | None:
+    """The candidate with the smallest total relative excess over the budgets (fitting the chip first)."""
+    lim = settings.limits
+
+    def excess(c: Candidate) -> tuple:
+        v = lim.violations(c.__dict__)
+        measured = sum(not math.isnan(getattr(c, lim.column(n))) for n in lim.names)
+        return ("fit" in c.failed, -measured, sum(max(0.0, x) for x in v.values()))
+
+    usable = [c for c in cands if "unchecked" not in c.failed]
+    return min(usable, key=excess) if usable else None
+
+
+# ------------------------------------------------------------------------------------------------- steps
+def check_hardware_afterwards(settings: SearchSettings, cands: list[Candidate], ev: Evaluator) -> None:
+    """SNASNet baseline: hardware of the best-scored cells, in score order, until ``max(1, top_k)`` are feasible."""
+    want = max(1, settings.top_k)
+    found = 0
+    for c in sorted(cands, key=lambda c: -c.score if math.isfinite(c.score) else math.inf):
+        if found >= want:
+            break
+        hw = ev.hardware(c.genotype, stop_early=True)
+        for k in ("params", "memory_bytes", "area_m2", "latency_s", "energy_j"):
+            setattr(c, k, float(hw[k]))
+        c.failed, c.message, c.hw_time_s = list(hw["failed"]), hw["message"], hw["time_s"]
+        c.feasible = not c.failed and hw["stage"] == "simulate"
+        c.stage = "score" if c.feasible else hw["stage"]
+        found += c.feasible
+
+
+def train_candidate(settings: SearchSettings, ev: Evaluator, genotype: str) -> dict:
+    """Short 8-bit QAT training of ``genotype`` (cached in ``OUT/trained/<genotype key>``).
+
+    Returns ``{"accuracy", "time_s", "checkpoint"}`` (test accuracy of the QAT model in [0, 1]).
+    """
+    import torch
+
+    from neuronas.train import train
+
+    key = ev._key("trained", ev.canonical(genotype)) + f"-e{settings.train_epochs}-lr{settings.train_lr}"
+    folder = settings.out_dir / "trained" / key
+    done = folder / "result.json"
+    if done.is_file():
+        return json.loads(done.read_text())
+    model = ev.build(genotype)
+    t0 = time.perf_counter()
+    hist = train(model, settings.dataset, epochs=settings.train_epochs, lr=settings.train_lr, optimizer="adam",
+                 seed=settings.seed, qat_bits=settings.weight_bits, out_dir=None, progress=False,
+                 batch_size=settings.train_batch, data_dir=settings.data_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    torch.save(model.state_dict(), folder / "model.pt")
+    result = {"genotype": genotype, "accuracy": float(hist.final_acc), "time_s": time.perf_counter() - t0,
+              "checkpoint": str(folder / "model.pt"), "epochs": settings.train_epochs}
+    _write_json(done, result)
+    return result
+
+
+def load_trained(settings: SearchSettings, ev: Evaluator, genotype: str, checkpoint: "str | Path | None"):
+    """The float model of ``genotype`` with QAT enabled and the checkpoint loaded (or the initial weights)."""
+    import torch
+
+    from neuronas.quant import enable_qat
+
+    model = ev.build(genotype)
+    if checkpoint is not None:
+        enable_qat(model, settings.weight_bits)
+        model.load_state_dict(torch.load(checkpoint, map_location="cpu", weights_only=True))
+    return model
+
+
+def simulate_best(settings: SearchSettings, ev: Evaluator, model, out_dir: Path):
+    """Quantize, export and simulate ``model`` on ``report_samples`` labelled test images; write ``report.json``."""
+    import cimsim
+    from neuronas.export import export, to_inputs
+    from neuronas.quant import quantize
+
+    images, labels = ev.test_images(settings.report_samples)
+    deploy = quantize(model, settings.weight_bits, calibration=images)
+    graph = export(deploy, images[:1], settings.timesteps)
+    report = cimsim.simulate(graph, ev.chip, inputs=to_inputs(deploy, images, settings.timesteps), labels=labels,
+                             seed=settings.seed, fidelity=False)
+    report.meta["model"] = f"neuronas-best {model.genotype}"
+    return report, Path(report.write(out_dir))
+
+
+def write_figures(settings: SearchSettings, report_path: Path | None, csv_path: Path) -> list[Path]:
+    """Figures via ``cimsim.plot.write_all`` (breakdown/layers of the best, Pareto of the candidates), PNG."""
+    try:
+        from cimsim.plot import write_all
+    except ImportError:
+        return []
+    return write_all([report_path] if report_path else [], settings.out_dir / "figures", "png",
+                     candidates_csv=csv_path, constraints=settings.limits.plot_limits(settings.weight_bits))
+
+
+def finalize(settings: SearchSettings, cands: list[Candidate], ev: Evaluator, search_time_s: float = math.nan) -> dict:
+    """Steps 1-5 of the module docstring. Returns the content of best.json."""
+    out = settings.out_dir
+    out.mkdir(parents=True, exist_ok=True)
+    csv_path = out / "candidates.csv"
+    if settings.strategy == "snasnet":
+        check_hardware_afterwards(settings, cands, ev)
+    feasible = [c for c in cands if c.feasible and not c.failed]
+    if not feasible:
+        write_candidates_csv(cands, csv_path)
+        near = closest(cands, settings)
+        msg = f"no candidate meets: {settings.limits} ({len(cands)} candidates evaluated, {csv_path})"
+        if near is not None:
+            msg += f"; closest: {near.genotype}: {_numbers(near, settings)}"
+        raise NoFeasibleCandidate(msg)
+    ranked = sorted(feasible, key=lambda c: -c.score if math.isfinite(c.score) else math.inf)
+    top = ranked[: max(1, settings.top_k)]
+    trained: dict[str, dict] = {}
+    if settings.top_k > 0 and settings.train_epochs > 0:
+        for c in top:
+            trained[c.genotype] = train_candidate(settings, ev, c.genotype)
+            c.accuracy = trained[c.genotype]["accuracy"]
+        best = max(top, key=lambda c: (c.accuracy, c.score))
+    else:
+        best = top[0]
+    write_candidates_csv(cands, csv_path)
+    ckpt = trained.get(best.genotype, {}).get("checkpoint")
+    model = load_trained(settings, ev, best.genotype, ckpt)
+    report, report_path = simulate_best(settings, ev, model, out)
+    import torch
+
+    torch.save(model.state_dict(), out / "best.pt")
+    t = report.totals
+    lim = settings.limits
+    deployed = {"area_m2": float(t["area_m2"]), "latency_s": float(t["latency_per_inference_s"]),
+                "energy_j": float(t["energy_per_inference_j"]), "accuracy": t.get("accuracy"),
+                "samples": settings.report_samples}
+    deployed["failed"] = lim.check({**deployed, "params": best.params, "memory_bytes": best.memory_bytes})
+    from neuronas.space import Genotype
+
+    summary = {
+        "genotype": best.genotype, "matrix": Genotype.parse(best.genotype).matrix_string(),
+        "strategy": settings.strategy, "dataset": settings.dataset, "hw": settings.hw,
+        "config_hash": ev.chip.config_hash(), "constraints": str(lim), "study": settings.study_name,
+        "storage": settings.storage_url, "channels": ev.macro.channels, "hidden": ev.macro.hidden,
+        "timesteps": settings.timesteps, "seed": settings.seed, "weight_bits": settings.weight_bits,
+        "search": {k: best.to_attrs()[k] for k in ("params", "memory_bytes", "area_m2", "latency_s", "energy_j",
+                                                   "score", "accuracy")},
+        "deployed": deployed, "trained": bool(ckpt), "train_epochs": settings.train_epochs if ckpt else 0,
+        "checkpoint": str(out / "best.pt"), "report": str(report_path), "candidates_csv": str(csv_path),
+        "n_candidates": len(cands), "n_feasible": len(feasible), "search_time_s": search_time_s,
+        "top_k": [{"genotype": c.genotype, "score": c.score, "accuracy": None if math.isnan(c.accuracy) else c.accuracy}
+                  for c in top],
+    }
+    try:
+        figures = write_figures(settings, report_path, csv_path)
+    except Exception as exc:  # figures are a convenience; never lose the search results over them
+        print(f"warning: figures not written: {exc.__class__.__name__}: {exc}")
+        figures = []
+    summary["figures"] = [str(p) for p in figures]
+    tmp = out / ".best.json.tmp"
+    tmp.write_text(json.dumps(summary, indent=2, default=str))
+    tmp.replace(out / "best.json")
+    return summary
+
+
+def format_summary(summary: dict) -> str:
+    """A few lines for the terminal."""
+    s, d = summary["search"], summary["deployed"]
+
+    def f(v, scale, unit):
+        return "-" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v / scale:.4g} {unit}"
+
+    acc = s.get("accuracy")
+    lines = [
+        f"best {summary['genotype']}  (matrix {summary['matrix']})",
+        f"  {summary['n_feasible']}/{summary['n_candidates']} candidates feasible under {summary['constraints']}; "
+        f"search {summary['search_time_s']:.1f} s",
+        f"  params {s['params']:.4g}, memory {s['memory_bytes']:.4g} B, area {f(s['area_m2'], 1e-6, 'mm2')}, "
+        f"latency {f(s['latency_s'], 1e-3, 'ms')}, energy {f(s['energy_j'], 1e-6, 'uJ')}/inference, "
+        f"SAHD {s['score'] if s['score'] is not None else '-'}",
+        f"  trained {summary['train_epochs']} epochs (8-bit QAT): accuracy {'-' if acc is None else f'{100 * acc:.1f}%'}; "
+        f"on chip: energy {f(d['energy_j'], 1e-6, 'uJ')}, latency {f(d['latency_s'], 1e-3, 'ms')}"
+        + (f", accuracy {100 * d['accuracy']:.0f}% of {d['samples']} samples" if d.get("accuracy") is not None else ""),
+    ]
+    if d["failed"]:
+        lines.append(f"  warning: after training the deployed network exceeds: {', '.join(d['failed'])}")
+    lines.append(f"  wrote {summary['checkpoint']}, {summary['report']}, {summary['candidates_csv']}"
+                 + (f", {len(summary.get('figures', []))} figures" if summary.get("figures") else ""))
+    return "\n".join(lines)

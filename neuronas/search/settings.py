@@ -1,0 +1,134 @@
+"""What a search is asked to do (:class:`SearchSettings`) and the names derived from it (study name, storage)."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+from cimsim.errors import UserError
+from neuronas.search.constraints import Constraints, parse_constraints
+
+STRATEGIES = ("neuronas", "snasnet", "random", "evolution", "nsga2")
+"""Search strategies (``--strategy``)."""
+
+DEFAULT_OPS = {"neuronas": "neuronas", "snasnet": "snasnet", "random": "snasnet", "evolution": "neuronas",
+               "nsga2": "neuronas"}
+"""Operation set of each strategy: NeuroNAS's pruned set (avg-pool removed) or SNASNet's full set."""
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    """Everything that defines a search (and, minus the run-time fields, its study).
+
+    Parameters
+    ----------
+    dataset, data_dir: dataset name (``neuronas.data.spec``) and its folder (CIFAR/TinyImageNet only).
+    hw: hardware preset name or YAML path; ``hw_overrides``: dotted overrides for ``cimsim.load_config``.
+    constraints: budgets, e.g. ``"memory=4e6,area=100mm2,latency=400ms,energy=120uJ"``.
+    strategy: one of :data:`STRATEGIES`; ``ops``: operation set name (default per strategy, :data:`DEFAULT_OPS`).
+    candidates: number of candidates to evaluate (the study holds at least this many finished candidates).
+    seed: seeds sampling, weight initialisation (per genotype), score batches and training.
+    channels: C of the first cell (default: the dataset's macro); ``hidden``: width of the hidden fully
+        connected layer (default: the dataset's macro, 1024 on CIFAR-size inputs, 128 on digits).
+    timesteps: T.
+    weight_bits: bits per weight on the crossbars (memory = parameters x bits / 8; QAT and deployment).
+    score_batch, score_repeats: SAHD batch size and number of batches averaged (SNASNet: 256 and 2).
+    hw_samples: input images per hardware simulation (latency/energy are per inference).
+    report_samples: labelled test images of the final simulation of the best network (``report.json``).
+    top_k: feasible candidates (highest score) trained with QAT at the end; 0 = no training.
+    train_epochs, train_lr, train_batch: that short training.
+    population, tournament: regularised evolution (and the NSGA-II population).
+    out: output directory; storage: Optuna storage URL (default ``sqlite:///OUT/study.db``).
+    workers: local worker processes; ``threads``: torch threads per worker (default: cores / workers).
+    """
+
+    dataset: str = "digits"
+    hw: str = "spikesim_rram_65nm"
+    constraints: str = ""
+    strategy: str = "neuronas"
+    candidates: int = 40
+    seed: int = 0
+    channels: int | None = None
+    hidden: int | None = None
+    timesteps: int = 5
+    weight_bits: int = 8
+    ops: str | None = None
+    score_batch: int = 64
+    score_repeats: int = 2
+    hw_samples: int = 2
+    report_samples: int = 16
+    top_k: int = 3
+    train_epochs: int = 3
+    train_lr: float = 0.003
+    train_batch: int = 32
+    population: int = 10
+    tournament: int = 4
+    data_dir: str | None = None
+    hw_overrides: dict = field(default_factory=dict)
+    out: str = "out/search"
+    storage: str | None = None
+    workers: int = 1
+    threads: int | None = None
+    progress: bool = True
+
+    def __post_init__(self):
+        if self.strategy not in STRATEGIES:
+            raise UserError(f"unknown strategy {self.strategy!r}; expected one of {', '.join(STRATEGIES)}")
+        for name in ("candidates", "timesteps", "score_batch", "score_repeats", "hw_samples", "report_samples", "workers",
+                     "population", "tournament", "train_batch"):
+            if int(getattr(self, name)) < 1:
+                raise UserError(f"--{name.replace('_', '-')}={getattr(self, name)}; expected >= 1")
+        if self.score_batch < 2:
+            raise UserError(f"--score-batch={self.score_batch}; the SAHD kernel needs at least 2 samples")
+        if self.top_k < 0 or self.train_epochs < 0:
+            raise UserError("--top-k and --train-epochs must be >= 0")
+        for name in ("channels", "hidden"):
+            v = getattr(self, name)
+            if v is not None and int(v) < 1:
+                raise UserError(f"--{name}={v}; expected a positive integer")
+        if self.ops is not None:
+            from neuronas.space import get_op_set
+
+            get_op_set(self.ops)
+        parse_constraints(self.constraints)
+
+    # ------------------------------------------------------------------ derived
+    @property
+    def op_set(self) -> str:
+        """Name of the operation set searched."""
+        return self.ops or DEFAULT_OPS[self.strategy]
+
+    @property
+    def limits(self) -> Constraints:
+        return parse_constraints(self.constraints)
+
+    @property
+    def out_dir(self) -> Path:
+        return Path(self.out)
+
+    @property
+    def storage_url(self) -> str:
+        """``--storage`` or an SQLite file in the output directory."""
+        if self.storage:
+            return self.storage
+        return f"sqlite:///{(self.out_dir / 'study.db').resolve()}"
+
+    def identity(self) -> dict:
+        """Settings that change which candidates are evaluated or their numbers (not how many, where, how fast)."""
+        d = asdict(self)
+        for k in ("candidates", "out", "storage", "workers", "threads", "progress", "top_k", "train_epochs",
+                  "train_lr", "train_batch", "data_dir", "report_samples"):
+            d.pop(k)
+        d["ops"] = self.op_set
+        d["constraints"] = str(self.limits)
+        return d
+
+    @property
+    def study_name(self) -> str:
+        """``STRATEGY-DATASET-<hash of identity()>``: the same command finds its study again."""
+        blob = json.dumps(self.identity(), sort_keys=True, default=str).encode()
+        return f"{self.strategy}-{self.dataset}-{hashlib.sha256(blob).hexdigest()[:10]}"
+
+    def with_(self, **changes) -> "SearchSettings":
+        return replace(self, **changes)

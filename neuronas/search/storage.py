@@ -1,0 +1,171 @@
+"""Optuna studies that hold every evaluated candidate (one trial per candidate).
+
+A trial's user attributes hold the :class:`~neuronas.search.evaluate.Candidate` (``cand_*`` keys are not used:
+the candidate's fields are stored directly) plus ``host``/``pid`` of the worker that claimed it. Every trial gets
+one Optuna constraint per budget (``trial.set_constraint(name, value / limit - 1)``, <= 0 satisfied) and, for
+the single-objective strategies, the value ``score`` (feasible and scored) or :data:`UNSCORED` (a finite sentinel:
+Optuna needs a number; ``candidates.csv`` shows an empty score). NSGA-II studies have two objectives: score (max)
+and energy per inference (min).
+
+Resuming: only COMPLETE trials are finished candidates. A RUNNING trial whose worker is gone (same host, dead
+pid; or older than ``stale_after_s``) is marked FAIL when a worker starts, and its candidate is evaluated again.
+"""
+from __future__ import annotations
+
+import math
+import os
+import socket
+import time
+from datetime import datetime
+from pathlib import Path
+
+from cimsim.errors import UserError
+from neuronas.search.evaluate import Candidate
+from neuronas.search.settings import SearchSettings
+
+UNSCORED = -1.0e9
+"""Objective value stored for candidates without a score (infeasible ones are never scored)."""
+UNMEASURED_ENERGY_J = 1.0
+"""NSGA-II energy objective for candidates whose energy was not simulated (1 J: far above any SNN inference)."""
+STALE_AFTER_S = 6 * 3600.0
+
+
+def _quiet() -> None:
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+
+def make_storage(settings: SearchSettings):
+    """Optuna storage of ``settings`` (SQLite in the output directory unless ``--storage`` is given)."""
+    import optuna
+
+    _quiet()
+    url = settings.storage_url
+    if url.startswith("sqlite:///"):
+        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+        engine = {"connect_args": {"timeout": 120}}
+    else:
+        engine = None
+    try:
+        return optuna.storages.RDBStorage(url, engine_kwargs=engine)
+    except Exception as exc:  # sqlalchemy raises many types for a bad URL / unreachable server
+        raise UserError(f"--storage {url!r}: cannot open the study database ({exc.__class__.__name__}: {exc})") from None
+
+
+def sampler_for(settings: SearchSettings, worker: int = 0):
+    """NSGA-II sampler for ``nsga2`` (seeded per worker), else None (the strategies propose genotypes themselves)."""
+    import optuna
+
+    if settings.strategy == "nsga2":
+        pop = max(4, min(settings.population, settings.candidates))
+        return optuna.samplers.NSGAIISampler(population_size=pop, seed=settings.seed + 1000 * worker)
+    return optuna.samplers.RandomSampler(seed=settings.seed + 1000 * worker)
+
+
+def open_study(settings: SearchSettings, worker: int = 0, storage=None):
+    """Create or load the study named :attr:`SearchSettings.study_name`."""
+    import optuna
+
+    _quiet()
+    storage = storage or make_storage(settings)
+    directions = ["maximize", "minimize"] if settings.strategy == "nsga2" else ["maximize"]
+    for attempt in range(5):
+        try:
+            study = optuna.create_study(study_name=settings.study_name, storage=storage, directions=directions,
+                                        sampler=sampler_for(settings, worker), load_if_exists=True)
+            break
+        except Exception:  # two workers creating the same study at once: one wins, the other retries the load
+            if attempt == 4:
+                raise
+            time.sleep(0.5 + attempt)
+    study.set_user_attr("settings", settings.identity()) if not study.user_attrs.get("settings") else None
+    return study
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def fail_dead_trials(study, stale_after_s: float = STALE_AFTER_S) -> int:
+    """Mark RUNNING trials whose worker died as FAIL; returns how many."""
+    from optuna.trial import TrialState
+
+    host = socket.gethostname()
+    now = datetime.now()
+    n = 0
+    for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        dead = False
+        if t.user_attrs.get("host") == host and not _pid_alive(int(t.user_attrs.get("pid", -1))):
+            dead = True
+        elif t.datetime_start is not None and (now - t.datetime_start).total_seconds() > stale_after_s:
+            dead = True
+        if dead:
+            try:
+                study._storage.set_trial_state_values(t._trial_id, TrialState.FAIL)
+                n += 1
+            except Exception:  # already finished by someone else
+                pass
+    return n
+
+
+def claim(study, index: int | None = None, genotype: str | None = None):
+    """A new trial owned by this process (``study.ask()``), tagged with host, pid and the candidate index."""
+    trial = study.ask()
+    trial.set_user_attr("host", socket.gethostname())
+    trial.set_user_attr("pid", os.getpid())
+    if index is not None:
+        trial.set_user_attr("index", int(index))
+    if genotype is not None:
+        trial.set_user_attr("genotype", genotype)
+    return trial
+
+
+def record(study, trial, cand: Candidate, settings: SearchSettings) -> None:
+    """Store ``cand`` in ``trial`` and finish it (COMPLETE)."""
+    for k, v in cand.to_attrs().items():
+        trial.set_user_attr(k, v)
+    lim = settings.limits
+    for name, v in lim.violations(cand.__dict__).items():
+        trial.set_constraint(name, v if math.isfinite(v) else 1e9)
+    if "fit" in cand.failed:
+        trial.set_constraint("fit", 1.0)
+    score = cand.score if math.isfinite(cand.score) else UNSCORED
+    if settings.strategy == "nsga2":
+        energy = cand.energy_j if math.isfinite(cand.energy_j) else UNMEASURED_ENERGY_J
+        study.tell(trial, [score, energy])
+    else:
+        study.tell(trial, score)
+
+
+def finished(study) -> list:
+    """COMPLETE trials in trial order."""
+    from optuna.trial import TrialState
+
+    return sorted(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)), key=lambda t: t.number)
+
+
+def running(study) -> list:
+    from optuna.trial import TrialState
+
+    return study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+
+
+def candidates_of(study) -> list[Candidate]:
+    """Every finished candidate (first trial of each genotype), in trial order."""
+    seen, out = set(), []
+    for t in finished(study):
+        if "genotype" not in t.user_attrs or "feasible" not in t.user_attrs:
+            continue
+        c = Candidate.from_attrs(t.user_attrs)
+        if c.genotype in seen:
+            continue
+        seen.add(c.genotype)
+        out.append(c)
+    return out
