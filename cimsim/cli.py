@@ -115,12 +115,12 @@ def run(typer_app: typer.Typer, argv: Optional[List[str]] = None) -> None:
     except typer.Abort:
         typer.echo("aborted", err=True)
         sys.exit(130)
-    except Exception as exc:  # click usage errors carry their own exit code 2
-        import click
-
-        if isinstance(exc, click.ClickException):
+    except Exception as exc:
+        # usage errors (bad option value, missing argument) are click exceptions that know how to show
+        # themselves; typer may bundle click privately, so recognise them by their interface
+        if hasattr(exc, "show") and hasattr(exc, "exit_code"):
             exc.show()
-            sys.exit(exc.exit_code)
+            sys.exit(2 if exc.exit_code in (None, 1) else exc.exit_code)
         raise
 
 

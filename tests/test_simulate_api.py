@@ -111,5 +111,11 @@ def test_cli_user_errors_exit_2_without_traceback(args, msg):
 
 
 def test_network_too_big_exit_2(tmp_path):
-    r = _cli("simulate", "vgg8", "--hw", "spikesim_rram_65nm")
+    r = _cli("simulate", "vgg8", "--hw", "spikesim_rram_65nm", "--set", "tiles=16")
     assert r.returncode == 2 and "does not fit" in r.stderr and "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("args", [["simulate", "--timesteps", "abc"], ["check"], ["nosuchcommand"]])
+def test_cli_usage_errors_exit_2(args):
+    r = _cli(*args)
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
