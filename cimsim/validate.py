@@ -175,33 +175,18 @@ def pooled_positions(graph: SnnGraph) -> dict[str, tuple[int, int]]:
     return out
 
 
-def spikesim_ela_chip() -> Chip:
-    """``spikesim_rram_65nm`` with the structure of SpikeSim's ELA script (see the module docstring)."""
-    from cimsim.config.loader import load_config
-
-    chip = load_config("spikesim_rram_65nm")
-    k2 = chip.pe.crossbars  # k*k crossbars per PE
-    rows = chip.crossbar.rows * k2
-    return chip.with_changes({
-        "weight_bits": 4,
-        "crossbar.bits_per_cell": 4,
-        "crossbar.signed": "offset",
-        "crossbar.rows": rows,
-        "crossbar.parallel_rows": rows,
-        "crossbar.costs.energy": chip.crossbar.costs.energy.value * k2,
-        "crossbar.costs.area": chip.crossbar.costs.area.value * k2,
-        "pe.crossbars": 1,
-    })
-
-
 # ------------------------------------------------------------------ SpikeSim
+SPIKESIM_PRESET = "spikesim_rram_65nm"
+
+
 def validate_spikesim(seed: int = 0, spike_rate: float = 0.1) -> Validation:
     import cimsim
+    from cimsim.config.loader import load_config
 
     ref = SPIKESIM_VGG9
     v = Validation()
     graph = vgg_variant("vgg9", seed=seed, weight_bits=4, max_pool=True, drop_fc=True)
-    chip = spikesim_ela_chip()
+    chip = load_config(SPIKESIM_PRESET)
     T = 5
     runs = {acc: cimsim.simulate(graph, hw=chip, timesteps=T, accounting=acc, spike_rate=spike_rate, seed=seed,
                                  ideal_adc=True, fidelity=False) for acc in ("dense", "event")}

@@ -5,6 +5,7 @@ import pytest
 from conftest import make_chip, random_graph, random_inputs
 
 import kernels.reference as ref
+from cimsim.graph import SnnGraph
 from cimsim.engine.crossbar_layer import AdcModel, run_layer_step
 from cimsim.engine.execute import execute
 from cimsim.functional import evaluate, layer_input_rows, weight_matrix
@@ -107,3 +108,91 @@ def test_integer_values_read_by_real_nodes_use_their_scale():
     res = evaluate(g, np.concatenate([x, x]), keep_values=True)
     assert not res.spikes["l"][0].any()
     assert res.spikes["l"][1, 0, 0, 0, 0]  # second step: 0.5 + (1 - 0.5) / 2 = 0.75 >= 0.6
+
+
+def _brute_force_analog_sum(lm, node, x, chip, adc):
+    """PE-level analog sum, from the definition: a PE read drives row group g of each of its crossbars; the ADC
+    converts each column's summed current over those rows once. No kernels, no virtual arrays."""
+    rows = layer_input_rows(node, x)
+    n, p, _ = rows.shape
+    t = lm.in_type
+    planes = [(1, rows)] if t.kind == "spike" else [
+        (-(1 << k) if (t.signed and k == t.bits - 1) else (1 << k), ((rows.astype(np.int64) & ((1 << t.bits) - 1)) >> k) & 1)
+        for k in range(t.bits)]
+    pr, R = chip.crossbar.parallel_rows, chip.crossbar.rows
+    cells = lm.cells.astype(np.int64)
+    acc = np.zeros((n * p, lm.outputs), np.int64)
+    for sig, plane in planes:
+        flat = plane.reshape(n * p, -1).astype(np.int64)
+        for j in range(lm.adc_blocks):
+            for g in range(-(-R // pr)):
+                sel = [r for b in lm.adc_block(j) for r in range(b * R + g * pr, min(b * R + (g + 1) * pr, (b + 1) * R))
+                       if r < lm.rows]
+                if not sel:
+                    continue
+                sums = flat[:, sel] @ cells[sel]  # column currents summed over the PE's crossbars
+                codes = np.minimum(np.rint(sums / adc.lsb), adc.max_code)
+                vals = codes.reshape(n * p, lm.outputs, lm.cols_per_output) * adc.lsb
+                part = np.rint((vals * lm.col_weights).sum(-1)).astype(np.int64)
+                part -= lm.offset * flat[:, sel].sum(1)[:, None]
+                acc += sig * part
+    return acc.reshape(n, p, lm.outputs)
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("signed_mode,adc_range,bpc,pr", [("offset", "saturate", 4, 8), ("differential", "saturate", 1, 4),
+                                                           ("offset", "full", 2, 8), ("differential", "saturate", 2, 3)])
+def test_analog_sum_finite_adc_equals_brute_force(seed, signed_mode, adc_range, bpc, pr):
+    """pe.analog_sum: the ADC sees the column sum over the PE's crossbars (one conversion per column per PE read)."""
+    rng = np.random.default_rng(300 + seed)
+    chip = make_chip(**{"crossbar.signed": signed_mode, "adc.range": adc_range, "crossbar.bits_per_cell": bpc,
+                        "adc.bits": int(rng.integers(2, 4)), "crossbar.parallel_rows": pr, "crossbar.rows": 8,
+                        "pe.analog_sum": True, "pe.crossbars": int(rng.integers(2, 5))})
+    g = random_graph(rng, int_input=seed % 2 == 1, signed=seed == 3)
+    m = map_graph(g, chip)
+    adc = AdcModel.for_chip(chip)
+    assert not adc.ideal
+    assert any(lm.row_blocks > 1 for lm in m.layers.values())
+    for name, lm in m.layers.items():
+        node = g.node(name)
+        (src, _), = g.inputs_of(name)
+        shape = g.node(src)["shape"]
+        if lm.in_type.kind == "spike":
+            x = (rng.random((2, *shape)) < rng.uniform(0.1, 0.9)).astype(np.int64)
+        else:
+            t = lm.in_type
+            lo, hi = (-(2 ** (t.bits - 1)), 2 ** (t.bits - 1)) if t.signed else (0, 2**t.bits)
+            x = rng.integers(lo, hi, size=(2, *shape))
+        got, step = run_layer_step(lm, node, x, chip, adc, weight_matrix(node))
+        assert np.array_equal(got, _brute_force_analog_sum(lm, node, x, chip, adc)), name
+        # one conversion per column per PE read: dense counts = positions x reads per ADC block x columns
+        dense = chip.with_changes({"accounting": "dense"})
+        _, st = run_layer_step(lm, node, x, dense, adc, weight_matrix(node))
+        R = chip.crossbar.rows  # a PE read per row group of its first (fullest) crossbar
+        reads = sum(-(-min(R, lm.rows - lm.adc_block(j)[0] * R) // pr) for j in range(lm.adc_blocks))
+        planes = 1 if lm.in_type.kind == "spike" else lm.in_type.bits
+        assert st.adc_conversions[0] == planes * lm.positions * reads * sum(lm.cols_used)
+
+
+def test_analog_sum_mapping_groups_row_blocks_of_one_column_block_per_pe():
+    from cimsim.components.chip import adcs_per_crossbar, adcs_per_pe, build
+
+    chip = make_chip(**{"pe.analog_sum": True, "pe.crossbars": 4, "crossbar.bits_per_cell": 4,
+                        "crossbar.signed": "offset"})
+    g = SnnGraph("one")
+    g.add_node("in", "input", (40, 6, 6))
+    g.add_node("c", "conv", (40, 6, 6), weight=np.ones((40, 40, 3, 3), np.int8), weight_bits=4, scale=1.0,
+               bias=None, stride=(1, 1), padding=(1, 1))
+    g.add_node("o", "output", (40, 6, 6))
+    g.add_edge("in", "c")
+    g.add_edge("c", "o")
+    lm = map_graph(g, chip).layers["c"]
+    # 360 rows -> 6 row blocks; 4-bit weights on 4-bit cells, offset: 1 column per weight, 40 outputs: 1 col block
+    assert lm.cols_per_output == 1 and lm.row_blocks == 6 and lm.col_blocks == 1
+    assert lm.adc_blocks == 2 and lm.pes == 2  # PEs never mix column blocks: blocks {0..3}, {4, 5}
+    assert [lm.pe_of(0, b, chip) for b in range(6)] == [0, 0, 0, 0, 1, 1]
+    assert adcs_per_crossbar(chip) == 0 and adcs_per_pe(chip) == 8
+    c = build(chip)
+    assert c.pe.count("adc") == 8 and c.pe.count("crossbar") == 4
+    off = build(chip.with_changes({"pe.analog_sum": False}))
+    assert off.pe.count("adc") == 32

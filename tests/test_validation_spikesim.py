@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from cimsim.validate import (GOAL, SPIKESIM_VGG9, TOLERANCE, macs_per_inference_step, pooled_positions,
-                             spikesim_ela_chip, validate_spikesim, vgg_variant)
+from cimsim.validate import (GOAL, SPIKESIM_PRESET, SPIKESIM_VGG9, TOLERANCE, macs_per_inference_step,
+                             pooled_positions, validate_spikesim, vgg_variant)
 
 
 @pytest.fixture(scope="module")
@@ -52,13 +52,22 @@ def test_spikesim_variant_is_the_conv_stack_with_binary_inputs():
     assert [pos[n] for n in convs] == [(1024, 1024), (1024, 256), (256, 256), (256, 64), (64, 64), (64, 64), (64, 16)]
 
 
-def test_ela_chip_has_one_adc_set_per_pe():
-    from cimsim.components.chip import adcs_per_crossbar
+def test_shipped_preset_is_the_validated_spikesim_structure():
+    """The SpikeSim rows run on the preset as shipped: 9 crossbars per PE summed into 8 shared ADCs, one 4-bit
+    offset column per 4-bit weight, so VGG9's layers take ceil(Cin/64) x ceil(Cout/64) PEs as SpikeSim counts."""
+    from cimsim.components.chip import adcs_per_crossbar, adcs_per_pe, build
+    from cimsim.config.loader import load_config
+    from cimsim.mapping import map_graph
 
-    chip = spikesim_ela_chip()
-    assert chip.pe.crossbars == 1 and chip.crossbar.rows == 9 * 64 and chip.crossbar.cols == 64
-    assert adcs_per_crossbar(chip) == 8
-    assert chip.n_slices == 1 and chip.crossbar.signed == "offset"
+    chip = load_config(SPIKESIM_PRESET)
+    assert chip.pe.analog_sum and chip.pe.crossbars == 9 and chip.crossbar.rows == 64
+    assert adcs_per_crossbar(chip) == 0 and adcs_per_pe(chip) == 8 and build(chip).pe.count("adc") == 8
+    assert chip.crossbar.signed == "offset" and chip.crossbar.bits_per_cell == 4
+    m = map_graph(vgg_variant("vgg9", weight_bits=4, max_pool=True, drop_fc=True), chip)
+    cin = [3, 64, 64, 128, 128, 256, 256]
+    cout = [64, 64, 128, 128, 256, 256, 256]
+    assert [lm.pes for lm in m.layers.values()] == [-(-a // 64) * -(-b // 64) for a, b in zip(cin, cout)]
+    assert all(lm.cols_per_output == 1 for lm in m.layers.values())
 
 
 def test_macs_count_matches_layer_shapes():

@@ -6,10 +6,10 @@
 from cimsim.components.adc import Adc, resolution_scale, scaled_conversion_cycles
 from cimsim.components.base import Component
 from cimsim.components.buffer import Buffer
-from cimsim.components.chip import ChipComponents, adcs_per_crossbar, build, describe_chip, pe_cycle_cycles
+from cimsim.components.chip import ChipComponents, adcs_per_crossbar, adcs_per_pe, build, describe_chip, pe_cycle_cycles
 from cimsim.components.crossbar import Crossbar
 
 __all__ = [
-    "Adc", "Buffer", "ChipComponents", "Component", "Crossbar", "adcs_per_crossbar", "build", "describe_chip",
+    "Adc", "Buffer", "ChipComponents", "Component", "Crossbar", "adcs_per_crossbar", "adcs_per_pe", "build", "describe_chip",
     "pe_cycle_cycles", "resolution_scale", "scaled_conversion_cycles",
 ]

@@ -4,7 +4,9 @@ Instances (composition, never inheritance):
 
 * per crossbar: ``rows`` wordline drivers, ``ceil(cols / cols_per_adc)`` ADCs, each with one column mux and
   one shift-add unit;
-* per PE: ``pe.crossbars`` crossbars (with the above) and one PE buffer;
+* per PE: ``pe.crossbars`` crossbars (with the above) and one PE buffer; with ``pe.analog_sum`` the ADCs (with
+  their mux and shift-add) belong to the PE instead, ``ceil(cols / cols_per_adc)`` per PE, shared by its
+  crossbars (their bitline currents are summed);
 * per tile: ``tile.pes`` PEs, one tile buffer, ``tile.lif.units`` LIF units, ``tile.accumulators``
   accumulators, the H-tree (area ``tile.htree_area``), one mesh router and ``tile.other_area``;
 * per chip: ``tiles`` tiles and the optional global buffer.
@@ -25,7 +27,15 @@ from cimsim.config.schema import Chip
 
 
 def adcs_per_crossbar(chip: Chip) -> int:
-    return math.ceil(chip.crossbar.cols / chip.adc.cols_per_adc)
+    """ADCs of one crossbar (0 with ``pe.analog_sum``: the PE's shared ADCs convert the summed columns)."""
+    return 0 if chip.pe.analog_sum else math.ceil(chip.crossbar.cols / chip.adc.cols_per_adc)
+
+
+def adcs_per_pe(chip: Chip) -> int:
+    """ADCs of one PE: its crossbars' own, or ``ceil(cols / cols_per_adc)`` shared ones with ``pe.analog_sum``."""
+    if chip.pe.analog_sum:
+        return math.ceil(chip.crossbar.cols / chip.adc.cols_per_adc)
+    return adcs_per_crossbar(chip) * chip.pe.crossbars
 
 
 def pe_cycle_cycles(chip: Chip) -> int:
@@ -74,9 +84,11 @@ def build(chip: Chip) -> ChipComponents:
     mx, sa, wl = mux(chip.mux), shift_add(chip.shift_add), wl_driver(chip.wl_driver)
     n_adc = adcs_per_crossbar(chip)
     adc_group = Component(name="adc_group", action="-", parts=((adc, 1), (mx, 1), (sa, 1)))
-    xbar_unit = Component(name="crossbar_unit", action="-", parts=((xbar, 1), (wl, chip.crossbar.rows), (adc_group, n_adc)))
+    xbar_parts = ((xbar, 1), (wl, chip.crossbar.rows)) + (((adc_group, n_adc),) if n_adc else ())
+    xbar_unit = Component(name="crossbar_unit", action="-", parts=xbar_parts)
     pe_buf = Buffer.from_config("pe_buffer", chip.pe.buffer)
-    pe = Component(name="pe", action="-", parts=((xbar_unit, chip.pe.crossbars), (pe_buf, 1)))
+    shared = ((adc_group, adcs_per_pe(chip)),) if chip.pe.analog_sum else ()
+    pe = Component(name="pe", action="-", parts=((xbar_unit, chip.pe.crossbars),) + shared + ((pe_buf, 1),))
     t = chip.tile
     tile_buf = Buffer.from_config("tile_buffer", t.buffer)
     lif = lif_unit(t.lif)
@@ -152,7 +164,9 @@ def describe_chip(chip: Chip) -> str:
         f"  PE: {chip.pe.crossbars} crossbars, PE buffer {fmt_bytes(chip.pe.buffer.size_bytes)}",
         f"  crossbar: {x.rows}x{x.cols} {x.device}, {x.bits_per_cell} bit/cell, {x.parallel_rows} parallel rows,"
         f" signed {x.signed}: {chip.n_slices} slice(s) x {2 if x.signed == 'differential' else 1} per weight;"
-        f" {n_adc} ADCs ({a.bits} bit, {a.scaling}, {a.cols_per_adc} columns each via a mux), {x.rows} wordline drivers",
+        + (f" {adcs_per_pe(chip)} ADCs per PE shared by its {chip.pe.crossbars} crossbars (analog sum of their"
+           f" bitline currents)" if chip.pe.analog_sum else f" {n_adc} ADCs")
+        + f" ({a.bits} bit, {a.scaling}, {a.cols_per_adc} columns each via a mux), {x.rows} wordline drivers",
         f"  peak: {chip.crossbars_total} crossbars, {chip.crossbars_total * x.rows * x.cols * x.bits_per_cell / 8 / 2**20:.4g} MiB of cells",
         f"  crossbar read + conversions: {x.read_cycles} + {min(a.cols_per_adc, x.cols)} x {scaled_conversion_cycles(a)}"
         f" (+ mux {chip.mux.cycles} + shift-add {chip.shift_add.cycles}) = {pe_cycle} cycles"

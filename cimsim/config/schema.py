@@ -154,6 +154,10 @@ class NocConfig(Strict):
 
 class PeConfig(Strict):
     crossbars: PositiveInt
+    analog_sum: bool = False
+    """PE-level analog summation (SpikeSim): the PE's crossbars hold different row blocks of one column block,
+    their bitline currents are summed and converted by the PE's ``ceil(cols / cols_per_adc)`` shared ADCs (one
+    conversion per column per PE read, not per crossbar). Off: every crossbar has its own ADCs."""
     buffer: BufferConfig
     interconnect_energy: EnergyPerBit
     """Intra-tile H-tree energy per bit moved between a PE and the tile (J/bit)."""
@@ -173,6 +177,18 @@ class TileConfig(Strict):
     """Tile-level area not modelled by a component."""
 
 
+class MappingConfig(Strict):
+    """How layers are placed on the chip."""
+
+    duplicate_to_balance: bool = False
+    """Replicate the crossbars of layers that would bottleneck the layer pipeline (NeuroSim's weight duplication
+    for pipeline balance): a layer with ``k`` copies processes its output positions ``k`` at a time (``k`` x its
+    hardware, 1/k of its per-timestep latency). Copies are chosen so each layer's positions per copy are about
+    those of the layer with the fewest positions (see :func:`cimsim.mapping.duplication_factors`)."""
+    max_duplication: PositiveInt = 64
+    """Upper bound on the copies of one layer."""
+
+
 class Chip(Strict):
     name: str
     description: str = ""
@@ -190,6 +206,7 @@ class Chip(Strict):
     tile: TileConfig
     noc: NocConfig
     global_buffer: Optional[BufferConfig] = None
+    mapping: MappingConfig = MappingConfig()
     accounting: Literal["event", "dense"] = "event"
     """event: only rows with a spike are driven; dense: every row group of every mapped crossbar every timestep
     (SpikeSim's accounting)."""

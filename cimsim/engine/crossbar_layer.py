@@ -6,6 +6,13 @@ For each input bit plane (one for spikes; ``bits`` planes, LSB first, for bit-se
 block. Each read converts the crossbar's used columns through its ADCs (``cols_per_adc`` columns share one ADC
 through a mux, so conversions are serialised) and shift-adds the codes by slice significance.
 
+With ``pe.analog_sum`` the unit of conversion is an *ADC block*: the ``sum_blocks`` row blocks a PE holds (of one
+column block). One PE read drives row group ``g`` of every crossbar of the PE at once; their bitline currents add
+up on the shared column lines, so the ADC sees the column sum over up to ``sum_blocks x parallel_rows`` rows, and
+each column is converted once per PE read. The engine builds the PE's *virtual array*: row group ``g`` of each
+crossbar placed side by side (``[G, sum_blocks, parallel_rows]``, padded with undriven rows), read in groups of
+``sum_blocks x parallel_rows`` rows.
+
 Functional result: with an ideal ADC (no column sum can exceed the ADC's range at LSB = one cell level) the
 layer's integer result is one exact matmul. Otherwise only groups whose column sums *could* be distorted (more
 driven rows than ``max_code / max_cell``, or any group in ``full``-range mode) go through the bit-sliced
@@ -37,7 +44,8 @@ class AdcModel:
     def for_chip(cls, chip: Chip, force_ideal: bool = False) -> "AdcModel":
         max_code = 2**chip.adc.bits - 1
         max_cell = 2**chip.crossbar.bits_per_cell - 1
-        full_scale = chip.crossbar.parallel_rows * max_cell
+        summed = chip.pe.crossbars if chip.pe.analog_sum else 1  # crossbars whose currents one ADC sees
+        full_scale = chip.crossbar.parallel_rows * summed * max_cell
         lsb = 1.0 if chip.adc.range == "saturate" else max(1.0, full_scale / max_code)
         ideal = force_ideal or (lsb == 1.0 and full_scale <= max_code)
         return cls(max_code, lsb, ideal)
@@ -69,6 +77,29 @@ def bit_planes(rows: np.ndarray, lm: LayerMapping) -> list[tuple[int, np.ndarray
     return planes
 
 
+def virtual_rows(lm: LayerMapping, j: int, chip: Chip) -> tuple[np.ndarray | slice, int, int]:
+    """Rows of ADC block ``j`` in read order: ``(index, rows per read, crossbars)``.
+
+    ``index`` is a slice of the layer's rows when the block reads contiguously (one row block, or one read per
+    crossbar), else an int array ``[G * crossbars * parallel_rows]`` of layer rows with -1 for padding (undriven).
+    """
+    xb = chip.crossbar
+    blocks = lm.adc_block(j)
+    k = len(blocks)
+    first, last = lm.row_block(blocks[0], chip), lm.row_block(blocks[-1], chip)
+    if k == 1 or xb.parallel_rows >= xb.rows:
+        return slice(first.start, last.stop), (xb.parallel_rows if k == 1 else k * xb.rows), k
+    pr = xb.parallel_rows
+    g = -(-xb.rows // pr)
+    idx = np.full((g, k, pr), -1, np.int64)
+    for i, b in enumerate(blocks):
+        rs = lm.row_block(b, chip)
+        rows = np.full(g * pr, -1, np.int64)
+        rows[: rs.stop - rs.start] = np.arange(rs.start, rs.stop)
+        idx[:, i, :] = rows.reshape(g, pr)
+    return idx.ravel(), k * pr, k
+
+
 def run_layer_step(lm: LayerMapping, node: dict, x: np.ndarray, chip: Chip, adc: AdcModel,
                    wmat: np.ndarray) -> tuple[np.ndarray, LayerStep]:
     """Compute one timestep of a crossbar layer for all samples.
@@ -88,45 +119,65 @@ def run_layer_step(lm: LayerMapping, node: dict, x: np.ndarray, chip: Chip, adc:
     p = rows.shape[1]
     xb = chip.crossbar
     dense = chip.accounting == "dense"
-    n_adc = max(1, xb.cols // chip.adc.cols_per_adc)
+    n_adc = max(1, xb.cols // chip.adc.cols_per_adc)  # ADCs per crossbar (per PE with analog sum)
     serial = [min(chip.adc.cols_per_adc, math.ceil(cu / n_adc)) for cu in lm.cols_used]
     conv_per_read = sum(lm.cols_used)
     reads = np.zeros(n, np.int64)
     driven = np.zeros(n, np.int64)
     conversions = np.zeros(n, np.int64)
-    block_groups = np.zeros((lm.row_blocks, n), np.int64)
+    block_groups = np.zeros((lm.adc_blocks, n), np.int64)
     max_cell = 2**xb.bits_per_cell - 1
     safe_rows = adc.max_code // max_cell if adc.lsb == 1.0 else 0
     acc_unsafe = np.zeros((n * p, lm.outputs), np.int64)
     safe = None if adc.ideal else np.zeros((n * p, lm.rows), np.int64)
+    blocks = [virtual_rows(lm, j, chip) for j in range(lm.adc_blocks)]
     for sig, plane in bit_planes(rows, lm):
         flat = plane.reshape(n * p, lm.rows)
         if safe is not None:
             safe += sig * flat.astype(np.int64)
-        for b in range(lm.row_blocks):
-            rs = lm.row_block(b, chip)
-            xblk = np.ascontiguousarray(flat[:, rs])
-            counts = kernels.group_activity(xblk, xb.parallel_rows)  # N*P, G
+        for j, (idx, per_read, k) in enumerate(blocks):
+            if isinstance(idx, slice):
+                xblk = np.ascontiguousarray(flat[:, idx])
+                real = None
+            else:
+                real = idx >= 0
+                xblk = np.where(real, flat[:, np.where(real, idx, 0)], 0).astype(np.uint8)
+            # per-crossbar row groups (the virtual array is laid out crossbar-group by crossbar-group)
+            per_xb = xb.parallel_rows if (k > 1 and real is not None) else min(xb.parallel_rows, per_read)
+            counts_x = kernels.group_activity(xblk, per_xb)  # N*P, groups of single crossbars
+            if k > 1:
+                counts = kernels.group_activity(xblk, per_read)  # N*P, G: rows driven per PE read
+            else:
+                counts = counts_x
             g = counts.shape[1]
+            n_rows = (idx.stop - idx.start) if real is None else int(real.sum())
             if dense:
                 groups = np.full(n, p * g, np.int64)
-                rows_b = np.full(n, p * (rs.stop - rs.start), np.int64)
+                used = counts_x.shape[1] if real is None else int(real.reshape(-1, per_xb).any(1).sum())
+                xreads = np.full(n, p * used, np.int64)
+                rows_b = np.full(n, p * n_rows, np.int64)
             else:
                 groups = (counts > 0).reshape(n, p * g).sum(1)
+                xreads = (counts_x > 0).reshape(n, -1).sum(1)
                 rows_b = counts.reshape(n, -1).sum(1, dtype=np.int64)
-            block_groups[b] += groups
-            reads += groups * lm.col_blocks
+            block_groups[j] += groups
+            reads += xreads * lm.col_blocks
             driven += rows_b * lm.col_blocks
             conversions += groups * conv_per_read
             if safe is None:
                 continue
-            unsafe = counts > safe_rows  # N*P, G: groups whose column sums the ADC may distort
+            unsafe = counts > safe_rows  # N*P, G: reads whose column sums the ADC may distort
             if not unsafe.any():
                 continue
-            row_mask = np.repeat(unsafe, xb.parallel_rows, axis=1)[:, : rs.stop - rs.start]
+            row_mask = np.repeat(unsafe, per_read, axis=1)[:, : xblk.shape[1]]
             x_unsafe = np.where(row_mask, xblk, 0).astype(np.uint8)
-            safe[:, rs] -= sig * x_unsafe.astype(np.int64)
-            codes = kernels.crossbar_read_adc(x_unsafe, lm.cells[rs], xb.parallel_rows, adc.max_code, adc.lsb)
+            if real is None:
+                safe[:, idx] -= sig * x_unsafe.astype(np.int64)
+                cells = lm.cells[idx]
+            else:
+                safe[:, idx[real]] -= sig * x_unsafe[:, real].astype(np.int64)
+                cells = np.where(real[:, None], lm.cells[np.where(real, idx, 0)], 0).astype(np.uint8)
+            codes = kernels.crossbar_read_adc(x_unsafe, np.ascontiguousarray(cells), per_read, adc.max_code, adc.lsb)
             vals = codes.reshape(n * p, lm.outputs, lm.cols_per_output).astype(np.float64) * adc.lsb
             part = np.rint(vals @ lm.col_weights.astype(np.float64)).astype(np.int64)
             if lm.offset:
@@ -136,8 +187,10 @@ def run_layer_step(lm: LayerMapping, node: dict, x: np.ndarray, chip: Chip, adc:
         acc = exact_matmul(rows, wmat)
     else:
         acc = (exact_matmul(safe, wmat) + acc_unsafe).reshape(n, p, lm.outputs)
-    xbar_cycles = block_groups.max(0) * xb.read_cycles
-    adc_cycles = block_groups.max(0) * max(serial) * scaled_conversion_cycles(chip.adc)
+    # copies of a duplicated layer split the positions: each reads about 1/copies of the row groups in parallel
+    serial_groups = -(-block_groups.max(0) // lm.copies)
+    xbar_cycles = serial_groups * xb.read_cycles
+    adc_cycles = serial_groups * max(serial) * scaled_conversion_cycles(chip.adc)
     nz = (x.reshape(n, -1) != 0).sum(1)
     # synaptic operations: each nonzero input times the outputs it reaches (fan-out), summed over positions
     sops = (rows != 0).sum((1, 2)).astype(np.int64) * lm.outputs

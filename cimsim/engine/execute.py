@@ -124,12 +124,13 @@ def execute(mapping: Mapping, inputs: np.ndarray, adc: AdcModel, progress=None) 
                 hc.adc_cycles[t] += step.adc_cycles
                 hc.spikes_in[t] += step.spikes_in
                 hc.sops[t] += step.sops
-                # partial sums of row blocks and bit planes added in the tile's accumulators (adder tree)
-                n_parts = lm.row_blocks * lm.in_planes
+                # partial sums of ADC blocks (row blocks, or PEs with analog sum) and bit planes added in the
+                # tile's accumulators (adder tree)
+                n_parts = lm.adc_blocks * lm.in_planes
                 adds = lm.positions * lm.outputs * max(0, n_parts - 1)
                 hc.accumulations[t] += adds
                 depth = math.ceil(math.log2(n_parts)) if n_parts > 1 else 0
-                hc.digital_cycles[t] += lm.positions * depth * chip.tile.accumulator.cycles
+                hc.digital_cycles[t] += lm.positions_per_copy * depth * chip.tile.accumulator.cycles
             elif kind == "pool":
                 (src, _), = srcs
                 y = pool(d, ins[0], types[src].is_integer)

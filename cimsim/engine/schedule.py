@@ -113,7 +113,7 @@ def schedule(mapping: Mapping, ex: Execution) -> Schedule:
             src, dst, words = (np.asarray(v) for v in zip(*lm.placement.reduction))
             tid = np.asarray(lm.tile_ids)
             reductions[i] = (tid[src].astype(np.int32), tid[dst].astype(np.int32),
-                             words * lm.positions * mapping.chip.tile.lif.membrane_bits)
+                             words * lm.positions_per_copy * mapping.chip.tile.lif.membrane_bits)
     # transfers: producer host -> [(key, consumer host, delay)]
     outgoing: dict[str, list] = {h: [] for h in [IO_HOST, *hosts]}
     io_in: dict[str, list] = {h: [] for h in hosts}

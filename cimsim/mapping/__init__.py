@@ -3,9 +3,12 @@
 A conv/linear weight becomes the crossbar matrix ``[rows, cols]`` = ``[Cin*kh*kw, Cout]`` (im2col). Each weight is
 stored over ``n_slices`` cells of ``bits_per_cell`` bits; signed weights use a positive and a negative column per
 slice (``differential``) or one unsigned column per slice holding ``w + 2**(bits-1)`` with the offset removed
-digitally (``offset``). An output's cell columns stay in one crossbar. The matrix is cut into row blocks of
+digitally (``offset``); the slices follow the layer's own weight bits (a 4-bit layer on a chip storing up to
+8-bit weights uses half the slices). An output's cell columns stay in one crossbar. The matrix is cut into row blocks of
 ``crossbar.rows`` rows and column blocks of ``outputs_per_crossbar`` outputs; crossbars are grouped into PEs and PEs
-into tiles; a layer owns whole tiles (as in SpikeSim/NeuroSim). Tiles are placed on the mesh along a snake path
+into tiles; a layer owns whole tiles (as in SpikeSim/NeuroSim). With ``pe.analog_sum`` a PE holds up to
+``pe.crossbars`` row blocks of *one* column block (SpikeSim's k*k crossbars of one kernel's 64 input x 64 output
+channels), whose bitline currents are summed before the PE's shared ADCs. Tiles are placed on the mesh along a snake path
 in layer order so that consecutive layers are neighbours. Nodes that are not crossbar layers (LIF, pool, add,
 affine, flatten, output) run on the tiles of their *host*: the latest crossbar layer feeding them.
 """
@@ -46,6 +49,9 @@ class LayerMapping:
     offset: value subtracted per driven input in ``offset`` mode (0 for differential).
     in_type: what drives the rows (spikes or bit-serial integers).
     cols_used: cell columns used in each column block (the last block may be partly filled).
+    weight_bits: the layer's weight precision (sets the slices per weight).
+    sum_blocks: row blocks whose column currents are summed in analog before one ADC conversion (``pe.crossbars``
+    with ``pe.analog_sum``, else 1); the digital partial sums of a layer come from :attr:`adc_blocks` groups.
     """
 
     node: str
@@ -65,6 +71,11 @@ class LayerMapping:
     col_weights: np.ndarray
     offset: int
     cols_used: list[int]
+    weight_bits: int = 8
+    sum_blocks: int = 1
+    copies: int = 1
+    """Replicas of the layer's crossbars (``mapping.duplicate_to_balance``); ``crossbars``/``pes``/``tiles``
+    count all of them; each copy computes ``positions_per_copy`` of the output positions."""
     tile_ids: list[int] = field(default_factory=list)
     chip: Chip | None = None
     placement: "Placement | None" = None
@@ -73,8 +84,27 @@ class LayerMapping:
     @property
     def cells(self) -> np.ndarray:
         if self._cells is None:
-            self._cells = slice_weights(self.wmat, self.chip)[0]
+            self._cells = slice_weights(self.wmat, self.chip, self.weight_bits)[0]
         return self._cells
+
+    @property
+    def positions_per_copy(self) -> int:
+        return -(-self.positions // self.copies)
+
+    @property
+    def adc_blocks(self) -> int:
+        """Groups of row blocks converted together (one digital partial sum per group and column)."""
+        return -(-self.row_blocks // self.sum_blocks)
+
+    def adc_block(self, j: int) -> range:
+        """Row blocks summed in analog in ADC block ``j``."""
+        return range(j * self.sum_blocks, min((j + 1) * self.sum_blocks, self.row_blocks))
+
+    def pe_of(self, c: int, b: int, chip: Chip) -> int:
+        """Layer-local PE index of the crossbar holding column block ``c``, row block ``b`` (column-major)."""
+        if self.sum_blocks > 1:
+            return c * self.adc_blocks + b // self.sum_blocks
+        return (c * self.row_blocks + b) // chip.pe.crossbars
 
     @property
     def in_planes(self) -> int:
@@ -111,16 +141,27 @@ class Placement:
 
 
 def place_layer(lm: "LayerMapping", chip: Chip) -> Placement:
-    per_pe = chip.pe.crossbars
-    per_tile = per_pe * chip.tile.pes
+    """Placement of all copies: each copy's tiles hold one replica and compute 1/copies of the positions."""
+    one = _place_copy(lm, chip)
+    if lm.copies == 1:
+        return one
+    k, per = lm.copies, len(one.in_frac)
+    red = [(s + c * per, d + c * per, w) for c in range(k) for s, d, w in one.reduction]
+    return Placement(np.tile(one.in_frac, k) / k, np.tile(one.out_frac, k) / k, one.pe_psum_words,
+                     one.buffered_psum_words, red)
+
+
+def _place_copy(lm: "LayerMapping", chip: Chip) -> Placement:
     outs_in = [min(lm.outputs_per_crossbar, lm.outputs - c * lm.outputs_per_crossbar) for c in range(lm.col_blocks)]
     pes_of_c: list[set] = [set() for _ in range(lm.col_blocks)]
     tiles_of_c: list[set] = [set() for _ in range(lm.col_blocks)]
-    rows_of_t: list[set] = [set() for _ in range(lm.tiles)]
-    cols_of_t: list[set] = [set() for _ in range(lm.tiles)]
-    for i in range(lm.crossbars):
+    tiles = lm.tiles // lm.copies
+    rows_of_t: list[set] = [set() for _ in range(tiles)]
+    cols_of_t: list[set] = [set() for _ in range(tiles)]
+    for i in range(lm.row_blocks * lm.col_blocks):
         c, b = divmod(i, lm.row_blocks)
-        pe, tile = i // per_pe, i // per_tile
+        pe = lm.pe_of(c, b, chip)
+        tile = pe // chip.tile.pes
         pes_of_c[c].add(pe)
         tiles_of_c[c].add(tile)
         rows_of_t[tile].add(b)
@@ -166,8 +207,17 @@ class Mapping:
         return [0] if host == IO_HOST else self.layers[host].tile_ids
 
 
-def slice_weights(w: np.ndarray, chip: Chip) -> tuple[np.ndarray, np.ndarray, int]:
-    """Integer weight matrix ``[R, C]`` -> cell levels ``[R, C * cols_per_output]``, column weights, offset.
+def weight_slices(chip: Chip, bits: int | None = None) -> int:
+    """Cells per weight magnitude: ``bits`` (default: the chip's) sliced over ``bits_per_cell``-bit cells; the
+    sign takes no bit in ``offset`` mode and a second column set in ``differential`` mode."""
+    bits = chip.weight_bits if bits is None else int(bits)
+    mag = bits - 1 if chip.crossbar.signed == "differential" else bits
+    return max(1, -(-mag // chip.crossbar.bits_per_cell))
+
+
+def slice_weights(w: np.ndarray, chip: Chip, bits: int | None = None) -> tuple[np.ndarray, np.ndarray, int]:
+    """Integer weight matrix ``[R, C]`` of ``bits``-bit weights (default: the chip's ``weight_bits``) -> cell
+    levels ``[R, C * cols_per_output]``, column weights, offset.
 
     Returns
     -------
@@ -175,9 +225,9 @@ def slice_weights(w: np.ndarray, chip: Chip) -> tuple[np.ndarray, np.ndarray, in
     col_weights: int64 signed significance of each of an output's columns (``+-2**(k*bits_per_cell)``).
     offset: the per-driven-row constant to subtract digitally (``offset`` mode), else 0.
     """
-    col_weights, offset = slice_layout(w, chip)
+    col_weights, offset = slice_layout(w, chip, bits)
     bpc = chip.crossbar.bits_per_cell
-    n = chip.n_slices
+    n = weight_slices(chip, bits)
     mask = (1 << bpc) - 1
     w = np.asarray(w)
     if chip.crossbar.signed == "differential":
@@ -192,20 +242,21 @@ def slice_weights(w: np.ndarray, chip: Chip) -> tuple[np.ndarray, np.ndarray, in
     return cells.reshape(w.shape[0], -1), col_weights, offset
 
 
-def slice_layout(w: np.ndarray, chip: Chip) -> tuple[np.ndarray, int]:
+def slice_layout(w: np.ndarray, chip: Chip, bits: int | None = None) -> tuple[np.ndarray, int]:
     """Signed significance of an output's cell columns and the ``offset`` constant; checks the weight range."""
+    bits = chip.weight_bits if bits is None else int(bits)
     bpc = chip.crossbar.bits_per_cell
-    n = chip.n_slices
+    n = weight_slices(chip, bits)
     if chip.crossbar.signed == "differential":
-        lim = 2 ** chip.magnitude_bits
+        lim = 2 ** (bits - 1)
         wmax = int(np.abs(np.asarray(w, dtype=np.int64)).max(initial=0))
         if wmax >= lim:
             raise UserError(
-                f"weights reach {wmax}, beyond the {chip.magnitude_bits}-bit magnitude a differential "
-                f"pair of {chip.weight_bits}-bit weights stores (use symmetric quantization)")
+                f"weights reach {wmax}, beyond the {bits - 1}-bit magnitude a differential "
+                f"pair of {bits}-bit weights stores (use symmetric quantization)")
         signs, offset = (1, -1), 0
     else:
-        signs, offset = (1,), 2 ** (chip.weight_bits - 1)
+        signs, offset = (1,), 2 ** (bits - 1)
     col_weights = np.asarray([sg * (1 << (k * bpc)) for sg in signs for k in range(n)], dtype=np.int64)
     return col_weights, offset
 
@@ -219,12 +270,14 @@ def map_graph(graph: SnnGraph, chip: Chip) -> Mapping:
         raise UserError(f"graph {graph.name!r} has no conv or linear layer to map")
     xb = chip.crossbar
     layers: dict[str, LayerMapping] = {}
+    copies = duplication_factors(graph, chip)
     for n in order:
         d = graph.node(n)
         if int(d["weight_bits"]) > chip.weight_bits:
             raise UserError(f"layer {n!r} has {d['weight_bits']}-bit weights; chip {chip.name!r} stores {chip.weight_bits}-bit weights")
         wmat = weight_matrix(d)
-        col_weights, offset = slice_layout(wmat, chip)
+        wbits = int(d["weight_bits"])
+        col_weights, offset = slice_layout(wmat, chip, wbits)
         cpo = len(col_weights)
         if cpo > xb.cols:
             raise UserError(f"layer {n!r}: one weight needs {cpo} cell columns but a crossbar has {xb.cols}")
@@ -232,13 +285,17 @@ def map_graph(graph: SnnGraph, chip: Chip) -> Mapping:
         rows, outs = wmat.shape
         rb, cb = math.ceil(rows / xb.rows), math.ceil(outs / opx)
         n_xb = rb * cb
-        pes = math.ceil(n_xb / chip.pe.crossbars)
+        sum_blocks = chip.pe.crossbars if chip.pe.analog_sum else 1
+        # analog sum: a PE holds row blocks of one column block only
+        pes = cb * math.ceil(rb / sum_blocks) if sum_blocks > 1 else math.ceil(n_xb / chip.pe.crossbars)
         tiles = math.ceil(pes / chip.tile.pes)
+        k = copies[n]
+        n_xb, pes, tiles = n_xb * k, pes * k, tiles * k  # every copy owns whole tiles
         (src, _), = graph.inputs_of(n)
         positions = int(np.prod(d["shape"][1:])) if d["kind"] == "conv" else 1
         cols_used = [min(opx, outs - c * opx) * cpo for c in range(cb)]
         layers[n] = LayerMapping(n, d["kind"], rows, outs, positions, cpo, opx, rb, cb, n_xb, pes, tiles,
-                                 types[src], wmat, col_weights, offset, cols_used, chip=chip)
+                                 types[src], wmat, col_weights, offset, cols_used, wbits, sum_blocks, k, chip=chip)
         layers[n].placement = place_layer(layers[n], chip)
     need_tiles = sum(m.tiles for m in layers.values())
     if need_tiles > chip.tiles:
@@ -263,6 +320,25 @@ def map_graph(graph: SnnGraph, chip: Chip) -> Mapping:
         layers[n].tile_ids = ids
     host = assign_hosts(graph, set(order))
     return Mapping(chip, graph, layers, host, order, tile_xy)
+
+
+def duplication_factors(graph: SnnGraph, chip: Chip) -> dict[str, int]:
+    """Copies of each crossbar layer: 1, or with ``mapping.duplicate_to_balance`` (NeuroSim's pipeline speed-up,
+    Chip.cpp of DNN+NeuroSim V1.4) ``ceil(positions / fewest positions of any conv layer)`` for a conv layer,
+    capped at ``mapping.max_duplication``; linear layers are not duplicated. For VGG-8 on 32x32 this gives 16, 16,
+    4, 4, 1, 1 (NeuroSim: ``(IFM / ceil(maxIFM / speedUpDegree))**2`` with speedUpDegree bounded by maxIFM/minIFM).
+    """
+    order = graph.compute_nodes()
+    out = {n: 1 for n in order}
+    if not chip.mapping.duplicate_to_balance:
+        return out
+    pos = {n: int(np.prod(graph.node(n)["shape"][1:])) for n in order if graph.node(n)["kind"] == "conv"}
+    if not pos:
+        return out
+    fewest = min(pos.values())
+    for n, p in pos.items():
+        out[n] = min(chip.mapping.max_duplication, -(-p // fewest))
+    return out
 
 
 def assign_hosts(graph: SnnGraph, compute: set[str]) -> dict[str, str]:
