@@ -95,3 +95,21 @@ def test_dense_accounting_fetches_every_input_row_per_read(chip):
     for rate in (0.05, 0.5):
         assert e["dense", rate]["tile_buffer"] >= e["event", rate]["tile_buffer"]
         assert e["dense", rate]["htree"] >= e["event", rate]["htree"]
+
+
+@pytest.mark.slow
+def test_neurosim_parallel_row_ratios_within_tolerance():
+    """NeuroSim Table VII, 64 vs 32 parallel rows: the area and TOPS/W ratios (independent of absolute circuit
+    calibration) are within the tolerance; the duplication gives NeuroSim's 16/16/4/4/1/1 copies."""
+    from cimsim.config.loader import load_config
+    from cimsim.mapping import duplication_factors
+    from cimsim.validate import validate_neurosim
+
+    g = vgg_variant("vgg8")
+    copies = duplication_factors(g, load_config("neurosim_rram_22nm"))
+    assert [copies[n] for n in g.compute_nodes()] == [16, 16, 4, 4, 1, 1, 1, 1]
+    v = validate_neurosim(seed=0)
+    ratio = {r.metric: r for r in v.rows if r.reference.endswith("64/32 rows")}
+    for metric in ("chip area ratio", "TOPS/W ratio"):
+        assert abs(ratio[metric].rel_error) <= TOLERANCE, (metric, ratio[metric].ours, ratio[metric].theirs)
+    assert ratio["TOPS ratio"].ours > 1.0 and ratio["TOPS/W ratio"].ours > 1.0
