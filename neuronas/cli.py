@@ -42,6 +42,63 @@ def train(
     typer.echo(f"test accuracy {h.final_acc:.4f} (best {h.best_acc:.4f}) after {len(h.epoch)} epochs, {h.total_time_s:.1f} s")
 
 
+@app.command()
+def search(
+    dataset: str = typer.Option(..., "--dataset", help="cifar10 | cifar100 | tinyimagenet | digits | synthetic"),
+    hw: str = typer.Option("spikesim_rram_65nm", "--hw", help="Hardware preset or YAML file"),
+    constraints: str = typer.Option("", "--constraints", help='e.g. "memory=4e6,area=100mm2,latency=400ms,energy=120uJ" (memory: parameters, or bytes with a unit)'),
+    strategy: str = typer.Option("neuronas", "--strategy", help="neuronas | snasnet | random | evolution | nsga2"),
+    candidates: int = typer.Option(40, "--candidates", help="Candidates to evaluate"),
+    storage: Optional[str] = typer.Option(None, "--storage", help="Optuna storage URL shared by workers (default: sqlite in --out)"),
+    workers: int = typer.Option(1, "--workers", help="Local worker processes"),
+    out: str = typer.Option("out/search", "--out", help="Output directory"),
+    seed: int = typer.Option(0, "--seed"),
+    data_dir: Optional[str] = typer.Option(None, "--data-dir", help="Dataset folder or its parent"),
+    channels: Optional[int] = typer.Option(None, "--channels", help="Cell channels C (default: the dataset's macro)"),
+    hidden: Optional[int] = typer.Option(None, "--hidden", help="Hidden FC width (default: the dataset's macro)"),
+    timesteps: int = typer.Option(5, "--timesteps"),
+    ops: Optional[str] = typer.Option(None, "--ops", help="Operation set: neuronas (pruned) | snasnet (full); default per strategy"),
+    top_k: int = typer.Option(3, "--top-k", help="Feasible candidates trained with 8-bit QAT at the end (0: none)"),
+    epochs: int = typer.Option(3, "--epochs", help="QAT epochs for each of the top-k"),
+    score_batch: int = typer.Option(64, "--score-batch", help="SAHD batch size"),
+    hw_samples: int = typer.Option(2, "--hw-samples", help="Images per hardware simulation"),
+    hw_set: Optional[List[str]] = typer.Option(None, "--set", help="Hardware override KEY=VALUE (repeatable), e.g. adc.bits=6"),
+    threads: Optional[int] = typer.Option(None, "--threads", help="torch threads per worker"),
+    progress: bool = typer.Option(True, "--progress/--no-progress"),
+) -> None:
+    """Hardware-aware architecture search under memory, area, latency and energy budgets (resumable)."""
+    from neuronas.search import SearchSettings, run_search
+    from neuronas.search.codesign import parse_overrides
+    from neuronas.search.finalize import format_summary
+
+    settings = SearchSettings(dataset=dataset, hw=hw, constraints=constraints, strategy=strategy, candidates=candidates,
+                              storage=storage, workers=workers, out=out, seed=seed, data_dir=data_dir, channels=channels,
+                              hidden=hidden, timesteps=timesteps, ops=ops, top_k=top_k, train_epochs=epochs,
+                              score_batch=score_batch, hw_samples=hw_samples, hw_overrides=parse_overrides(hw_set or []),
+                              threads=threads, progress=progress)
+    typer.echo(format_summary(run_search(settings)))
+
+
+@app.command()
+def codesign(
+    sweep: str = typer.Argument(..., help="Sweep YAML: hardware variables x architectures (see examples/codesign_sweep.yaml)"),
+    out: Optional[str] = typer.Option(None, "--out", help="Output directory (default: the YAML's 'out')"),
+    progress: bool = typer.Option(True, "--progress/--no-progress"),
+) -> None:
+    """Co-design sweep: every hardware point x every architecture; joint Pareto front and the best pair."""
+    from neuronas.search.codesign import format_codesign, run_codesign
+
+    typer.echo(format_codesign(run_codesign(sweep, out=out, progress=progress)))
+
+
+@app.command()
+def demo(out: str = typer.Option("results", "--out", help="Output directory")) -> None:
+    """A small real search on digits (< 5 minutes on 2 cores): best architecture, its report, figures."""
+    from neuronas.demo import run_demo
+
+    run_demo(out)
+
+
 def main(argv: Optional[List[str]] = None) -> None:
     run(app, argv)
 

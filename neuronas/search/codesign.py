@@ -39,7 +39,7 @@ from neuronas.search.evaluate import Candidate, Evaluator
 from neuronas.search.settings import SearchSettings
 
 _KEYS = {"dataset", "hw", "constraints", "channels", "hidden", "timesteps", "seed", "hw_samples", "score_batch",
-         "score_repeats", "weight_bits", "data_dir", "out", "hardware", "architectures", "select"}
+         "score_repeats", "weight_bits", "data_dir", "threads", "out", "hardware", "architectures", "select"}
 SELECT = ("score", "energy_j", "latency_s", "area_m2")
 
 
@@ -115,9 +115,12 @@ def run_codesign(path: "str | Path", out: "str | Path | None" = None, progress: 
     data = load_sweep(path)
     out_dir = Path(out or data.get("out") or "out/codesign")
     base = {k: data[k] for k in ("dataset", "hw", "constraints", "channels", "hidden", "timesteps", "seed",
-                                 "hw_samples", "score_batch", "score_repeats", "weight_bits", "data_dir") if k in data}
+                                 "hw_samples", "score_batch", "score_repeats", "weight_bits", "data_dir", "threads") if k in data}
     base["constraints"] = str(base.get("constraints", ""))
     settings = SearchSettings(**base, out=str(out_dir), progress=progress, top_k=0)
+    from neuronas.search.runner import _set_threads
+
+    _set_threads(settings, 1)
     variables = list((data.get("hardware") or {}).keys())
     points = hardware_points(data.get("hardware") or {})
     archs = architectures(data["architectures"], settings.seed)

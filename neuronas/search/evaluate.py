@@ -5,8 +5,8 @@ that isomorphic cells share one evaluation and a pruned cell does not pay for pa
 
 Weights are initialised from a seed derived from ``(settings.seed, canonical genotype)``: the same genotype gets
 the same network in every worker and every rerun, so cached results stay valid. Batch-norm statistics are then
-calibrated on the first SAHD batch (training-mode pass, cumulative average): an untrained network folded with
-the initial running statistics (mean 0, variance 1) hardly spikes, which would make the simulated energy and
+calibrated on ``calib_batch`` images of the first SAHD batch (one training-mode pass, cumulative average): an
+untrained network folded with the initial running statistics (mean 0, variance 1) hardly spikes, which would make the simulated energy and
 latency meaningless; with calibrated statistics the deployed network spikes like the network the score sees.
 
 Hardware evaluation, in order of cost, stopping at the first failure:
@@ -25,7 +25,7 @@ import math
 import os
 import time
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -115,6 +115,15 @@ def calibrate_batchnorm(model: nn.Module, images: torch.Tensor) -> None:
     model.train(was_training)
 
 
+@lru_cache(maxsize=8)
+def _dataset(name: str, data_dir: str | None, split: str, seed: int, n_samples: int | None):
+    """One split without augmentation, loaded once per process (evaluators of a co-design sweep share it)."""
+    from neuronas.data import load_dataset
+
+    kw = {"n_samples": n_samples} if n_samples is not None else {}
+    return load_dataset(name, data_dir, split=split, seed=seed, augment=False, **kw)
+
+
 def _write_json(path: Path, data: dict) -> None:
     """Atomic write (a killed process never leaves half a file)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -166,11 +175,9 @@ class Evaluator:
 
     @cached_property
     def _train_set(self):
-        from neuronas.data import load_dataset
-
         s = self.settings
-        kw = {"n_samples": max(256, s.score_batch * s.score_repeats)} if self.spec.name == "synthetic" else {}
-        return load_dataset(s.dataset, s.data_dir, split="train", seed=s.seed, augment=False, **kw)
+        n = max(256, s.score_batch * s.score_repeats) if self.spec.name == "synthetic" else None
+        return _dataset(s.dataset, s.data_dir, "train", s.seed, n)
 
     @cached_property
     def score_images(self) -> list[torch.Tensor]:
@@ -182,11 +189,9 @@ class Evaluator:
 
     @cached_property
     def _test_set(self):
-        from neuronas.data import load_dataset
-
         s = self.settings
-        kw = {"n_samples": max(64, s.hw_samples, s.report_samples)} if self.spec.name == "synthetic" else {}
-        return load_dataset(s.dataset, s.data_dir, split="test", seed=s.seed, augment=False, **kw)
+        n = max(64, s.hw_samples, s.report_samples) if self.spec.name == "synthetic" else None
+        return _dataset(s.dataset, s.data_dir, "test", s.seed, n)
 
     def test_images(self, n: int) -> tuple[torch.Tensor, np.ndarray]:
         """The first ``n`` test images ``[n, C, H, W]`` of a seeded permutation, and their labels ``[n]``."""
@@ -208,6 +213,11 @@ class Evaluator:
             raise UserError(f"genotype {str(g)!r} is not a valid cell: the output is not reachable from the input")
         return g.canonical()
 
+    @property
+    def calibration_images(self) -> torch.Tensor:
+        """The first ``calib_batch`` images of the first SAHD batch: batch-norm calibration data."""
+        return self.score_images[0][: self.settings.calib_batch]
+
     def build(self, genotype: "str | Genotype", calibrate: bool = True) -> nn.Module:
         """The float network of ``genotype`` with its deterministic initialisation (and calibrated batch norm)."""
         from neuronas.models import build
@@ -216,7 +226,7 @@ class Evaluator:
         torch.manual_seed(stable_seed("init", self.settings.seed, str(g)))
         model = build(g, self.spec, config=self.macro)
         if calibrate:
-            calibrate_batchnorm(model, self.score_images[0])
+            calibrate_batchnorm(model, self.calibration_images)
         return model
 
     # ------------------------------------------------------------------ caches
@@ -226,7 +236,7 @@ class Evaluator:
                  "seed": s.seed, "bits": s.weight_bits, "score_batch": s.score_batch, "repeats": s.score_repeats}
         if kind == "hw":
             parts.update(chip=self.chip.config_hash(), channels=self.macro.channels, timesteps=s.timesteps,
-                         samples=s.hw_samples)
+                         samples=s.hw_samples, calib=s.calib_batch)
         return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:20]
 
     def _cache_get(self, kind: str, g: Genotype) -> dict | None:
@@ -310,7 +320,7 @@ class Evaluator:
         if stop_early and lim.check(res, ("memory",) if "memory" in lim.names else ()):
             return res
         res["stage"] = "mapping"
-        calibrate_batchnorm(model, self.score_images[0])
+        calibrate_batchnorm(model, self.calibration_images)
         images, _ = self.hw_images
         deploy = quantize(model, self.settings.weight_bits, calibration=images)
         graph = export(deploy, images[:1], self.settings.timesteps)

@@ -219,7 +219,7 @@ def finalize(settings: SearchSettings, cands: list[Candidate], ev: Evaluator, se
                   for c in top],
     }
     try:
-        figures = write_figures(settings, report_path, csv_path)
+        figures = write_figures(settings, report_path, csv_path) if settings.figures else []
     except Exception as exc:  # figures are a convenience; never lose the search results over them
         print(f"warning: figures not written: {exc.__class__.__name__}: {exc}")
         figures = []

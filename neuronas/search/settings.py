@@ -35,12 +35,14 @@ class SearchSettings:
     weight_bits: bits per weight on the crossbars (memory = parameters x bits / 8; QAT and deployment).
     score_batch, score_repeats: SAHD batch size and number of batches averaged (SNASNet: 256 and 2).
     hw_samples: input images per hardware simulation (latency/energy are per inference).
+    calib_batch: images (of the first SAHD batch) that calibrate batch-norm statistics before deployment.
     report_samples: labelled test images of the final simulation of the best network (``report.json``).
     top_k: feasible candidates (highest score) trained with QAT at the end; 0 = no training.
     train_epochs, train_lr, train_batch: that short training.
     population, tournament: regularised evolution (and the NSGA-II population).
     out: output directory; storage: Optuna storage URL (default ``sqlite:///OUT/study.db``).
     workers: local worker processes; ``threads``: torch threads per worker (default: cores / workers).
+    progress, figures: show the progress bar; write the figures at the end.
     """
 
     dataset: str = "digits"
@@ -57,6 +59,7 @@ class SearchSettings:
     score_batch: int = 64
     score_repeats: int = 2
     hw_samples: int = 2
+    calib_batch: int = 16
     report_samples: int = 16
     top_k: int = 3
     train_epochs: int = 3
@@ -71,11 +74,12 @@ class SearchSettings:
     workers: int = 1
     threads: int | None = None
     progress: bool = True
+    figures: bool = True
 
     def __post_init__(self):
         if self.strategy not in STRATEGIES:
             raise UserError(f"unknown strategy {self.strategy!r}; expected one of {', '.join(STRATEGIES)}")
-        for name in ("candidates", "timesteps", "score_batch", "score_repeats", "hw_samples", "report_samples", "workers",
+        for name in ("candidates", "timesteps", "score_batch", "score_repeats", "hw_samples", "calib_batch", "report_samples", "workers",
                      "population", "tournament", "train_batch"):
             if int(getattr(self, name)) < 1:
                 raise UserError(f"--{name.replace('_', '-')}={getattr(self, name)}; expected >= 1")
@@ -118,7 +122,7 @@ class SearchSettings:
         """Settings that change which candidates are evaluated or their numbers (not how many, where, how fast)."""
         d = asdict(self)
         for k in ("candidates", "out", "storage", "workers", "threads", "progress", "top_k", "train_epochs",
-                  "train_lr", "train_batch", "data_dir", "report_samples"):
+                  "train_lr", "train_batch", "data_dir", "report_samples", "figures"):
             d.pop(k)
         d["ops"] = self.op_set
         d["constraints"] = str(self.limits)

@@ -1,0 +1,155 @@
+"""Search speed: NeuroNAS (constraint-first) vs SNASNet (SAHD on every cell) for the same number of candidates.
+
+Setting (side by side in one run, fresh caches each): CIFAR-size synthetic input (32x32x3), T=5, C=128, the
+SpikeSim 65 nm RRAM preset, the HASNAS budgets (4e6 parameters, 100 mm2, 400 ms, 120 uJ per inference).
+
+* ``neuronas``: pruned operation set; memory -> mapping/area -> simulated latency/energy, SAHD only for the
+  feasible cells (``neuronas.search.runner.search_candidates``);
+* ``snasnet``: full operation set, SAHD on every cell, then hardware in score order until one cell is feasible
+  (``finalize.check_hardware_afterwards``), as our baseline does;
+* final QAT training is left out of both (it is the same work for the same top-k).
+
+Rows: per strategy the search time, candidates per minute, feasible fraction (of the cells whose hardware was
+checked), whether the chosen cell meets every budget; the time ratio; and the per-candidate cost of one cimsim
+hardware evaluation (build + quantize + export + map + simulate on ``hw_samples`` images) vs one SAHD score
+(``score_repeats`` batches of ``score_batch`` images), medians over the same cells.
+
+Macro note: SNASNet's CIFAR macro (hidden FC of 1024 neurons after 2C x 8 x 8 features) has 16.8e6 weights in
+that layer alone at C=128, so no cell can meet 4e6 parameters; the benchmark uses a 128-neuron hidden layer
+(``HIDDEN``) and reports the smallest parameter count with 1024 as well.
+
+Usage: ``python benchmarks/bench_search.py [--quick]``; ``run(quick) -> list[dict]`` for ``benchmarks/run.py``.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import statistics
+import tempfile
+import time
+
+CONSTRAINTS = "memory=4e6,area=100mm2,latency=400ms,energy=120uJ"
+HIDDEN = 128
+CHANNELS = 128
+
+
+def _settings(strategy: str, out: str, n: int, score_batch: int, hidden: int = HIDDEN):
+    from neuronas.search import SearchSettings
+
+    return SearchSettings(dataset="synthetic", channels=CHANNELS, hidden=hidden, timesteps=5, constraints=CONSTRAINTS,
+                          strategy=strategy, candidates=n, top_k=0, score_batch=score_batch, score_repeats=2,
+                          hw_samples=2, out=out, progress=False, figures=False, threads=os.cpu_count() or 1)
+
+
+def _search(strategy: str, n: int, score_batch: int) -> dict:
+    from neuronas.search.evaluate import Evaluator
+    from neuronas.search.finalize import check_hardware_afterwards
+    from neuronas.search.runner import search_candidates
+
+    with tempfile.TemporaryDirectory() as tmp:
+        s = _settings(strategy, tmp, n, score_batch)
+        ev = Evaluator(s)
+        ev.score_images, ev.hw_images  # data loading is not search time  # noqa: B018
+        t0 = time.perf_counter()
+        cands = search_candidates(s, ev)
+        if strategy == "snasnet":
+            check_hardware_afterwards(s.with_(top_k=1), cands, ev)
+        wall = time.perf_counter() - t0
+    checked = [c for c in cands if "unchecked" not in c.failed]
+    feasible = [c for c in checked if c.feasible]
+    best = max(feasible, key=lambda c: c.score) if feasible else None
+    scored = [c for c in cands if math.isfinite(c.score) or c.score_time_s > 0]
+    ranked = sorted(scored, key=lambda c: -c.score if math.isfinite(c.score) else math.inf)
+    first = ranked[0] if ranked else None  # SNASNet's choice: the argmax of the score
+    return {
+        "strategy": strategy, "candidates": len(cands), "search_s": wall, "candidates_per_min": 60 * len(cands) / wall,
+        "hw_checked": len(checked), "feasible": len(feasible), "feasible_fraction": len(feasible) / max(1, len(checked)),
+        "scored": len(scored), "best": None if best is None else best.genotype,
+        "best_meets_all": best is not None and not s_failed(best),
+        "first_choice_meets_all": first is not None and first.feasible,
+        "failed_counts": _failed_counts(checked),
+    }
+
+
+def s_failed(c) -> list:
+    return [f for f in c.failed if f != "unchecked"]
+
+
+def _failed_counts(cands) -> dict:
+    out: dict[str, int] = {}
+    for c in cands:
+        for f in c.failed:
+            out[f] = out.get(f, 0) + 1
+    return out
+
+
+def _unit_costs(n: int, score_batch: int) -> dict:
+    """Median time of one full hardware evaluation and one SAHD score on the same ``n`` cells (no caches)."""
+    from neuronas.search.evaluate import Evaluator
+    from neuronas.search.strategies import planned_genotypes
+
+    with tempfile.TemporaryDirectory() as tmp:
+        s = _settings("neuronas", tmp, n, score_batch).with_(constraints="")
+        ev = Evaluator(s, cache_dir=None)
+        ev.score_images, ev.hw_images  # noqa: B018
+        hw_t, sc_t, parts = [], [], []
+        for g in planned_genotypes(s.seed, s.op_set, n):
+            t0 = time.perf_counter()
+            res = ev.hardware(g, stop_early=False)
+            hw_t.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            ev.score(g)
+            sc_t.append(time.perf_counter() - t0)
+            parts.append(res)
+    hw, sc = statistics.median(hw_t), statistics.median(sc_t)
+    return {"case": f"one candidate (median of {n})", "hw_eval_s": hw, "sahd_s": sc, "hw_over_sahd": hw / sc,
+            "hw_min_max_s": [min(hw_t), max(hw_t)], "sahd_min_max_s": [min(sc_t), max(sc_t)],
+            "score_batch": score_batch, "energy_uJ": [round(p["energy_j"] * 1e6, 1) for p in parts],
+            "area_mm2": [round(p["area_m2"] * 1e6, 1) for p in parts], "params": [int(p["params"]) for p in parts]}
+
+
+def _min_params_with_snasnet_hidden(n: int) -> dict:
+    from neuronas.search.evaluate import Evaluator
+    from neuronas.search.strategies import planned_genotypes
+
+    s = _settings("neuronas", tempfile.gettempdir(), n, 8, hidden=1024)
+    ev = Evaluator(s, cache_dir=None)
+    params = [ev.memory(g)["params"] for g in planned_genotypes(s.seed, s.op_set, n)]
+    return {"case": "SNASNet macro (hidden 1024)", "min_params": min(params), "memory_limit": 4e6,
+            "any_meets_memory": min(params) <= 4e6}
+
+
+def run(quick: bool = True) -> list[dict]:
+    """Side-by-side search benchmark; ``quick``: 6 candidates, SAHD batch 32 (else 16 candidates, batch 64)."""
+    import cimsim
+    import torch
+
+    torch.set_num_threads(os.cpu_count() or 1)
+    n, batch = (6, 32) if quick else (16, 64)
+    cimsim.simulate("tiny", fidelity=False)  # one-time Numba compilation is not search time
+    rows = [_search("neuronas", n, batch), _search("snasnet", n, batch)]
+    rows.append({"case": "neuronas vs snasnet", "speedup": rows[1]["search_s"] / rows[0]["search_s"],
+                 "target": 6.6, "neuronas_best_meets_all": rows[0]["best_meets_all"],
+                 "snasnet_first_choice_meets_all": rows[1]["first_choice_meets_all"]})
+    rows.append(_unit_costs(3 if quick else 5, batch))
+    rows.append(_min_params_with_snasnet_hidden(n))
+    rows.append({"case": "machine", "cpus": os.cpu_count(), "load_avg": os.getloadavg()[0], "torch_threads": torch.get_num_threads()})
+    return rows
+
+
+def table(rows: list[dict]) -> str:
+    lines = []
+    for r in rows:
+        name = r.get("strategy") or r.get("case")
+        vals = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items()
+                         if k not in ("strategy", "case"))
+        lines.append(f"{name:28s} {vals}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true")
+    args = ap.parse_args()
+    print(table(run(quick=args.quick)))

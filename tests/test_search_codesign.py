@@ -1,0 +1,72 @@
+"""Co-design sweeps: grid x architectures, joint Pareto front, best pair, the YAML's user errors."""
+import csv
+import json
+
+import pytest
+
+from cimsim.errors import UserError
+from neuronas.search.codesign import hardware_points, load_sweep, parse_overrides, run_codesign
+
+SWEEP = """
+dataset: digits
+hw: spikesim_rram_65nm
+constraints: "memory=2e5,energy=50uJ"
+channels: 4
+hidden: 16
+hw_samples: 1
+score_batch: 8
+threads: 1
+hardware:
+  adc.bits: [4, 6]
+  crossbar.bits_per_cell: [4]
+architectures:
+  genotypes: ["conv3x3~0|skip~0,conv1x1~1|conv3x3~0,zeroize~1,skip~2"]
+  sample: 1
+"""
+
+
+def test_sweep_grid_pareto_and_best(tmp_path):
+    path = tmp_path / "sweep.yaml"
+    path.write_text(SWEEP)
+    result = run_codesign(path, out=tmp_path / "out", progress=False)
+    with (tmp_path / "out" / "sweep.csv").open() as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 2 * 2 and result["n_pairs"] == 4
+    assert {(r["adc.bits"], r["crossbar.bits_per_cell"]) for r in rows} == {("4", "4"), ("6", "4")}
+    assert len({r["config_hash"] for r in rows}) == 2
+    # more ADC bits cost more energy for the same network
+    by = {(r["genotype"], r["adc.bits"], r["crossbar.bits_per_cell"]): float(r["energy_j"]) for r in rows}
+    for g in {r["genotype"] for r in rows}:
+        assert by[(g, "6", "4")] > by[(g, "4", "4")]
+    best = result["best"]
+    feasible = [r for r in rows if r["feasible"] == "true"]
+    top = max(float(r["score"]) for r in feasible)
+    assert float(best["score"]) == top
+    assert float(best["energy_j"]) == min(float(r["energy_j"]) for r in feasible if float(r["score"]) == top)
+    front = [r for r in rows if r["pareto"] == "true"]
+    assert front and all(r["feasible"] == "true" for r in front)
+    assert any(r["genotype"] == best["genotype"] and r["energy_j"] == str(best["energy_j"]) for r in front)
+    assert json.loads((tmp_path / "out" / "codesign.json").read_text())["n_feasible"] == len(feasible)
+
+
+def test_grid_and_overrides():
+    assert hardware_points({"a.b": [1, 2], "c": [3]}) == [{"a.b": 1, "c": 3}, {"a.b": 2, "c": 3}]
+    assert hardware_points({}) == [{}]
+    assert parse_overrides(["adc.bits=6", "clock_hz=500 MHz"]) == {"adc.bits": 6, "clock_hz": "500 MHz"}
+    with pytest.raises(UserError, match="KEY=VALUE"):
+        parse_overrides(["adc.bits"])
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ("hardware: {adc.bits: 4}\narchitectures: {sample: 1}", "non-empty list"),
+    ("hardware: {adc.bits: [4]}\narchitectures: {}", "'architectures' needs"),
+    ("hardwares: {}\narchitectures: {sample: 1}", "unknown key 'hardwares'"),
+    ("- 1\n- 2", "expected a mapping"),
+    ("hardware: {adc.bits: [4]}\narchitectures: {sample: 1}\nselect: accuracy", "select='accuracy'"),
+])
+def test_bad_sweeps(tmp_path, text, fragment):
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    with pytest.raises(UserError) as exc:
+        load_sweep(path)
+    assert fragment in str(exc.value)
