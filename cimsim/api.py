@@ -213,5 +213,5 @@ def build_report(graph: SnnGraph, chip: Chip, mapping: Mapping, ex: Execution, s
 def _utilisation(mapping: Mapping) -> float:
     """Fraction of the mapped crossbars' cells that hold weights."""
     xb = mapping.chip.crossbar
-    used = sum(lm.rows * lm.outputs * lm.cols_per_output for lm in mapping.layers.values())
+    used = sum(lm.rows * lm.outputs * lm.cols_per_output * lm.copies for lm in mapping.layers.values())
     return used / max(1, mapping.crossbars_used * xb.rows * xb.cols)
