@@ -36,11 +36,24 @@ weights and output positions); TOPS = ops x pipelined throughput (inferences/s);
 inference. ``neurosim_rram_22nm`` takes from NeuroSim's source (neurosim_code) its structure: one 1-bit column
 per weight bit with a shared dummy reference column (``offset``), weight duplication for pipeline balance
 (``mapping.duplicate_to_balance``: 16, 16, 4, 4, 1, 1 copies of the conv layers, NeuroSim's pipelineSpeedUp), cell
-current charged over the 1 ns sensing latency, 40 nm feature size at the 22 nm node. Its circuit costs (ADC,
-switch matrices, level shifters, buffers, X-Y bus, accumulation) are *not* NeuroSim's circuit models but ISAAC /
-SpikeSim blocks scaled to 22 nm (cited in the preset), so these rows are **not like for like**: the errors are
-printed with the measured cause, not asserted. The 64/32-row ratios of area and TOPS/W do not depend on absolute
-calibration and are asserted in tests (within 25%).
+current charged over the 1 ns sensing latency, 4F x 12F cells at the 22 nm technology feature (SubArray.cpp). Its
+circuit costs (sense amps, switch matrices, level shifters, buffers, X-Y bus, accumulation) are *not* NeuroSim's
+circuit models but ISAAC / SpikeSim blocks scaled to 22 nm (cited in the preset).
+
+A second NeuroSim reference is NeuroSim V1.4's *own printed output* for the same configuration, shipped with its
+source (``Data/1.4_Release_test.csv``, neurosim_release_test; 64 and 128 parallel rows), with NeuroSim's
+breakdowns of area, energy and latency. Its chip area (83 mm2) is 4.5x below Table VII's RRAM rows (378-382 mm2)
+while its TOPS/W matches Table VII within 1%. The CSV (shipped with the first V1.4 commit) marks the runs RRAM
+(memcelltype 2); we could not read the later update notes (PDF) to tell whether a later code change explains
+Table VII's area.
+NeuroSim's definitions (main.cpp, pipeline mode): TOPS = ops / pipeline cycle, the pipeline cycle being the
+slowest layer's latency *including its buffer and interconnect transfer latency*; TOPS/W = ops / ((dynamic +
+leakage energy) x zeta), zeta = 1.22. Ours: TOPS = ops x our pipelined throughput (the slowest layer's busy time;
+our engine overlaps transfers with compute), TOPS/W = ops / energy per inference.
+
+Like for like (asserted): the operations per image and the CIM-array area of the subarrays that hold weights
+(same cell size, same weight mapping and duplication). Everything else is printed with the measured cause.
+The 64/32-row ratios of area and TOPS/W against Table VII are asserted within 25%.
 """
 from __future__ import annotations
 
@@ -71,6 +84,26 @@ SPIKESIM_VGG9 = {
 NEUROSIM_SOURCE = "neurosim_v14: DNN+NeuroSim V1.4 manual, Table VII (VGG-8 CIFAR-10, RRAM 22 nm)"
 #: Table VII rows: parallel rows -> (area mm2, TOPS, TOPS/W).
 NEUROSIM_TABLE_VII = {32: (381.90, 6.25, 11.25), 64: (378.06, 8.16, 19.88)}
+NEUROSIM_RELEASE_SOURCE = ("neurosim_release_test: DNN+NeuroSim V1.4 Data/1.4_Release_test.csv (its own printed "
+                           "results, VGG-8 CIFAR-10, RRAM 22 nm)")
+#: NeuroSim V1.4's own release-test output for the same configuration (RRAM, 22 nm, 128x128, 1 bit/cell, 16-level
+#: MLSA, VGG-8): parallel rows -> printed summary (areas mm2, latencies us per image, energies uJ per image).
+NEUROSIM_RELEASE_TEST = {
+    64: {"area": 83.0730, "array": 3.60536, "ic": 8.20239, "adc": 5.06475, "accum": 17.1209, "other": 49.0796,
+         "clock_ns": 1.97768, "latency_us": 180.168, "dynamic_uj": 50.1483, "leakage_uj": 0.181997,
+         "buffer_latency_us": 121.309, "ic_latency_us": 43.3199, "adc_latency_us": 14.2393,
+         "accum_latency_us": 2.94724, "e_adc_uj": 31.1206, "e_accum_uj": 5.34563, "e_other_uj": 13.6821,
+         "e_buffer_uj": 0.20751, "e_ic_uj": 6.10443, "tops_w": 20.0615, "tops": 6.83714},
+    128: {"area": 84.7747, "array": 3.60536, "ic": 8.29649, "adc": 5.06475, "accum": 15.0639, "other": 52.7443,
+          "clock_ns": 2.2312, "latency_us": 194.225, "dynamic_uj": 42.0048, "leakage_uj": 0.17702,
+          "buffer_latency_us": 136.858, "ic_latency_us": 47.8689, "adc_latency_us": 8.03231,
+          "accum_latency_us": 3.32504, "e_adc_uj": 21.612, "e_accum_uj": 3.57428, "e_other_uj": 16.8186,
+          "e_buffer_uj": 0.203455, "e_ic_uj": 6.09182, "tops_w": 23.9369, "tops": 6.3423},
+}
+#: NeuroSim's operations per VGG-8 image (2 x MACs, main.cpp numComputation) in the release test.
+NEUROSIM_OPS = 1.23184e9
+#: Post-layout energy factor NeuroSim divides its TOPS/W by in validated mode (Param.cpp zeta).
+NEUROSIM_ZETA = 1.22
 
 
 @dataclass
@@ -277,55 +310,105 @@ def default_preset_context(seed: int = 0, spike_rate: float = 0.1) -> Validation
 
 # ------------------------------------------------------------------ NeuroSim
 def validate_neurosim(seed: int = 0) -> Validation:
+    """NeuroSim V1.4: Table VII (32, 64 parallel rows) and NeuroSim's own release-test run (64, 128 rows).
+
+    Like for like: operations per image and the CIM-array area of the mapped subarrays. The other rows are
+    printed, not asserted: the preset has NeuroSim's structure and device facts but not its circuit models of the
+    sense amps, switch matrices, level shifters, accumulation, buffers and bus, and our pipeline overlaps the
+    buffer and bus transfers that make up 91% of NeuroSim's per-layer latency.
+    """
     import cimsim
+    from cimsim.components.chip import build
+    from cimsim.config.loader import load_config
 
     v = Validation()
     graph = vgg_variant("vgg8", seed=seed, weight_bits=8, max_pool=True, drop_fc=False)
     T = 8
     ops = 2 * macs_per_inference_step(graph)
-    got = {}
-    for pr, (area_ref, tops_ref, topsw_ref) in NEUROSIM_TABLE_VII.items():
+    xbar_area_m2 = build(load_config("neurosim_rram_22nm")).crossbar.area_m2
+    got, runs = {}, {}
+    for pr in sorted(set(NEUROSIM_TABLE_VII) | set(NEUROSIM_RELEASE_TEST)):
         r = cimsim.simulate(graph, hw="neurosim_rram_22nm", timesteps=T, accounting="dense", seed=seed,
                             ideal_adc=True, fidelity=False, overrides={"crossbar.parallel_rows": pr})
         tot = r.totals
-        area_mm2 = tot["area_m2"] * 1e6
-        tops = ops * tot["throughput_inf_per_s"] / 1e12
-        topsw = ops / tot["energy_per_inference_j"] / 1e12
-        got[pr] = (area_mm2, tops, topsw)
-        N = f"NeuroSim VGG-8 rows={pr}"
-        v.rows += [
-            Row(N, "chip area", "mm2", area_mm2, area_ref, False, "peripheral circuits not NeuroSim's models"),
-            Row(N, "TOPS", "TOPS", tops, tops_ref, False, "2 x MACs x pipelined inferences/s"),
-            Row(N, "TOPS/W", "TOPS/W", topsw, topsw_ref, False, "2 x MACs / energy per inference"),
-        ]
+        runs[pr] = r
+        got[pr] = (tot["area_m2"] * 1e6, ops * tot["throughput_inf_per_s"] / 1e12,
+                   ops / tot["energy_per_inference_j"] / 1e12)
         v.extra[f"neurosim_rows{pr}"] = {"energy_breakdown_j": r.breakdown["energy_j"],
                                          "area_breakdown_m2": r.breakdown["area_m2"],
                                          "energy_per_inference_j": tot["energy_per_inference_j"],
                                          "throughput_inf_per_s": tot["throughput_inf_per_s"]}
+    for pr, (area_ref, tops_ref, topsw_ref) in NEUROSIM_TABLE_VII.items():
+        area_mm2, tops, topsw = got[pr]
+        N = f"NeuroSim Table VII rows={pr}"
+        v.rows += [
+            Row(N, "chip area", "mm2", area_mm2, area_ref, False,
+                "NeuroSim's own run of this configuration prints ~83 mm2 (release test rows below)"),
+            Row(N, "TOPS", "TOPS", tops, tops_ref, False, "2 x MACs x pipelined inferences/s; no buffer/bus latency"),
+            Row(N, "TOPS/W", "TOPS/W", topsw, topsw_ref, False, "2 x MACs / energy per inference"),
+        ]
     a, b = NEUROSIM_TABLE_VII[32], NEUROSIM_TABLE_VII[64]
     for i, metric in enumerate(("chip area", "TOPS", "TOPS/W")):
-        v.rows.append(Row("NeuroSim VGG-8 64/32 rows", f"{metric} ratio", "x", got[64][i] / got[32][i], b[i] / a[i],
-                          False, "relative effect of doubling parallel rows"))
+        v.rows.append(Row("NeuroSim Table VII 64/32 rows", f"{metric} ratio", "x", got[64][i] / got[32][i],
+                          b[i] / a[i], False, "relative effect of doubling parallel rows"))
+    for pr, ref in NEUROSIM_RELEASE_TEST.items():
+        r = runs[pr]
+        area_b = r.breakdown["area_m2"]
+        area_mm2, tops, topsw = got[pr]
+        e_uj = r.totals["energy_per_inference_j"] * 1e6
+        ii_us = 1e6 / r.totals["throughput_inf_per_s"]
+        N = f"NeuroSim release test rows={pr}"
+        mapped_mm2 = r.activity["crossbars_used"] * xbar_area_m2 * 1e6
+        v.rows += [
+            Row(N, "operations per image", "Gop", ops / 1e9, NEUROSIM_OPS / 1e9, True,
+                "2 x MACs of VGG-8 (NeuroSim main.cpp numComputation)"),
+            Row(N, "CIM array area, mapped subarrays", "mm2", mapped_mm2, ref["array"], True,
+                "4F x 12F cell at 22 nm x subarrays holding weights (8 one-bit columns, duplication 16/16/4/4/1/1)"),
+            Row(N, "CIM array area, whole tiles", "mm2", area_b["crossbar"] * 1e6, ref["array"], False,
+                "ours counts every subarray of the whole tiles a layer owns"),
+            Row(N, "chip area", "mm2", area_mm2, ref["area"], False,
+                "NeuroSim: accumulation + other periphery (switch matrices, level shifters, decoders) 80%"),
+            Row(N, "energy per image", "uJ", e_uj, ref["dynamic_uj"] + ref["leakage_uj"], False,
+                "NeuroSim: MLSA sense amps incl. cell current 62% of dynamic energy"),
+            Row(N, "TOPS/W", "TOPS/W", topsw, ref["tops_w"], False,
+                f"NeuroSim divides by zeta = {NEUROSIM_ZETA} (post-layout); ours not"),
+            Row(N, "pipeline cycle per image", "us", ii_us, ref["latency_us"], False,
+                "NeuroSim: slowest layer incl. its buffer and IC latency"),
+            Row(N, "array-side latency per image", "us", ii_us, ref["adc_latency_us"] + ref["accum_latency_us"],
+                False, "NeuroSim: ADC + accumulation latency only (its buffer + IC latency excluded)"),
+            Row(N, "TOPS", "TOPS", tops, ref["tops"], False, "2 x MACs / pipeline cycle"),
+        ]
+    ref64 = NEUROSIM_RELEASE_TEST[64]
     e = v.extra["neurosim_rows64"]["energy_breakdown_j"]
     tot_e = sum(e.values())
     share = sorted(e.items(), key=lambda kv: -kv[1])[:4]
     a64 = v.extra["neurosim_rows64"]["area_breakdown_m2"]
     tot_a = sum(a64.values())
     top_a = sorted(a64.items(), key=lambda kv: -kv[1])[:3]
-    conv_share = (e["adc"] + e["mux"] + e["shift_add"] + e["pe_buffer"]) / tot_e
+    bus_share = (ref64["buffer_latency_us"] + ref64["ic_latency_us"]) / ref64["latency_us"]
+    periph = (ref64["accum"] + ref64["other"]) / ref64["area"]
     v.notes.append(
-        "NeuroSim: not like for like. The structure is NeuroSim's (weight duplication 16/16/4/4/1/1, dummy-column "
-        "offset, 1 ns sensing, 40 nm feature), the circuit costs are not. Area: ours "
-        f"{tot_a * 1e6:.0f} mm2 ({', '.join(f'{k} {x * 1e6:.1f}' for k, x in top_a)} mm2) vs 378 mm2: NeuroSim's "
-        "RRAM chip is about 4.5x its SRAM chip (85 mm2, Table VII) with the same peripherals, so most of its area is "
-        "RRAM-specific periphery (write-voltage switch matrices and level shifters sized for the 100 kOhm cells' "
-        "currents, which a read-only model does not have) plus its H-tree/X-Y bus; our preset has no such component. "
-        f"Energy at 64 rows: {', '.join(f'{k} {x / tot_e:.0%}' for k, x in share)}; the part that scales with the "
-        f"number of conversions is {conv_share:.0%} of ours, NeuroSim's 1.77x TOPS/W gain from 32 to 64 rows "
-        "implies about 87% (1 / (1 - x/2) = 1.77), so its per-conversion sense-amp energy is a larger share than "
-        "ours. TOPS: ours is above NeuroSim's; not measured here, the likely causes are NeuroSim's synchronous clock "
-        "(set by its sensing delay, not 1 GHz) and per-layer buffer and bus transfer latency that our pipeline "
-        "overlaps with compute.")
+        "NeuroSim: not like for like. Table VII's RRAM areas (378-382 mm2) are 4.5x what NeuroSim V1.4's own "
+        f"release-test run of the same configuration prints ({ref64['area']:.1f} mm2 at 64 rows, "
+        f"{NEUROSIM_RELEASE_TEST[128]['area']:.1f} mm2 at 128; those are within 2% of Table VII's SRAM rows), "
+        "while its TOPS/W agrees with Table VII within 1% (20.06 vs 19.88); the CSV marks the runs RRAM, and we "
+        f"found no published cause for Table VII's 4.5x larger area. Area: ours {tot_a * 1e6:.0f} mm2 "
+        f"({', '.join(f'{k} {x * 1e6:.1f}' for k, x in top_a)} mm2); NeuroSim's CIM array is only "
+        f"{ref64['array']:.2f} mm2 and accumulation + other periphery is {periph:.0%} of its chip: per-subarray "
+        "switch matrices and level shifters (2 V write voltage), decoders, adder trees and register-file buffers "
+        "that the preset prices from ISAAC/SpikeSim blocks or not at all. "
+        f"Energy at 64 rows: ours {tot_e * 1e6:.0f} uJ ({', '.join(f'{k} {x / tot_e:.0%}' for k, x in share)}) vs "
+        f"{ref64['dynamic_uj'] + ref64['leakage_uj']:.1f} uJ; NeuroSim's sense amps (cell current included) are "
+        f"{ref64['e_adc_uj'] / ref64['dynamic_uj']:.0%} of its energy, its bus {ref64['e_ic_uj']:.1f} uJ and its "
+        f"register-file buffers {ref64['e_buffer_uj']:.2f} uJ, against our tile buffer {e['tile_buffer'] * 1e6:.0f} uJ "
+        "(dense accounting re-fetches every read's inputs through an eDRAM-priced buffer, SpikeSim's convention) "
+        f"and our cell current {e['crossbar'] * 1e6:.0f} uJ (dense: every row driven in every bit plane; NeuroSim "
+        "drives only the rows whose input bit is 1, from real traces). "
+        f"TOPS: NeuroSim's pipeline cycle is the slowest layer's latency, {bus_share:.0%} of which is buffer and "
+        f"IC transfer latency ({ref64['buffer_latency_us']:.0f} + {ref64['ic_latency_us']:.0f} of "
+        f"{ref64['latency_us']:.0f} us); its array side (ADC + accumulation) takes "
+        f"{ref64['adc_latency_us'] + ref64['accum_latency_us']:.1f} us. Our engine overlaps transfers with compute, "
+        "so our cycle is array-side only and our TOPS is above NeuroSim's.")
     v.extra["neurosim_ops_per_inference"] = ops
     v.extra["neurosim_mapping"] = "T=8 binary timesteps, dense accounting == 8 bit-serial input planes, all rows read"
     return v
@@ -352,7 +435,7 @@ def format_table(v: Validation) -> str:
                      f"{r.rel_error:+.1%} | {'yes' if r.like_for_like else 'no'} | {r.status} | {r.note} |")
     lines.append("")
     lines.append(f"Like-for-like rows must be within {TOLERANCE:.0%} (goal {GOAL:.0%}). Sources: {SPIKESIM_SOURCE}; "
-                 f"{NEUROSIM_SOURCE}.")
+                 f"{NEUROSIM_SOURCE}; {NEUROSIM_RELEASE_SOURCE}.")
     lines += [f"- {n}" for n in v.notes]
     return "\n".join(lines)
 
