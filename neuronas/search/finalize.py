@@ -106,18 +106,21 @@ def train_candidate(settings: SearchSettings, ev: Evaluator, genotype: str) -> d
     """
     import torch
 
-    from neuronas.train import train
+    from neuronas.train import default_hyperparameters, train
 
-    key = ev._key("trained", ev.canonical(genotype)) + f"-e{settings.train_epochs}-lr{settings.train_lr}"
+    hp = default_hyperparameters(ev.spec.name)
+    if settings.train_lr is not None:
+        hp["lr"] = float(settings.train_lr)
+    key = ev._key("trained", ev.canonical(genotype)) + f"-e{settings.train_epochs}-lr{hp['lr']}-b{settings.train_batch}"
     folder = settings.out_dir / "trained" / key
     done = folder / "result.json"
     if done.is_file():
         return json.loads(done.read_text())
     model = ev.build(genotype)
     t0 = time.perf_counter()
-    hist = train(model, settings.dataset, epochs=settings.train_epochs, lr=settings.train_lr, optimizer="adam",
-                 seed=settings.seed, qat_bits=settings.weight_bits, out_dir=None, progress=False,
-                 batch_size=settings.train_batch, data_dir=settings.data_dir)
+    hist = train(model, settings.dataset, epochs=settings.train_epochs, lr=hp["lr"], optimizer=hp["optimizer"],
+                 weight_decay=hp["weight_decay"], seed=settings.seed, qat_bits=settings.weight_bits, out_dir=None,
+                 progress=False, batch_size=settings.train_batch, data_dir=settings.data_dir)
     folder.mkdir(parents=True, exist_ok=True)
     torch.save(model.state_dict(), folder / "model.pt")
     result = {"genotype": genotype, "accuracy": float(hist.final_acc), "time_s": time.perf_counter() - t0,
@@ -140,7 +143,12 @@ def load_trained(settings: SearchSettings, ev: Evaluator, genotype: str, checkpo
 
 
 def simulate_best(settings: SearchSettings, ev: Evaluator, model, out_dir: Path):
-    """Quantize, export and simulate ``model`` on ``report_samples`` labelled test images; write ``report.json``."""
+    """Quantize, export and simulate ``model`` on ``report_samples`` labelled test images; write ``report.json``.
+
+    The report includes the simulator's fidelity section (spikes and predictions changed by the finite ADC);
+    the accuracy of the same graph with an ideal ADC is returned as well (``ideal_adc_accuracy``).
+    ``neuronas.quant.quantize`` may alter a QAT ``model``: save its state before calling this.
+    """
     import cimsim
     from neuronas.export import export, to_inputs
     from neuronas.quant import quantize
@@ -148,10 +156,12 @@ def simulate_best(settings: SearchSettings, ev: Evaluator, model, out_dir: Path)
     images, labels = ev.test_images(settings.report_samples)
     deploy = quantize(model, settings.weight_bits, calibration=images)
     graph = export(deploy, images[:1], settings.timesteps)
-    report = cimsim.simulate(graph, ev.chip, inputs=to_inputs(deploy, images, settings.timesteps), labels=labels,
-                             seed=settings.seed, fidelity=False)
+    inputs = to_inputs(deploy, images, settings.timesteps)
+    report = cimsim.simulate(graph, ev.chip, inputs=inputs, labels=labels, seed=settings.seed, fidelity=True)
     report.meta["model"] = f"neuronas-best {model.genotype}"
-    return report, Path(report.write(out_dir))
+    ideal = cimsim.simulate(graph, ev.chip, inputs=inputs, labels=labels, seed=settings.seed, ideal_adc=True,
+                            fidelity=False)
+    return report, Path(report.write(out_dir)), ideal.totals.get("accuracy")
 
 
 def write_figures(settings: SearchSettings, report_path: Path | None, csv_path: Path) -> list[Path]:
@@ -192,15 +202,15 @@ def finalize(settings: SearchSettings, cands: list[Candidate], ev: Evaluator, se
     write_candidates_csv(cands, csv_path)
     ckpt = trained.get(best.genotype, {}).get("checkpoint")
     model = load_trained(settings, ev, best.genotype, ckpt)
-    report, report_path = simulate_best(settings, ev, model, out)
     import torch
 
     torch.save(model.state_dict(), out / "best.pt")
+    report, report_path, ideal_acc = simulate_best(settings, ev, model, out)
     t = report.totals
     lim = settings.limits
     deployed = {"area_m2": float(t["area_m2"]), "latency_s": float(t["latency_per_inference_s"]),
                 "energy_j": float(t["energy_per_inference_j"]), "accuracy": t.get("accuracy"),
-                "samples": settings.report_samples}
+                "ideal_adc_accuracy": ideal_acc, "samples": settings.report_samples}
     deployed["failed"] = lim.check({**deployed, "params": best.params, "memory_bytes": best.memory_bytes})
     from neuronas.space import Genotype
 
@@ -247,7 +257,8 @@ def format_summary(summary: dict) -> str:
         f"SAHD {s['score'] if s['score'] is not None else '-'}",
         f"  trained {summary['train_epochs']} epochs (8-bit QAT): accuracy {'-' if acc is None else f'{100 * acc:.1f}%'}; "
         f"on chip: energy {f(d['energy_j'], 1e-6, 'uJ')}, latency {f(d['latency_s'], 1e-3, 'ms')}"
-        + (f", accuracy {100 * d['accuracy']:.0f}% of {d['samples']} samples" if d.get("accuracy") is not None else ""),
+        + (f", accuracy {100 * d['accuracy']:.0f}% of {d['samples']} test images" if d.get("accuracy") is not None else "")
+        + (f" ({100 * d['ideal_adc_accuracy']:.0f}% with an ideal ADC)" if d.get("ideal_adc_accuracy") is not None else ""),
     ]
     if d["failed"]:
         lines.append(f"  warning: after training the deployed network exceeds: {', '.join(d['failed'])}")

@@ -38,7 +38,8 @@ class SearchSettings:
     calib_batch: images (of the first SAHD batch) that calibrate batch-norm statistics before deployment.
     report_samples: labelled test images of the final simulation of the best network (``report.json``).
     top_k: feasible candidates (highest score) trained with QAT at the end; 0 = no training.
-    train_epochs, train_lr, train_batch: that short training.
+    train_epochs, train_lr, train_batch: that short training (optimizer, learning rate and weight decay default
+        to ``neuronas.train.default_hyperparameters(dataset)``; ``train_lr`` overrides the rate).
     population, tournament: regularised evolution (and the NSGA-II population).
     out: output directory; storage: Optuna storage URL (default ``sqlite:///OUT/study.db``).
     workers: local worker processes; ``threads``: torch threads per worker (default: cores / workers).
@@ -63,8 +64,8 @@ class SearchSettings:
     report_samples: int = 16
     top_k: int = 3
     train_epochs: int = 3
-    train_lr: float = 0.003
-    train_batch: int = 32
+    train_lr: float | None = None
+    train_batch: int = 64
     population: int = 10
     tournament: int = 4
     data_dir: str | None = None
