@@ -69,6 +69,8 @@ def _search(strategy: str, n: int, score_batch: int) -> dict:
         "best_meets_all": best is not None and not s_failed(best),
         "first_choice_meets_all": first is not None and first.feasible,
         "failed_counts": _failed_counts(checked),
+        "hw_eval_s_total": sum(c.hw_time_s for c in cands), "sahd_s_total": sum(c.score_time_s for c in cands),
+        "stopped_at": {st: sum(c.stage == st for c in cands) for st in ("memory", "mapping", "simulate", "score")},
     }
 
 

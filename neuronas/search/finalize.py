@@ -228,6 +228,7 @@ def finalize(settings: SearchSettings, cands: list[Candidate], ev: Evaluator, se
         "top_k": [{"genotype": c.genotype, "score": c.score, "accuracy": None if math.isnan(c.accuracy) else c.accuracy}
                   for c in top],
     }
+    _write_json(out / "best.json", summary)  # the Pareto figure marks the candidate named in best.json
     try:
         figures = write_figures(settings, report_path, csv_path) if settings.figures else []
     except Exception as exc:  # figures are a convenience; never lose the search results over them

@@ -18,7 +18,7 @@ import numpy as np
 
 from cimsim.errors import UserError
 from neuronas.search import storage as st
-from neuronas.search.evaluate import Candidate, Evaluator, stable_seed
+from neuronas.search.evaluate import Candidate, Evaluator
 from neuronas.search.settings import SearchSettings
 from neuronas.search.strategies import INDEXED, evaluate_candidate, evolve, genotype_from_states, pair_states, planned_genotypes
 from neuronas.space import PAIRS, sample
