@@ -115,3 +115,26 @@ def test_quantize_needs_an_input_range():
     model = build(GENO, spec("digits"), channels=2)
     with pytest.raises(UserError, match="calibration"):
         quantize(model)
+
+
+def test_quantize_leaves_a_qat_model_usable_and_can_run_twice():
+    import copy
+
+    import torch
+
+    from neuronas.data import spec
+    from neuronas.models import build
+    from neuronas.quant import enable_qat, quantize
+
+    torch.manual_seed(0)
+    model = enable_qat(build("conv3x3~0|skip~0,conv1x1~1|conv3x3~0,zeroize~1,conv3x3~2", spec("digits"), timesteps=2), 8)
+    x = torch.rand(4, 1, 8, 8)
+    model.train()
+    model(x)
+    a = quantize(model, 8, calibration=x)
+    b = quantize(copy.deepcopy(model), 8, calibration=x)
+    c = quantize(model, 8, calibration=x)
+    model.eval()
+    model(x)  # the QAT model still runs after being quantized
+    with torch.no_grad():
+        assert torch.equal(a(x), b(x)) and torch.equal(a(x), c(x))

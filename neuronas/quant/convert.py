@@ -28,7 +28,12 @@ def _set_module(root: nn.Module, name: str, module: nn.Module) -> None:
 
 
 def quantize_conv(conv: nn.Conv2d, bn: nn.Module | None, bits: int, in_scale: float) -> QConv:
-    """Fold ``bn`` into ``conv`` and quantize: a :class:`QConv` with ``bits``-bit weights."""
+    """Fold ``bn`` into ``conv`` and quantize: a :class:`QConv` with ``bits``-bit weights.
+
+    Under QAT ``conv.weight`` is the parametrized (fake-quantized) weight; it is read, never removed:
+    ``remove_parametrizations`` deletes the property from the parametrized class that deep copies share, which
+    would break the trained model.
+    """
     w, b = fold_conv_bn(conv.weight, conv.bias, bn)
     w_int, scale = quantize_tensor(w, bits)
     return QConv(w_int, scale, None if b is None else b.to(torch.float32), in_scale, bits, conv.stride, conv.padding)
@@ -91,21 +96,14 @@ def quantize(model: nn.Module, bits: int = 8, input_bits: int | None = None,
     in_scales = dep.crossbar_input_scales(iq.scale)
     for name, m in list(dep.named_modules()):
         if isinstance(m, ConvBN):
-            _set_module(dep, name, quantize_conv(_weight_holder(m.conv), m.bn, bits, in_scales[name]))
+            _set_module(dep, name, quantize_conv(m.conv, m.bn, bits, in_scales[name]))
         elif isinstance(m, nn.Linear):
-            _set_module(dep, name, quantize_linear(_weight_holder(m), None, bits, in_scales[name]))
+            _set_module(dep, name, quantize_linear(m, None, bits, in_scales[name]))
         elif isinstance(m, TimeBatchNorm):
             _set_module(dep, name, bn_to_affine(m))
     dep.deployed = True
     dep.weight_bits = bits
     return dep
-
-
-def _weight_holder(m: nn.Module) -> nn.Module:
-    """``m`` with plain weights: a QAT parametrization is applied (its quantized weight is the one folded)."""
-    if parametrize.is_parametrized(m):
-        parametrize.remove_parametrizations(m, "weight", leave_parametrized=True)
-    return m
 
 
 def enable_qat(model: nn.Module, bits: int = 8) -> nn.Module:
