@@ -51,6 +51,17 @@ def _brute_force_layer(lm, node, x, chip, adc):
     return acc.reshape(n, p, lm.outputs)
 
 
+def _random_layer_input(g, name, lm, rng, n=2):
+    """Random values of what drives layer ``name``: spikes at a random rate, or integers of its input type."""
+    (src, _), = g.inputs_of(name)
+    shape = g.node(src)["shape"]
+    if lm.in_type.kind == "spike":
+        return (rng.random((n, *shape)) < rng.uniform(0.1, 0.9)).astype(np.int64)
+    t = lm.in_type
+    lo, hi = (-(2 ** (t.bits - 1)), 2 ** (t.bits - 1)) if t.signed else (0, 2**t.bits)
+    return rng.integers(lo, hi, size=(n, *shape))
+
+
 @pytest.mark.parametrize("seed", range(4))
 @pytest.mark.parametrize("signed_mode,adc_range,bpc", [("differential", "saturate", 1), ("differential", "saturate", 2),
                                                         ("offset", "saturate", 2), ("differential", "full", 1)])
@@ -64,14 +75,7 @@ def test_finite_adc_equals_brute_force(seed, signed_mode, adc_range, bpc):
     assert not adc.ideal
     for name, lm in m.layers.items():
         node = g.node(name)
-        (src, _), = g.inputs_of(name)
-        shape = g.node(src)["shape"]
-        if lm.in_type.kind == "spike":
-            x = (rng.random((2, *shape)) < rng.uniform(0.1, 0.9)).astype(np.int64)
-        else:
-            t = lm.in_type
-            lo, hi = (-(2 ** (t.bits - 1)), 2 ** (t.bits - 1)) if t.signed else (0, 2**t.bits)
-            x = rng.integers(lo, hi, size=(2, *shape))
+        x = _random_layer_input(g, name, lm, rng)
         got, step = run_layer_step(lm, node, x, chip, adc, weight_matrix(node))
         assert np.array_equal(got, _brute_force_layer(lm, node, x, chip, adc)), name
 
@@ -155,14 +159,7 @@ def test_analog_sum_finite_adc_equals_brute_force(seed, signed_mode, adc_range, 
     assert any(lm.row_blocks > 1 for lm in m.layers.values())
     for name, lm in m.layers.items():
         node = g.node(name)
-        (src, _), = g.inputs_of(name)
-        shape = g.node(src)["shape"]
-        if lm.in_type.kind == "spike":
-            x = (rng.random((2, *shape)) < rng.uniform(0.1, 0.9)).astype(np.int64)
-        else:
-            t = lm.in_type
-            lo, hi = (-(2 ** (t.bits - 1)), 2 ** (t.bits - 1)) if t.signed else (0, 2**t.bits)
-            x = rng.integers(lo, hi, size=(2, *shape))
+        x = _random_layer_input(g, name, lm, rng)
         got, step = run_layer_step(lm, node, x, chip, adc, weight_matrix(node))
         assert np.array_equal(got, _brute_force_analog_sum(lm, node, x, chip, adc)), name
         # one conversion per column per PE read: dense counts = positions x reads per ADC block x columns
