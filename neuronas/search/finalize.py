@@ -210,7 +210,8 @@ def finalize(settings: SearchSettings, cands: list[Candidate], ev: Evaluator, se
     lim = settings.limits
     deployed = {"area_m2": float(t["area_m2"]), "latency_s": float(t["latency_per_inference_s"]),
                 "energy_j": float(t["energy_per_inference_j"]), "accuracy": t.get("accuracy"),
-                "ideal_adc_accuracy": ideal_acc, "samples": settings.report_samples}
+                "ideal_adc_accuracy": ideal_acc, "samples": settings.report_samples,
+                "adc_spike_change_rate": report.fidelity.get("spike_change_rate"), "adc_bits": ev.chip.adc.bits}
     deployed["failed"] = lim.check({**deployed, "params": best.params, "memory_bytes": best.memory_bytes})
     from neuronas.space import Genotype
 
@@ -261,6 +262,10 @@ def format_summary(summary: dict) -> str:
         + (f", accuracy {100 * d['accuracy']:.0f}% of {d['samples']} test images" if d.get("accuracy") is not None else "")
         + (f" ({100 * d['ideal_adc_accuracy']:.0f}% with an ideal ADC)" if d.get("ideal_adc_accuracy") is not None else ""),
     ]
+    changed = d.get("adc_spike_change_rate")
+    if changed:
+        lines.append(f"  note: the chip's {d.get('adc_bits')}-bit ADC distorts partial sums: {100 * changed:.1f}% of "
+                     "spike events differ from the ideal network (report.json 'fidelity'); costs are unaffected")
     if d["failed"]:
         lines.append(f"  warning: after training the deployed network exceeds: {', '.join(d['failed'])}")
     lines.append(f"  wrote {summary['checkpoint']}, {summary['report']}, {summary['candidates_csv']}"
