@@ -75,6 +75,10 @@ class CrossbarConfig(Strict):
     device: Literal["rram", "sram", "fefet", "pcm"] = "rram"
     signed: Literal["differential", "offset"] = "differential"
     """Signed weights: a positive and a negative array (differential) or one array with an offset column."""
+    offset_reference: Literal["digital", "analog"] = "digital"
+    """``offset`` weights: remove the offset digitally after the ADC (the ADC sees the unsigned sum), or in the
+    analog domain with a reference column per slice before the ADC (NeuroSim's dummy column): the ADC then sees
+    the signed sum ``sum(x * (cell - ref))`` and converts it with a signed range ``[-2**(bits-1), 2**(bits-1)-1]``."""
     costs: Costs
     """energy = one read with all ``rows`` driven (scaled by rows actually driven); area/leakage per array."""
 

@@ -39,16 +39,55 @@ class AdcModel:
     max_code: int
     lsb: float
     ideal: bool
+    min_code: int = 0
+    """Lowest code: 0, or ``-2**(bits-1)`` for the signed input of an analog offset reference."""
+    safe_cell: int = 1
+    """Largest |column contribution| of one driven row: a read with ``count * safe_cell <= max_code`` is exact."""
 
     @classmethod
     def for_chip(cls, chip: Chip, force_ideal: bool = False) -> "AdcModel":
-        max_code = 2**chip.adc.bits - 1
-        max_cell = 2**chip.crossbar.bits_per_cell - 1
+        xb = chip.crossbar
+        max_cell = 2**xb.bits_per_cell - 1
         summed = chip.pe.crossbars if chip.pe.analog_sum else 1  # crossbars whose currents one ADC sees
-        full_scale = chip.crossbar.parallel_rows * summed * max_cell
+        if xb.signed == "offset" and xb.offset_reference == "analog":
+            refs = reference_levels(chip)
+            cell = int(max(max(r, max_cell - r) for r in refs))
+            max_code, min_code = 2 ** (chip.adc.bits - 1) - 1, -(2 ** (chip.adc.bits - 1))
+        else:
+            cell, max_code, min_code = max_cell, 2**chip.adc.bits - 1, 0
+        full_scale = xb.parallel_rows * summed * cell
         lsb = 1.0 if chip.adc.range == "saturate" else max(1.0, full_scale / max_code)
         ideal = force_ideal or (lsb == 1.0 and full_scale <= max_code)
-        return cls(max_code, lsb, ideal)
+        return cls(max_code, lsb, ideal, min_code, max(1, cell))
+
+
+def reference_levels(chip: Chip, bits: int | None = None) -> list[int]:
+    """Cell level of the reference column of each slice (LSB first): the slices of the offset ``2**(bits-1)``."""
+    from cimsim.mapping import weight_slices
+
+    bits = chip.weight_bits if bits is None else bits
+    bpc = chip.crossbar.bits_per_cell
+    offset = 2 ** (bits - 1)
+    return [(offset >> (k * bpc)) & ((1 << bpc) - 1) for k in range(weight_slices(chip, bits))]
+
+
+def signed_reads(x: np.ndarray, cells: np.ndarray, per_read: int, refs: np.ndarray, adc: AdcModel) -> np.ndarray:
+    """ADC values summed over reads when a reference column per slice is subtracted before the ADC.
+
+    x: uint8 ``[P, R]`` driven rows; cells: uint8 ``[R, K]``; refs: ``[K]`` reference level of each column.
+    Each read (``per_read`` consecutive rows) converts ``sum(x * cells) - n_driven * refs`` per column:
+    ``clip(round(d / lsb), min_code, max_code) * lsb``. Returns float64 ``[P, K]``.
+    """
+    out = np.zeros((x.shape[0], cells.shape[1]), np.float64)
+    cf = cells.astype(np.float32)
+    for r0 in range(0, x.shape[1], per_read):
+        xg = x[:, r0 : r0 + per_read]
+        n_drv = xg.sum(1, dtype=np.int64)
+        if not n_drv.any():
+            continue
+        d = (xg.astype(np.float32) @ cf[r0 : r0 + per_read]).astype(np.float64) - n_drv[:, None] * refs[None, :]
+        out += np.clip(np.rint(d / adc.lsb), adc.min_code, adc.max_code) * adc.lsb
+    return out
 
 
 @dataclass
@@ -126,8 +165,13 @@ def run_layer_step(lm: LayerMapping, node: dict, x: np.ndarray, chip: Chip, adc:
     driven = np.zeros(n, np.int64)
     conversions = np.zeros(n, np.int64)
     block_groups = np.zeros((lm.adc_blocks, n), np.int64)
-    max_cell = 2**xb.bits_per_cell - 1
-    safe_rows = adc.max_code // max_cell if adc.lsb == 1.0 else 0
+    safe_cell = adc.safe_cell
+    analog_ref = bool(lm.offset) and xb.offset_reference == "analog"
+    if analog_ref:
+        levels = reference_levels(chip, lm.weight_bits)
+        refs = np.tile(np.asarray(levels, np.float64), lm.outputs)
+        safe_cell = max(1, max(max(r, 2**xb.bits_per_cell - 1 - r) for r in levels))
+    safe_rows = adc.max_code // safe_cell if adc.lsb == 1.0 else 0
     acc_unsafe = np.zeros((n * p, lm.outputs), np.int64)
     safe = None if adc.ideal else np.zeros((n * p, lm.rows), np.int64)
     blocks = [virtual_rows(lm, j, chip) for j in range(lm.adc_blocks)]
@@ -177,11 +221,15 @@ def run_layer_step(lm: LayerMapping, node: dict, x: np.ndarray, chip: Chip, adc:
             else:
                 safe[:, idx[real]] -= sig * x_unsafe[:, real].astype(np.int64)
                 cells = np.where(real[:, None], lm.cells[np.where(real, idx, 0)], 0).astype(np.uint8)
-            codes = kernels.crossbar_read_adc(x_unsafe, np.ascontiguousarray(cells), per_read, adc.max_code, adc.lsb)
-            vals = codes.reshape(n * p, lm.outputs, lm.cols_per_output).astype(np.float64) * adc.lsb
-            part = np.rint(vals @ lm.col_weights.astype(np.float64)).astype(np.int64)
-            if lm.offset:
-                part -= lm.offset * x_unsafe.sum(1, dtype=np.int64)[:, None]
+            if analog_ref:  # the reference column removes the offset before the ADC
+                vals = signed_reads(x_unsafe, cells, per_read, refs, adc).reshape(n * p, lm.outputs, lm.cols_per_output)
+                part = np.rint(vals @ lm.col_weights.astype(np.float64)).astype(np.int64)
+            else:
+                codes = kernels.crossbar_read_adc(x_unsafe, np.ascontiguousarray(cells), per_read, adc.max_code, adc.lsb)
+                vals = codes.reshape(n * p, lm.outputs, lm.cols_per_output).astype(np.float64) * adc.lsb
+                part = np.rint(vals @ lm.col_weights.astype(np.float64)).astype(np.int64)
+                if lm.offset:
+                    part -= lm.offset * x_unsafe.sum(1, dtype=np.int64)[:, None]
             acc_unsafe += sig * part
     if safe is None:
         acc = exact_matmul(rows, wmat)
