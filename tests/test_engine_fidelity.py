@@ -29,14 +29,20 @@ def test_ideal_adc_equals_oracle_bit_for_bit(seed, variant):
     assert sum(s.sum() for s in want.spikes.values()) > 0  # the comparison saw spikes
 
 
+def _planes(rows, t):
+    """Bit planes of the rows' two's-complement values with their signed significance (test-side, written from the
+    definition rather than taken from the engine)."""
+    if t.kind == "spike":
+        return [(1, rows)]
+    u = rows.astype(np.int64) & ((1 << t.bits) - 1)
+    return [(-(1 << k) if (t.signed and k == t.bits - 1) else (1 << k), (u >> k) & 1) for k in range(t.bits)]
+
+
 def _brute_force_layer(lm, node, x, chip, adc):
     """Every row group of every bit plane through the reference crossbar kernel: no shortcuts."""
     rows = layer_input_rows(node, x)
     n, p, _ = rows.shape
-    t = lm.in_type
-    planes = [(1, rows)] if t.kind == "spike" else [
-        (-(1 << k) if (t.signed and k == t.bits - 1) else (1 << k), ((rows.astype(np.int64) & ((1 << t.bits) - 1)) >> k) & 1)
-        for k in range(t.bits)]
+    planes = _planes(rows, lm.in_type)
     acc = np.zeros((n * p, lm.outputs), np.int64)
     for sig, plane in planes:
         flat = plane.reshape(n * p, -1).astype(np.uint8)
@@ -119,10 +125,7 @@ def _brute_force_analog_sum(lm, node, x, chip, adc):
     converts each column's summed current over those rows once. No kernels, no virtual arrays."""
     rows = layer_input_rows(node, x)
     n, p, _ = rows.shape
-    t = lm.in_type
-    planes = [(1, rows)] if t.kind == "spike" else [
-        (-(1 << k) if (t.signed and k == t.bits - 1) else (1 << k), ((rows.astype(np.int64) & ((1 << t.bits) - 1)) >> k) & 1)
-        for k in range(t.bits)]
+    planes = _planes(rows, lm.in_type)
     pr, R = chip.crossbar.parallel_rows, chip.crossbar.rows
     cells = lm.cells.astype(np.int64)
     acc = np.zeros((n * p, lm.outputs), np.int64)
@@ -197,7 +200,7 @@ def test_analog_sum_mapping_groups_row_blocks_of_one_column_block_per_pe():
 
 def _brute_force_analog_reference(lm, node, x, chip, adc):
     """Offset weights with a reference column per slice subtracted before a signed ADC, from the definition."""
-    from cimsim.engine.crossbar_layer import bit_planes, reference_levels
+    from cimsim.engine.crossbar_layer import reference_levels
 
     rows = layer_input_rows(node, x)
     n, p, _ = rows.shape
@@ -205,7 +208,7 @@ def _brute_force_analog_reference(lm, node, x, chip, adc):
     cells = lm.cells.astype(np.int64).reshape(lm.rows, lm.outputs, lm.cols_per_output)
     pr = chip.crossbar.parallel_rows
     acc = np.zeros((n * p, lm.outputs), np.int64)
-    for sig, plane in bit_planes(rows, lm):
+    for sig, plane in _planes(rows, lm.in_type):
         flat = plane.reshape(n * p, -1).astype(np.int64)
         for b in range(lm.row_blocks):
             rs = lm.row_block(b, chip)
