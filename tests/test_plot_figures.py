@@ -214,6 +214,20 @@ def test_pareto_uses_score_without_accuracy_and_greys_scored_infeasible():
     assert to_hex(coll["infeasible"].get_edgecolor()[0]) == "#bbbbbb"
 
 
+def test_pareto_memory_budget_in_parameters_goes_on_the_parameter_axis():
+    from cimsim.plot import parse_constraints
+
+    cands = synthetic_candidates(4, n=20)
+    for c in cands:
+        c["memory_bytes"] = c["params"] * 2  # 16-bit weights: bytes and parameters differ
+    limits = parse_constraints("memory=1.5e5,energy=100uJ")  # bare number = parameters, as in the search
+    fig = pareto(cands, constraints=limits)
+    ax = next(a for a in fig.axes if a.get_visible() and a.get_xlabel().startswith("Parameters"))
+    assert not any(a.get_xlabel().startswith("Memory") for a in fig.axes if a.get_visible())
+    limit_lines = [line for line in ax.lines if line.get_linestyle() == "--"]
+    assert [line.get_xdata()[0] for line in limit_lines] == pytest.approx([1.5e5])
+
+
 def test_pareto_rejects_unknown_constraint():
     with pytest.raises(UserError, match="power"):
         pareto(synthetic_candidates(0), constraints={"power": 1.0})

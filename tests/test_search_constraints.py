@@ -4,7 +4,7 @@ import math
 import pytest
 
 from cimsim.errors import UserError
-from neuronas.search.constraints import parse_constraints
+from cimsim.constraints import parse_constraints
 
 
 def test_hasnas_budgets_in_si():

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from neuronas.search import SearchSettings, run_search
-from neuronas.search.constraints import parse_constraints
+from cimsim.constraints import parse_constraints
 
 TINY = dict(dataset="digits", channels=4, hidden=16, score_batch=8, hw_samples=1, report_samples=2, top_k=0,
             progress=False, figures=False, population=2, tournament=2, threads=1)

@@ -169,44 +169,29 @@ def file_labels(paths: Sequence["str | Path"]) -> list[str]:
 
 
 # ---------------------------------------------------------------------------------------------- constraints
-_SI_PREFIX = {"": 1.0, "k": 1e3, "M": 1e6, "G": 1e9, "m": 1e-3, "u": 1e-6, "µ": 1e-6, "n": 1e-9, "p": 1e-12}
-#: constraint name -> (candidate column, SI unit symbol)
-CONSTRAINT_COLUMNS = {"memory": ("memory_bytes", "B"), "area": ("area_m2", "m2"), "latency": ("latency_s", "s"),
-                      "energy": ("energy_j", "J")}
-_NUMBER_UNIT = re.compile(r"^\s*([0-9.]+(?:[eE][-+]?[0-9]+)?)\s*([a-zA-Zµ0-9]*)\s*$")
+#: constraint name -> (candidate column, SI unit symbol); memory limits are bytes, or parameters when the budget
+#: was given as a bare number (``memory=4e6``, HASNAS's parameter budget; see :mod:`cimsim.constraints`)
+CONSTRAINT_COLUMNS = {"memory": ("memory_bytes", "B"), "memory_params": ("params", ""), "area": ("area_m2", "m2"),
+                      "latency": ("latency_s", "s"), "energy": ("energy_j", "J")}
 
 
 def parse_constraints(text: str) -> dict[str, float]:
-    """Parse ``"memory=4e6,area=100mm2,latency=400ms,energy=120uJ"`` into SI limits.
+    """Parse ``"memory=4e6,area=100mm2,latency=400ms,energy=120uJ"`` into SI limits, with the search's rules.
 
-    Units: memory in bytes (B, kB, MB, GB or a bare number), area in m2/mm2/um2 (bare number = m2), latency in
-    s/ms/us/ns, energy in J/mJ/uJ/nJ/pJ. Returns ``{name: limit}`` with names memory/area/latency/energy.
+    The one parser is :func:`cimsim.constraints.parse_constraints`: a bare memory number counts parameters
+    (returned under ``memory_params``, compared with the candidates' ``params`` column), a byte unit counts bytes
+    (``memory``); area, latency and energy in m2, s and J. Returns ``{name: limit}`` with names of
+    :data:`CONSTRAINT_COLUMNS`.
     """
-    limits: dict[str, float] = {}
-    for item in filter(None, (s.strip() for s in text.split(","))):
-        name, sep, value = item.partition("=")
-        name = name.strip().lower()
-        if not sep or name not in CONSTRAINT_COLUMNS:
-            raise UserError(f"--constraints: cannot read {item!r}; expected NAME=VALUE with NAME one of "
-                            f"{', '.join(CONSTRAINT_COLUMNS)}")
-        limits[name] = _parse_quantity(value, CONSTRAINT_COLUMNS[name][1], item)
+    from cimsim.constraints import parse_constraints as parse
+
+    c = parse(text)
+    limits = {name: float(c.limit(name)) for name in c.names if name != "memory"}
+    if c.memory_params is not None:
+        limits["memory_params"] = float(c.memory_params)
+    elif c.memory_bytes is not None:
+        limits["memory"] = float(c.memory_bytes)
     return limits
-
-
-def _parse_quantity(text: str, base: str, item: str) -> float:
-    match = _NUMBER_UNIT.match(text)
-    if not match:
-        raise UserError(f"--constraints: cannot read the value of {item!r}")
-    number, unit = float(match.group(1)), match.group(2)
-    if unit == "":
-        return number
-    if base == "m2":
-        table = {"m2": 1.0, "mm2": 1e-6, "um2": 1e-12, "µm2": 1e-12}
-        if unit in table:
-            return number * table[unit]
-    elif unit.endswith(base) and unit[: -len(base)] in _SI_PREFIX:
-        return number * _SI_PREFIX[unit[: -len(base)]]
-    raise UserError(f"--constraints: unknown unit {unit!r} in {item!r}")
 
 
 # ------------------------------------------------------------------------------------------------ candidates

@@ -73,7 +73,7 @@ def pareto(candidates: Sequence[Mapping], xs: "Sequence[str] | None" = None, y: 
     Parameters
     ----------
     candidates: rows with 'genotype', 'feasible' and the metric columns (SI units, NaN when missing).
-    constraints: constraint name (memory, area, latency, energy) -> limit (SI).
+    constraints: constraint name (memory [bytes], memory_params, area, latency, energy) -> limit (SI).
     """
     st = get_style(style)
     if not candidates:
@@ -83,7 +83,8 @@ def pareto(candidates: Sequence[Mapping], xs: "Sequence[str] | None" = None, y: 
     if unknown:
         raise UserError(f"unknown constraint {sorted(unknown)[0]!r}; expected {', '.join(CONSTRAINT_COLUMNS)}")
     if xs is None:
-        xs = [k for k in ("energy_j", "latency_s", "area_m2", "memory_bytes")
+        memory = "params" if "memory_params" in constraints else "memory_bytes"  # the axis the budget is on
+        xs = [k for k in ("energy_j", "latency_s", "area_m2", memory)
               if np.isfinite(_column(candidates, k)).any()]
     if not xs:
         raise UserError("the candidates have no energy_j, latency_s, area_m2 or memory_bytes values")

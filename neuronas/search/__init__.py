@@ -2,7 +2,7 @@
 
 Entry points: :func:`run_search` (the ``neuronas search`` command), :func:`run_codesign` (``neuronas codesign``).
 """
-from neuronas.search.constraints import Constraints, parse_constraints
+from cimsim.constraints import Constraints, parse_constraints
 from neuronas.search.evaluate import Candidate, Evaluator
 from neuronas.search.sahd import sahd_score, score_batches
 from neuronas.search.settings import STRATEGIES, SearchSettings

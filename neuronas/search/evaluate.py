@@ -33,7 +33,7 @@ import torch
 from torch import nn
 
 from cimsim.errors import UserError
-from neuronas.search.constraints import Constraints
+from cimsim.constraints import Constraints
 from neuronas.search.settings import SearchSettings
 from neuronas.space import Genotype
 
@@ -359,6 +359,6 @@ class Evaluator:
 
 
 def _order(name: str) -> int:
-    from neuronas.search.constraints import NAMES
+    from cimsim.constraints import NAMES
 
     return NAMES.index(name) if name in NAMES else -1

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from cimsim.errors import UserError
-from neuronas.search.constraints import Constraints, parse_constraints
+from cimsim.constraints import Constraints, parse_constraints
 
 STRATEGIES = ("neuronas", "snasnet", "random", "evolution", "nsga2")
 """Search strategies (``--strategy``)."""

@@ -1,4 +1,4 @@
-"""Hardware budgets of a search: parsing ``"memory=4e6,area=100mm2,latency=400ms,energy=120uJ"`` and checking them.
+"""Hardware budgets: parsing ``"memory=4e6,area=100mm2,latency=400ms,energy=120uJ"`` and checking them.
 
 Names and units (any subset, any order, case of the name ignored, the unit's case matters: ``mJ`` != ``MJ``):
 
