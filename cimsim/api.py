@@ -49,7 +49,8 @@ def resolve_chip(hw: Chip | str | Path, overrides: dict | None = None, accountin
 def simulate(model: SnnGraph | str | Path, hw: Chip | str | Path = DEFAULT_HW, timesteps: int = 5,
              inputs: np.ndarray | None = None, spike_rate: float = 0.1, samples: int = 1, seed: int = 0,
              labels: np.ndarray | None = None, ideal_adc: bool = False, accounting: str | None = None,
-             overrides: dict | None = None, progress: bool = False, fidelity: bool = True) -> Report:
+             overrides: dict | None = None, progress: bool = False, fidelity: bool = True,
+             calibration_inputs: np.ndarray | None = None) -> Report:
     """Map ``model`` onto ``hw`` and simulate it cycle by cycle.
 
     Parameters
@@ -66,6 +67,9 @@ def simulate(model: SnnGraph | str | Path, hw: Chip | str | Path = DEFAULT_HW, t
     progress: show a progress bar over timesteps.
     fidelity: with a finite ADC, also evaluate the ideal network and report how many spikes the ADC changed
         (costs one extra dense forward pass).
+    calibration_inputs: with ``adc.range: calibrated``, integer inputs ``[T', N', *input_shape]`` whose first
+        ``adc.calibration_samples`` samples set the ADC's LSBs (default: the first samples of ``inputs``); the
+        LSBs are in ``report.meta["adc_calibration"]`` (and ``report.fidelity["adc_lsb"]``).
     """
     wall = time.perf_counter()
     graph = resolve_model(model, seed=seed)
@@ -80,6 +84,11 @@ def simulate(model: SnnGraph | str | Path, hw: Chip | str | Path = DEFAULT_HW, t
     inputs = np.asarray(inputs)
     mapping = map_graph(graph, chip)
     adc = AdcModel.for_chip(chip, force_ideal=ideal_adc)
+    if adc.calibrated and calibration_inputs is not None:
+        from cimsim.engine.adc_calibration import calibrate_adc
+        from cimsim.functional import check_inputs
+
+        adc = calibrate_adc(mapping, check_inputs(graph, np.asarray(calibration_inputs)), adc)
     T = inputs.shape[0]
     if progress:
         from rich.progress import Progress
@@ -103,6 +112,10 @@ def simulate(model: SnnGraph | str | Path, hw: Chip | str | Path = DEFAULT_HW, t
             "spike_change_rate": changed / max(1, sum(ref.spikes[n].size for n in ref.spikes)),
             "prediction_agreement": float((ref.predictions == ex.predictions).mean()),
         }
+    if ex.adc is not None and ex.adc.calibration:
+        report.meta["adc_calibration"] = ex.adc.calibration
+        if report.fidelity:
+            report.fidelity["adc_lsb"] = {k: v["lsb"] for k, v in ex.adc.calibration["layers"].items()}
     report.meta["wall_time_s"] = time.perf_counter() - wall
     return report
 

@@ -93,8 +93,19 @@ class AdcConfig(Strict):
     bits: int = Field(ge=1, le=16)
     cols_per_adc: PositiveInt = 8
     """Columns sharing one ADC through a column mux (conversions serialised)."""
-    range: Literal["saturate", "full"] = "saturate"
-    """saturate: LSB = one cell level, clipped at 2**bits - 1; full: LSB = max column sum / (2**bits - 1)."""
+    range: Literal["saturate", "full", "calibrated"] = "saturate"
+    """saturate: LSB = one cell level, clipped at 2**bits - 1; full: LSB = max column sum / (2**bits - 1);
+    calibrated: per layer (and cell column of an output), the smallest power-of-two LSB (>= one cell level) whose
+    top code covers ``calibration_quantile`` of the nonzero per-read column values seen on calibration inputs
+    (:mod:`cimsim.engine.adc_calibration`); larger values saturate."""
+    calibration_quantile: float = Field(default=0.999, gt=0.0, le=1.0)
+    """``calibrated`` range: quantile of the |nonzero per-read column values| the top code must reach (0 < q <= 1)."""
+    calibration_samples: PositiveInt = 8
+    """``calibrated`` range: samples of the run (its first ones) whose ideal-network activations calibrate the
+    LSBs, unless separate calibration inputs are given to :func:`cimsim.simulate`."""
+    calibration_granularity: Literal["slice", "layer"] = "slice"
+    """``calibrated`` range: one LSB per cell column of an output (weight slice, and sign with ``differential``)
+    of each layer, the ADC reference switched with the column mux; or one LSB per layer."""
     conversion_cycles: PositiveInt = 1
     """Clock cycles of one conversion at ``bits`` (write it as an expression of the bits to sweep it)."""
     costs: Costs

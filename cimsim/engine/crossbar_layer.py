@@ -13,15 +13,22 @@ each column is converted once per PE read. The engine builds the PE's *virtual a
 crossbar placed side by side (``[G, sum_blocks, parallel_rows]``, padded with undriven rows), read in groups of
 ``sum_blocks x parallel_rows`` rows.
 
+ADC transfer function (:class:`AdcModel`): ``code = clip(round_half_even(value / lsb), min_code, max_code)``, the
+digital value ``code x lsb``. The LSB is one cell level (``saturate``), the largest possible column sum / max_code
+(``full``), or, with ``calibrated``, set per layer and per cell column of an output (weight slice, sign) to the
+smallest power of two covering a quantile of the column values that layer's reads produce on calibration inputs
+(:mod:`cimsim.engine.adc_calibration`; the reconstruction stays a shift). The conversions (and so every count and
+cost) are the same in all modes; only the values differ.
+
 Functional result: with an ideal ADC (no column sum can exceed the ADC's range at LSB = one cell level) the
 layer's integer result is one exact matmul. Otherwise only groups whose column sums *could* be distorted (more
-driven rows than ``max_code / max_cell``, or any group in ``full``-range mode) go through the bit-sliced
-crossbar kernel; the rest are exact and computed densely. The result equals the all-kernel computation.
+driven rows than ``max_code / max_cell``, or any group when an LSB is above one cell level) go through the
+bit-sliced crossbar kernel; the rest are exact and computed densely. The result equals the all-kernel computation.
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -34,7 +41,8 @@ from cimsim.mapping import LayerMapping
 
 @dataclass
 class AdcModel:
-    """ADC transfer function in cell-level units: ``code = min(round(sum / lsb), max_code)``, value = code x lsb."""
+    """ADC transfer function in cell-level units: ``code = clip(round(sum / lsb), min_code, max_code)``, value =
+    code x lsb. ``lsb`` is chip-wide except with a calibrated range, where :meth:`column_lsbs` gives each layer's."""
 
     max_code: int
     lsb: float
@@ -43,6 +51,27 @@ class AdcModel:
     """Lowest code: 0, or ``-2**(bits-1)`` for the signed input of an analog offset reference."""
     safe_cell: int = 1
     """Largest |column contribution| of one driven row: a read with ``count * safe_cell <= max_code`` is exact."""
+    calibrated: bool = False
+    """``adc.range: calibrated`` with a finite ADC: the LSBs come from :func:`cimsim.engine.adc_calibration.calibrate_adc`."""
+    layer_lsb: dict[str, np.ndarray] = field(default_factory=dict)
+    """Calibrated LSBs: layer name -> float64 ``[cols_per_output]``, one per cell column of an output (its weight
+    slice, and sign with differential weights), in cell levels, powers of two >= 1."""
+    calibration: dict = field(default_factory=dict)
+    """What the calibration saw (quantile, samples, per-layer quantile values); empty until calibrated."""
+
+    def column_lsbs(self, lm: LayerMapping) -> np.ndarray:
+        """LSB of each cell column of an output of layer ``lm``: float64 ``[cols_per_output]``.
+
+        Raises
+        ------
+        ValueError: a calibrated ADC that has not been calibrated for this layer (a programming error: call
+        :func:`cimsim.engine.adc_calibration.calibrate_adc` first; :func:`cimsim.engine.execute.execute` does).
+        """
+        if not self.calibrated:
+            return np.full(lm.cols_per_output, self.lsb)
+        if lm.node not in self.layer_lsb:
+            raise ValueError(f"calibrated ADC has no LSB for layer {lm.node!r}: calibrate it first (calibrate_adc)")
+        return np.asarray(self.layer_lsb[lm.node], np.float64)
 
     @classmethod
     def for_chip(cls, chip: Chip, force_ideal: bool = False) -> "AdcModel":
@@ -56,9 +85,10 @@ class AdcModel:
         else:
             cell, max_code, min_code = max_cell, 2**chip.adc.bits - 1, 0
         full_scale = xb.parallel_rows * summed * cell
-        lsb = 1.0 if chip.adc.range == "saturate" else max(1.0, full_scale / max_code)
+        lsb = max(1.0, full_scale / max_code) if chip.adc.range == "full" else 1.0
         ideal = force_ideal or (lsb == 1.0 and full_scale <= max_code)
-        return cls(max_code, lsb, ideal, min_code, max(1, cell))
+        calibrated = chip.adc.range == "calibrated" and not ideal
+        return cls(max_code, lsb, ideal, min_code, max(1, cell), calibrated)
 
 
 def reference_levels(chip: Chip, bits: int | None = None) -> list[int]:
@@ -71,13 +101,16 @@ def reference_levels(chip: Chip, bits: int | None = None) -> list[int]:
     return [(offset >> (k * bpc)) & ((1 << bpc) - 1) for k in range(weight_slices(chip, bits))]
 
 
-def signed_reads(x: np.ndarray, cells: np.ndarray, per_read: int, refs: np.ndarray, adc: AdcModel) -> np.ndarray:
+def signed_reads(x: np.ndarray, cells: np.ndarray, per_read: int, refs: np.ndarray, adc: AdcModel,
+                 lsb: np.ndarray | float | None = None) -> np.ndarray:
     """ADC values summed over reads when a reference column per slice is subtracted before the ADC.
 
-    x: uint8 ``[P, R]`` driven rows; cells: uint8 ``[R, K]``; refs: ``[K]`` reference level of each column.
+    x: uint8 ``[P, R]`` driven rows; cells: uint8 ``[R, K]``; refs: ``[K]`` reference level of each column;
+    lsb: scalar or ``[K]`` LSB of each column (default ``adc.lsb``).
     Each read (``per_read`` consecutive rows) converts ``sum(x * cells) - n_driven * refs`` per column:
     ``clip(round(d / lsb), min_code, max_code) * lsb``. Returns float64 ``[P, K]``.
     """
+    lsb = adc.lsb if lsb is None else np.asarray(lsb, np.float64)
     out = np.zeros((x.shape[0], cells.shape[1]), np.float64)
     cf = cells.astype(np.float32)
     for r0 in range(0, x.shape[1], per_read):
@@ -86,7 +119,26 @@ def signed_reads(x: np.ndarray, cells: np.ndarray, per_read: int, refs: np.ndarr
         if not n_drv.any():
             continue
         d = (xg.astype(np.float32) @ cf[r0 : r0 + per_read]).astype(np.float64) - n_drv[:, None] * refs[None, :]
-        out += np.clip(np.rint(d / adc.lsb), adc.min_code, adc.max_code) * adc.lsb
+        out += np.clip(np.rint(d / lsb), adc.min_code, adc.max_code) * lsb
+    return out
+
+
+def unsigned_reads(x: np.ndarray, cells: np.ndarray, per_read: int, lsbs: np.ndarray, adc: AdcModel) -> np.ndarray:
+    """ADC values summed over reads of unsigned columns, through the crossbar kernel.
+
+    x: uint8 ``[P, R]`` driven rows; cells: uint8 ``[R, K]`` with ``K = outputs x cols_per_output`` columns ordered
+    (output, cell column); lsbs: ``[cols_per_output]`` LSB of each cell column of an output. Each read converts
+    ``min(round(sum(x * cells) / lsb), max_code) * lsb`` per column. Returns float64 ``[P, K]``.
+    """
+    cpo = len(lsbs)
+    if np.all(lsbs == lsbs[0]):  # one LSB for every column: a single kernel call
+        return kernels.crossbar_read_adc(x, np.ascontiguousarray(cells), per_read, adc.max_code,
+                                         float(lsbs[0])).astype(np.float64) * float(lsbs[0])
+    out = np.zeros((x.shape[0], cells.shape[1]), np.float64)
+    for c in range(cpo):  # the ADC's reference follows the column mux: one kernel call per cell column class
+        codes = kernels.crossbar_read_adc(x, np.ascontiguousarray(cells[:, c::cpo]), per_read, adc.max_code,
+                                          float(lsbs[c]))
+        out[:, c::cpo] = codes * float(lsbs[c])
     return out
 
 
@@ -139,6 +191,22 @@ def virtual_rows(lm: LayerMapping, j: int, chip: Chip) -> tuple[np.ndarray | sli
     return idx.ravel(), k * pr, k
 
 
+def block_rows(flat: np.ndarray, idx: np.ndarray | slice) -> np.ndarray:
+    """Driven rows of an ADC block in read order: uint8 ``[P, len(idx)]`` from ``flat`` ``[P, rows]`` (padding 0)."""
+    if isinstance(idx, slice):
+        return np.ascontiguousarray(flat[:, idx]).astype(np.uint8, copy=False)
+    real = idx >= 0
+    return np.where(real, flat[:, np.where(real, idx, 0)], 0).astype(np.uint8)
+
+
+def block_cells(lm: LayerMapping, idx: np.ndarray | slice) -> np.ndarray:
+    """Cell levels of an ADC block's rows in read order: uint8 ``[len(idx), K]`` (padding rows 0)."""
+    if isinstance(idx, slice):
+        return lm.cells[idx]
+    real = idx >= 0
+    return np.where(real[:, None], lm.cells[np.where(real, idx, 0)], 0).astype(np.uint8)
+
+
 def run_layer_step(lm: LayerMapping, node: dict, x: np.ndarray, chip: Chip, adc: AdcModel,
                    wmat: np.ndarray) -> tuple[np.ndarray, LayerStep]:
     """Compute one timestep of a crossbar layer for all samples.
@@ -171,7 +239,8 @@ def run_layer_step(lm: LayerMapping, node: dict, x: np.ndarray, chip: Chip, adc:
         levels = reference_levels(chip, lm.weight_bits)
         refs = np.tile(np.asarray(levels, np.float64), lm.outputs)
         safe_cell = max(1, max(max(r, 2**xb.bits_per_cell - 1 - r) for r in levels))
-    safe_rows = adc.max_code // safe_cell if adc.lsb == 1.0 else 0
+    lsbs = adc.column_lsbs(lm)  # [cols_per_output]
+    safe_rows = adc.max_code // safe_cell if np.all(lsbs == 1.0) else 0
     acc_unsafe = np.zeros((n * p, lm.outputs), np.int64)
     safe = None if adc.ideal else np.zeros((n * p, lm.rows), np.int64)
     blocks = [virtual_rows(lm, j, chip) for j in range(lm.adc_blocks)]
@@ -180,12 +249,8 @@ def run_layer_step(lm: LayerMapping, node: dict, x: np.ndarray, chip: Chip, adc:
         if safe is not None:
             safe += sig * flat.astype(np.int64)
         for j, (idx, per_read, k) in enumerate(blocks):
-            if isinstance(idx, slice):
-                xblk = np.ascontiguousarray(flat[:, idx])
-                real = None
-            else:
-                real = idx >= 0
-                xblk = np.where(real, flat[:, np.where(real, idx, 0)], 0).astype(np.uint8)
+            real = None if isinstance(idx, slice) else idx >= 0
+            xblk = block_rows(flat, idx)
             # per-crossbar row groups (the virtual array is laid out crossbar-group by crossbar-group)
             per_xb = xb.parallel_rows if (k > 1 and real is not None) else min(xb.parallel_rows, per_read)
             counts_x = kernels.group_activity(xblk, per_xb)  # N*P, groups of single crossbars
@@ -217,16 +282,15 @@ def run_layer_step(lm: LayerMapping, node: dict, x: np.ndarray, chip: Chip, adc:
             x_unsafe = np.where(row_mask, xblk, 0).astype(np.uint8)
             if real is None:
                 safe[:, idx] -= sig * x_unsafe.astype(np.int64)
-                cells = lm.cells[idx]
             else:
                 safe[:, idx[real]] -= sig * x_unsafe[:, real].astype(np.int64)
-                cells = np.where(real[:, None], lm.cells[np.where(real, idx, 0)], 0).astype(np.uint8)
+            cells = block_cells(lm, idx)
             if analog_ref:  # the reference column removes the offset before the ADC
-                vals = signed_reads(x_unsafe, cells, per_read, refs, adc).reshape(n * p, lm.outputs, lm.cols_per_output)
+                vals = signed_reads(x_unsafe, cells, per_read, refs, adc, np.tile(lsbs, lm.outputs))
+                vals = vals.reshape(n * p, lm.outputs, lm.cols_per_output)
                 part = np.rint(vals @ lm.col_weights.astype(np.float64)).astype(np.int64)
             else:
-                codes = kernels.crossbar_read_adc(x_unsafe, np.ascontiguousarray(cells), per_read, adc.max_code, adc.lsb)
-                vals = codes.reshape(n * p, lm.outputs, lm.cols_per_output).astype(np.float64) * adc.lsb
+                vals = unsigned_reads(x_unsafe, cells, per_read, lsbs, adc).reshape(n * p, lm.outputs, lm.cols_per_output)
                 part = np.rint(vals @ lm.col_weights.astype(np.float64)).astype(np.int64)
                 if lm.offset:
                     part -= lm.offset * x_unsafe.sum(1, dtype=np.int64)[:, None]

@@ -63,9 +63,17 @@ def value_bits(kind: str, bits: int, numel: int, nnz: np.ndarray, chip: Chip) ->
 
 
 def execute(mapping: Mapping, inputs: np.ndarray, adc: AdcModel, progress=None) -> Execution:
-    """Run ``inputs`` ``[T, N, *shape]`` (integers) through the mapped graph; see the module docstring."""
+    """Run ``inputs`` ``[T, N, *shape]`` (integers) through the mapped graph; see the module docstring.
+
+    A calibrated ADC without LSBs yet is calibrated on the first samples of ``inputs``
+    (:func:`cimsim.engine.adc_calibration.calibrate_adc`); ``Execution.adc`` is the ADC used.
+    """
     graph, chip = mapping.graph, mapping.chip
     inputs = check_inputs(graph, inputs)
+    if adc.calibrated and not adc.layer_lsb:
+        from cimsim.engine.adc_calibration import calibrate_adc
+
+        adc = calibrate_adc(mapping, inputs, adc)
     types = graph.value_types()
     order = graph.order()
     T, N = inputs.shape[:2]

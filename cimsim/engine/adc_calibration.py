@@ -1,0 +1,154 @@
+"""Calibrated ADC range (``adc.range: calibrated``): each layer's ADC LSB set to the column values that occur.
+
+A finite ADC whose LSB is one cell level (``saturate``) clips the large column sums of many driven rows (PE-level
+analog sums of 9 crossbars, offset-coded weights); one whose LSB spans the largest *possible* sum (``full``)
+rounds the sums that actually occur to a few codes. Real designs set the ADC input range to the observed sums
+(SpikeSim's ADC, NeuroSim's multilevel sense amplifier with reference levels). This module does that:
+
+1. Calibration data: the ideal (exact integer) network, :func:`cimsim.functional.evaluate`, run on calibration
+   inputs ``[T, N, ...]``: by default the first ``adc.calibration_samples`` samples of the run, all timesteps
+   (or separate inputs passed to :func:`cimsim.simulate`). Each crossbar layer sees its ideal inputs, so the
+   calibration does not depend on the ADC being calibrated (it is deterministic for given inputs).
+2. Statistic: for each layer, every read the chip would perform (each bit plane, each ADC block, each row group
+   with at least one driven row) gives one value per column: the ADC's input, ``sum(x * cells)`` in cell levels
+   (``sum(x * (cells - ref))`` with an analog offset reference). The absolute nonzero values are histogrammed per
+   *cell column of an output* (weight slice; and sign with differential weights) -- columns of different slices
+   have different statistics (offset-coded high slices hold the offset), so each gets its own range.
+3. LSB: ``Q`` = the ``adc.calibration_quantile`` quantile of those values (inverted CDF: the smallest value ``v``
+   with at least ``ceil(q x count)`` values ``<= v``); the LSB is the smallest power of two ``L >= 1`` with
+   ``max_code x L >= Q`` (``max_code = 2**bits - 1``, or ``2**(bits-1) - 1`` for the signed ADC of an analog
+   reference), so the digital reconstruction ``code x L`` is a shift. With ``calibration_granularity: layer`` one
+   ``Q`` over all the layer's columns sets one LSB. Values beyond ``max_code x L`` saturate; codes round to the
+   nearest level (ties to even). A layer without nonzero values keeps ``L = 1``.
+
+Calibration is an offline step: it adds no action to the run (counts and costs are those of the other modes).
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+
+from cimsim.config.schema import Chip
+from cimsim.engine.crossbar_layer import (AdcModel, bit_planes, block_cells, block_rows, reference_levels,
+                                          virtual_rows)
+from cimsim.functional import evaluate, layer_input_rows
+from cimsim.mapping import LayerMapping, Mapping
+
+
+def column_value_histogram(lm: LayerMapping, node: dict, x: np.ndarray, chip: Chip) -> np.ndarray:
+    """Histogram of the absolute nonzero per-read column values of one layer for one timestep.
+
+    Parameters
+    ----------
+    lm: the layer's mapping. node: its graph attributes. x: its integer input ``[N, *in_shape]``.
+
+    Returns
+    -------
+    int64 ``[cols_per_output, bound + 1]``: entry ``[c, v]`` counts the (read, column) pairs of cell column ``c``
+    of an output whose ADC input has ``|value| == v`` (``v >= 1``; entry 0 is always 0). ``bound`` is the largest
+    possible |value|: rows per read x (2**bits_per_cell - 1).
+    """
+    xb = chip.crossbar
+    max_cell = 2**xb.bits_per_cell - 1
+    cpo = lm.cols_per_output
+    hist = np.zeros((cpo, lm.sum_blocks * xb.parallel_rows * max_cell + 1), np.int64)
+    refs = None
+    if lm.offset and xb.offset_reference == "analog":
+        refs = np.tile(np.asarray(reference_levels(chip, lm.weight_bits), np.int64), lm.outputs)
+    rows = layer_input_rows(node, x)
+    n, p = rows.shape[:2]
+    blocks = [virtual_rows(lm, j, chip) for j in range(lm.adc_blocks)]
+    cells = [block_cells(lm, idx).astype(np.float32) for idx, _, _ in blocks]
+    for _, plane in bit_planes(rows, lm):
+        flat = plane.reshape(n * p, lm.rows)
+        for (idx, per_read, _), cf in zip(blocks, cells):
+            xblk = block_rows(flat, idx)
+            for r0 in range(0, xblk.shape[1], per_read):
+                xg = xblk[:, r0 : r0 + per_read]
+                n_drv = xg.sum(1, dtype=np.int64)
+                live = n_drv > 0  # reads that happen
+                if not live.any():
+                    continue
+                # sums <= bound < 2**24: exact in float32
+                v = np.rint(xg[live].astype(np.float32) @ cf[r0 : r0 + per_read]).astype(np.int64)
+                if refs is not None:
+                    v -= n_drv[live, None] * refs[None, :]
+                v = np.abs(v).reshape(-1, lm.outputs, cpo)
+                for c in range(cpo):
+                    hist[c] += np.bincount(v[:, :, c].ravel(), minlength=hist.shape[1])
+    hist[:, 0] = 0
+    return hist
+
+
+def histogram_quantile(hist: np.ndarray, q: float) -> int:
+    """Inverted-CDF quantile of the values counted by ``hist`` ``[V]`` (``hist[v]`` = count of value ``v``):
+    the smallest ``v`` with ``sum(hist[:v + 1]) >= ceil(q x total)``; 0 when the histogram is empty."""
+    total = int(hist.sum())
+    if total == 0:
+        return 0
+    rank = max(1, math.ceil(q * total))
+    return int(np.searchsorted(np.cumsum(hist), rank, side="left"))
+
+
+def lsb_covering(value: float, max_code: int) -> float:
+    """The smallest power of two ``L >= 1`` with ``max_code x L >= value``."""
+    lsb = 1
+    while max_code * lsb < value:
+        lsb *= 2
+    return float(lsb)
+
+
+def layer_inputs(mapping: Mapping, values: dict[str, np.ndarray], name: str, t: int) -> np.ndarray:
+    """What crossbar layer ``name`` reads at timestep ``t``, from the ideal evaluation's node ``values``."""
+    graph = mapping.graph
+    (src, delay), = graph.inputs_of(name)
+    vals = values[src]
+    if delay == 0:
+        return vals[t]
+    return vals[t - 1] if t >= 1 else np.zeros_like(vals[0])
+
+
+def calibrate_adc(mapping: Mapping, inputs: np.ndarray, adc: AdcModel) -> AdcModel:
+    """The calibrated ADC of ``mapping``'s layers (see the module docstring).
+
+    Parameters
+    ----------
+    mapping: the mapped network. inputs: calibration inputs ``[T, N, *input_shape]`` (integers); only the first
+    ``adc.calibration_samples`` samples are used. adc: the chip's :class:`AdcModel` (``calibrated`` set).
+
+    Returns
+    -------
+    A copy of ``adc`` with ``layer_lsb`` (layer -> ``[cols_per_output]`` LSBs) and ``calibration`` (what was
+    seen: ``quantile``, ``samples``, ``timesteps``, ``granularity`` and per layer ``lsb``, ``quantile_value``
+    and ``values`` (nonzero column values counted) per cell column of an output). ``adc`` itself when it is
+    not calibrated.
+    """
+    if not adc.calibrated:
+        return adc
+    chip, graph = mapping.chip, mapping.graph
+    cfg = chip.adc
+    inputs = np.asarray(inputs)
+    samples = min(int(inputs.shape[1]), cfg.calibration_samples)
+    cal = inputs[:, :samples]
+    values = evaluate(graph, cal, keep_values=True).values
+    layer_lsb: dict[str, np.ndarray] = {}
+    per_layer: dict[str, dict] = {}
+    for name in mapping.order:
+        lm = mapping.layers[name]
+        node = graph.node(name)
+        hist = sum(column_value_histogram(lm, node, layer_inputs(mapping, values, name, t), chip)
+                   for t in range(cal.shape[0]))
+        if cfg.calibration_granularity == "layer":
+            qv = [histogram_quantile(hist.sum(0), cfg.calibration_quantile)] * lm.cols_per_output
+        else:
+            qv = [histogram_quantile(h, cfg.calibration_quantile) for h in hist]
+        lsbs = np.array([lsb_covering(v, adc.max_code) for v in qv], np.float64)
+        layer_lsb[name] = lsbs
+        per_layer[name] = {"lsb": lsbs.tolist(), "quantile_value": qv, "values": hist.sum(1).tolist()}
+    info = {"quantile": cfg.calibration_quantile, "samples": samples, "timesteps": int(cal.shape[0]),
+            "granularity": cfg.calibration_granularity, "max_code": adc.max_code,
+            "data": "ideal-network activations of the first calibration samples (all timesteps)",
+            "layers": per_layer}
+    return dataclasses.replace(adc, layer_lsb=layer_lsb, calibration=info)
