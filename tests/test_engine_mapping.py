@@ -62,3 +62,54 @@ def test_weight_wider_than_chip_rejected():
     chip = make_chip(weight_bits=4)
     with pytest.raises(UserError, match="8-bit weights"):
         map_graph(_conv_graph(2, 2, 4), chip)
+
+
+def _two_conv_graph():
+    """A 16x16 conv feeding a 4x4 conv (after a pool): duplication gives the first layer 16 copies."""
+    g = SnnGraph("dup")
+    rng = np.random.default_rng(3)
+    g.add_node("in", "input", (3, 16, 16))
+    g.add_node("c1", "conv", (8, 16, 16), weight=rng.integers(-9, 9, (8, 3, 3, 3)).astype(np.int8), weight_bits=8,
+               scale=0.05, bias=None, stride=(1, 1), padding=(1, 1))
+    g.add_node("l1", "lif", (8, 16, 16), tau=2.0, v_threshold=1.0, v_reset=0.0)
+    g.add_node("p1", "pool", (8, 4, 4), mode="max", kernel=(4, 4), stride=(4, 4), padding=(0, 0))
+    g.add_node("c2", "conv", (8, 4, 4), weight=rng.integers(-9, 9, (8, 8, 3, 3)).astype(np.int8), weight_bits=8,
+               scale=0.05, bias=None, stride=(1, 1), padding=(1, 1))
+    g.add_node("o", "output", (8, 4, 4))
+    for u, v in (("in", "c1"), ("c1", "l1"), ("l1", "p1"), ("p1", "c2"), ("c2", "o")):
+        g.add_edge(u, v)
+    return g
+
+
+@pytest.mark.parametrize("analog_sum", [False, True])
+def test_packed_copies_share_tiles_and_compute_the_same(analog_sum):
+    """``mapping.pack_copies``: a duplicated layer's copies fill PEs and tiles one after the other; the function,
+    the action counts and the copies are unchanged, only the hardware occupied shrinks."""
+    import cimsim
+
+    base = {"mapping.duplicate_to_balance": True, "pe.analog_sum": analog_sum}
+    own = make_chip(**base)
+    packed = make_chip(**base, **{"mapping.pack_copies": True})
+    g = _two_conv_graph()
+    m_own, m_packed = map_graph(g, own), map_graph(g, packed)
+    a, b = m_own.layers["c1"], m_packed.layers["c1"]
+    assert a.copies == b.copies == 16 and a.crossbars == b.crossbars
+    per_copy_pes = a.pes // a.copies
+    assert a.tiles == 16 * -(-per_copy_pes // own.tile.pes)  # whole tiles per copy
+    if analog_sum:
+        assert b.pes == a.pes
+    else:  # crossbars of consecutive copies share PEs
+        assert b.pes == -(-a.crossbars // packed.pe.crossbars)
+    assert b.tiles == -(-b.pes // packed.tile.pes) < a.tiles
+    for lm in (a, b):
+        pl = lm.placement
+        assert len(pl.in_frac) == len(pl.out_frac) == lm.tiles
+        assert pl.in_frac.sum() == pytest.approx(1.0) and pl.out_frac.sum() == pytest.approx(1.0)
+    inputs = (np.random.default_rng(0).random((2, 1, 3, 16, 16)) < 0.3).astype(np.uint8)
+    r_own = cimsim.simulate(g, own, inputs=inputs, ideal_adc=True, fidelity=False)
+    r_packed = cimsim.simulate(g, packed, inputs=inputs, ideal_adc=True, fidelity=False)
+    assert np.array_equal(r_own.outputs, r_packed.outputs)
+    for la, lb in zip(r_own.layers, r_packed.layers):
+        assert la["adc_conversions"] == lb["adc_conversions"] and la["xbar_reads"] == lb["xbar_reads"]
+    assert r_packed.activity["tiles_used"] < r_own.activity["tiles_used"]
+    assert r_packed.totals["area_m2"] < r_own.totals["area_m2"]

@@ -18,7 +18,9 @@ class Component:
 
     Attributes
     ----------
-    name: breakdown key (``crossbar``, ``adc``, ``router`` ...); instances of one name are summed in reports.
+    name: the block's name (``crossbar``, ``adc``, ``router`` ... or a preset's periphery block).
+    category: breakdown key when it differs from ``name`` (periphery blocks: ``other``, ``accumulator`` ...);
+        instances of one key are summed in reports (:attr:`key`).
     action: what one action is (``read``, ``conversion``, ``flit``...).
     energy_j: energy of one action (J).
     area_m2: area of one instance, parts excluded (m2).
@@ -29,6 +31,7 @@ class Component:
 
     name: str
     action: str = "access"
+    category: str = ""
     energy_j: float = 0.0
     area_m2: float = 0.0
     leakage_w: float = 0.0
@@ -47,6 +50,11 @@ class Component:
             **extra,
         )
 
+    @property
+    def key(self) -> str:
+        """Breakdown key: ``category`` if set, else ``name``."""
+        return self.category or self.name
+
     # ------------------------------------------------------------ roll-ups
     def walk(self, instances: int = 1) -> Iterator[tuple["Component", int]]:
         """Every component in the tree with its total instance count (this one first)."""
@@ -60,16 +68,18 @@ class Component:
     def total_leakage_w(self) -> float:
         return sum(c.leakage_w * n for c, n in self.walk())
 
-    def area_by_name(self) -> dict[str, float]:
+    def area_by_key(self) -> dict[str, float]:
+        """Area (m2) of the tree by breakdown key (:attr:`key`)."""
         out: dict[str, float] = {}
         for c, n in self.walk():
-            out[c.name] = out.get(c.name, 0.0) + c.area_m2 * n
+            out[c.key] = out.get(c.key, 0.0) + c.area_m2 * n
         return out
 
-    def leakage_by_name(self) -> dict[str, float]:
+    def leakage_by_key(self) -> dict[str, float]:
+        """Leakage (W) of the tree by breakdown key (:attr:`key`)."""
         out: dict[str, float] = {}
         for c, n in self.walk():
-            out[c.name] = out.get(c.name, 0.0) + c.leakage_w * n
+            out[c.key] = out.get(c.key, 0.0) + c.leakage_w * n
         return out
 
     def count(self, name: str) -> int:

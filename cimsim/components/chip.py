@@ -9,7 +9,9 @@ Instances (composition, never inheritance):
   crossbars (their bitline currents are summed);
 * per tile: ``tile.pes`` PEs, one tile buffer, ``tile.lif.units`` LIF units, ``tile.accumulators``
   accumulators, the H-tree (area ``tile.htree_area``), one mesh router and ``tile.other_area``;
-* per chip: ``tiles`` tiles and the optional global buffer.
+* per chip: ``tiles`` tiles and the optional global buffer;
+* at any of these levels, the preset's extra ``periphery`` blocks (:mod:`cimsim.config.periphery`), each
+  reported under its ``category``.
 """
 from __future__ import annotations
 
@@ -72,23 +74,38 @@ class ChipComponents:
     router: Component
     link: Component
     other: Component
+    periphery: dict[str, Component]
+    """The preset's extra blocks by name (breakdown key: their category)."""
     pe: Component
     tile: Component
     chip: Component
 
 
+def periphery_components(chip: Chip) -> dict[str, Component]:
+    """The preset's ``periphery`` blocks as components (energy per ``charged_per`` unit, area per instance)."""
+    return {name: Component.from_costs(name, b.costs, action=b.charged_per, category=b.category)
+            for name, b in chip.periphery.items()}
+
+
+def _extra(chip: Chip, blocks: dict[str, Component], level: str) -> tuple[tuple[Component, float], ...]:
+    return tuple((blocks[name], b.count) for name, b in chip.periphery.items() if b.level == level)
+
+
 def build(chip: Chip) -> ChipComponents:
     """Component models of a chip (energies per action, areas and leakage per instance, with sources)."""
+    blocks = periphery_components(chip)
     xbar = Crossbar.from_config(chip.crossbar)
     adc = Adc.from_config(chip.adc)
     mx, sa, wl = mux(chip.mux), shift_add(chip.shift_add), wl_driver(chip.wl_driver)
     n_adc = adcs_per_crossbar(chip)
     adc_group = Component(name="adc_group", action="-", parts=((adc, 1), (mx, 1), (sa, 1)))
-    xbar_parts = ((xbar, 1), (wl, chip.crossbar.rows)) + (((adc_group, n_adc),) if n_adc else ())
+    xbar_parts = ((xbar, 1), (wl, chip.crossbar.rows)) + (((adc_group, n_adc),) if n_adc else ()) + _extra(
+        chip, blocks, "crossbar")
     xbar_unit = Component(name="crossbar_unit", action="-", parts=xbar_parts)
     pe_buf = Buffer.from_config("pe_buffer", chip.pe.buffer)
     shared = ((adc_group, adcs_per_pe(chip)),) if chip.pe.analog_sum else ()
-    pe = Component(name="pe", action="-", parts=((xbar_unit, chip.pe.crossbars),) + shared + ((pe_buf, 1),))
+    pe = Component(name="pe", action="-", parts=((xbar_unit, chip.pe.crossbars),) + shared + ((pe_buf, 1),)
+                   + _extra(chip, blocks, "pe"))
     t = chip.tile
     tile_buf = Buffer.from_config("tile_buffer", t.buffer)
     lif = lif_unit(t.lif)
@@ -99,14 +116,15 @@ def build(chip: Chip) -> ChipComponents:
     tile = Component(
         name="tile",
         action="-",
-        parts=((pe, t.pes), (tile_buf, 1), (lif, t.lif.units), (acc, t.accumulators), (ht, 1), (rt, 1), (other, 1)),
+        parts=((pe, t.pes), (tile_buf, 1), (lif, t.lif.units), (acc, t.accumulators), (ht, 1), (rt, 1), (other, 1))
+        + _extra(chip, blocks, "tile"),
     )
     gb = Buffer.from_config("global_buffer", chip.global_buffer) if chip.global_buffer is not None else None
-    chip_parts = ((tile, chip.tiles),) + (((gb, 1),) if gb is not None else ())
+    chip_parts = ((tile, chip.tiles),) + (((gb, 1),) if gb is not None else ()) + _extra(chip, blocks, "chip")
     return ChipComponents(
         crossbar=xbar, adc=adc, mux=mx, wl_driver=wl, shift_add=sa, accumulator=acc, lif_unit=lif,
         membrane=membrane_storage(t.lif), pe_buffer=pe_buf, tile_buffer=tile_buf, global_buffer=gb, htree=ht,
-        router=rt, link=link(chip.noc), other=other, pe=pe, tile=tile,
+        router=rt, link=link(chip.noc), other=other, periphery=blocks, pe=pe, tile=tile,
         chip=Component(name="chip", action="-", parts=chip_parts),
     )
 
@@ -201,10 +219,18 @@ def describe_chip(chip: Chip) -> str:
         f"  {'membrane':13s} {'(storage per mapped neuron)':38s} | {fmt_area(c.membrane.area_m2):12s} |"
         f" {'-':9s} |      - | {c.membrane.sources['area']}"
     )
+    for name, comp in c.periphery.items():
+        b = chip.periphery[name]
+        energy = "(energy not modelled)" if b.charged_per == "none" else f"{fmt_energy(comp.energy_j)}/{b.charged_per}"
+        n = "chip" if b.level == "chip" else f"{tile.count(name):g}"
+        lines.append(
+            f"  {name:13s} {energy + ' -> ' + b.category:38s} | {fmt_area(comp.area_m2):12s} |"
+            f" {fmt_power(comp.leakage_w):9s} | {n:>6} | {', '.join(sorted(set(comp.sources.values())))}"
+        )
     if chip.tile.other_area.value:
         lines.append(f"  {'other':13s} {'(tile area not modelled by a component)':38s} |"
                      f" {fmt_area(chip.tile.other_area.value):12s} | {'-':9s} |      1 | {chip.tile.other_area.source}")
-    by_name = tile.area_by_name()
+    by_name = tile.area_by_key()
     tile_area = tile.total_area_m2()
     shares = ", ".join(f"{k} {v / tile_area:.1%}" for k, v in sorted(by_name.items(), key=lambda kv: -kv[1]) if v > 0)
     lines += [

@@ -256,6 +256,15 @@ def _unwrap(annotation) -> Any:
     return annotation
 
 
+def _mapping_of_models(annotation) -> Optional[type]:
+    """``dict[str, M]`` with ``M`` a pydantic model -> ``M``; anything else -> None."""
+    if typing.get_origin(annotation) is dict:
+        args = typing.get_args(annotation)
+        if len(args) == 2 and isinstance(args[1], type) and issubclass(args[1], BaseModel):
+            return args[1]
+    return None
+
+
 class _Resolver:
     def __init__(self, variables: _Variables, origins: dict, main: Path, bib: dict, bib_files: list[Path]):
         self.vars, self.origins, self.main = variables, origins, main
@@ -286,10 +295,13 @@ class _Resolver:
             unit = next((m for m in finfo.metadata if isinstance(m, Unit)), None)
             ann = _unwrap(finfo.annotation)
             p = path + (key,)
+            item = _mapping_of_models(ann)
             if ann is Quantity:
                 out[key] = self.quantity(value, unit, p)
             elif isinstance(ann, type) and issubclass(ann, BaseModel):
                 out[key] = self.model(value, ann, p)
+            elif item is not None and isinstance(value, dict):  # e.g. periphery: {name: block}
+                out[key] = {k: self.model(v, item, p + (k,)) for k, v in value.items()}
             elif ann in (int, float):
                 out[key] = self.number(value, unit, p, is_int=ann is int, field_unit=True)
             elif key == "sources" and isinstance(value, dict):

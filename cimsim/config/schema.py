@@ -192,6 +192,49 @@ class TileConfig(Strict):
     """Tile-level area not modelled by a component."""
 
 
+#: Breakdown keys an extra periphery block may be reported under (those of :mod:`cimsim.cost`).
+PERIPHERY_CATEGORIES = ("crossbar", "adc", "mux", "wl_driver", "shift_add", "accumulator", "lif_unit", "pe_buffer",
+                        "tile_buffer", "global_buffer", "htree", "router", "other")
+#: LayerActivity counts an extra periphery block's energy may be charged per.
+PERIPHERY_CHARGED_PER = ("none", "xbar_reads", "rows_driven", "adc_conversions", "shift_adds", "accumulations",
+                         "lif_updates", "pe_buffer_bits", "tile_buffer_bits", "global_buffer_bits", "htree_bits",
+                         "noc_flits")
+
+
+class PeripheryBlock(Strict):
+    """An extra peripheral block a preset prices beyond the fixed component set (``periphery:`` in the YAML).
+
+    The fixed components (crossbar, ADC, mux, wordline driver, shift-add, buffers, LIF units, router ...) cover the
+    SpikeSim/ISAAC structure. Circuit-level simulators such as DNN+NeuroSim add blocks of their own: write level
+    shifters, wordline/source-line switch matrices, mux decoders, partial-sum adders, adder trees, register files,
+    buses. A preset lists them by name::
+
+        periphery:
+          wl_switch_matrix:
+            level: crossbar          # instances per crossbar | pe | tile | chip
+            count: 1                 # instances per level unit
+            category: other          # breakdown key its energy and area are reported under
+            charged_per: xbar_reads  # the action count one energy unit is charged per ("none": area only)
+            costs: {energy: {...}, area: {...}, leakage: {...}}
+
+    Area and leakage are per instance and roll up with the hierarchy: crossbar/PE/tile blocks with the tiles a
+    run uses, chip blocks once. Energy = ``costs.energy`` x the layer's ``charged_per`` count (see
+    :class:`cimsim.cost.activity.LayerActivity`), reported under ``category``.
+    """
+
+    level: Literal["crossbar", "pe", "tile", "chip"]
+    """The hierarchy level it is instantiated at."""
+    count: float = Field(default=1.0, ge=0)
+    """Instances per crossbar / PE / tile / chip."""
+    category: Literal[PERIPHERY_CATEGORIES] = "other"  # type: ignore[valid-type]
+    """Breakdown key its energy and area are added to."""
+    charged_per: Literal[PERIPHERY_CHARGED_PER] = "none"  # type: ignore[valid-type]
+    """Count its energy per action is charged per; ``none`` for a block whose energy is not modelled (area and
+    leakage only)."""
+    costs: Costs
+    """Energy per ``charged_per`` unit (J), area and leakage per instance (m2, W)."""
+
+
 class MappingConfig(Strict):
     """How layers are placed on the chip."""
 
@@ -202,6 +245,9 @@ class MappingConfig(Strict):
     those of the layer with the fewest positions (see :func:`cimsim.mapping.duplication_factors`)."""
     max_duplication: PositiveInt = 64
     """Upper bound on the copies of one layer."""
+    pack_copies: bool = False
+    """Copies of a duplicated layer share PEs and tiles, laid out one after the other (NeuroSim duplicates
+    subarrays inside PEs and PEs inside tiles); off: every copy owns whole tiles."""
 
 
 class Chip(Strict):
@@ -225,6 +271,8 @@ class Chip(Strict):
     accounting: Literal["event", "dense"] = "event"
     """event: only rows with a spike are driven; dense: every row group of every mapped crossbar every timestep
     (SpikeSim's accounting)."""
+    periphery: dict[str, PeripheryBlock] = Field(default_factory=dict)
+    """Extra peripheral blocks by name (:class:`PeripheryBlock`)."""
     sources: dict[str, str] = Field(default_factory=dict)
     """Bibliography keys for structural choices (field path -> key)."""
 

@@ -14,7 +14,8 @@ from cimsim.cost.activity import LayerActivity, RunActivity
 
 #: Energy breakdown keys, in report order.
 ENERGY_COMPONENTS = ("crossbar", "adc", "mux", "wl_driver", "shift_add", "accumulator", "lif_unit", "pe_buffer",
-                     "tile_buffer", "global_buffer", "htree", "router", "link", "leakage")
+                     "tile_buffer", "global_buffer", "htree", "router", "link", "other", "leakage")
+"""``other``: the preset's extra ``periphery`` blocks reported under that category (switch matrices ...)."""
 
 #: (component, LayerActivity count it is charged per, what one unit of that count is)
 CHARGES = (
@@ -55,17 +56,31 @@ def energy_table(chip: Chip, components: ChipComponents | None = None) -> dict[s
     }
 
 
-def layer_energy(table: dict[str, float], layer: LayerActivity) -> dict[str, float]:
-    """Dynamic energy (J) of one layer by component (no leakage)."""
-    return {name: table[name] * getattr(layer, count, 0) for name, count, _ in CHARGES}
+def periphery_table(chip: Chip, components: ChipComponents | None = None) -> list[tuple[str, str, float]]:
+    """(category, count, J per unit) of every extra ``periphery`` block whose energy is modelled."""
+    c = components or build(chip)
+    return [(b.category, b.charged_per, c.periphery[name].energy_j) for name, b in chip.periphery.items()
+            if b.charged_per != "none"]
+
+
+def layer_energy(table: dict[str, float], layer: LayerActivity,
+                 periphery: list[tuple[str, str, float]] = ()) -> dict[str, float]:
+    """Dynamic energy (J) of one layer by breakdown key (no leakage); ``periphery`` from :func:`periphery_table`."""
+    out = {name: table[name] * getattr(layer, count, 0) for name, count, _ in CHARGES}
+    out.setdefault("other", 0.0)
+    for category, count, joules in periphery:
+        out[category] = out.get(category, 0.0) + joules * getattr(layer, count)
+    return out
 
 
 def leakage_power_w(chip: Chip, run: RunActivity, components: ChipComponents | None = None) -> float:
-    """Leakage (W) of the hardware the run used: ``tiles_used`` whole tiles (with their router) + global buffer."""
+    """Leakage (W) of the hardware the run used: ``tiles_used`` whole tiles (with their router), the global buffer
+    and chip-level periphery blocks."""
     c = components or build(chip)
     power = c.tile.total_leakage_w() * run.tiles_used
     if c.global_buffer is not None:
         power += c.global_buffer.leakage_w
+    power += sum(c.periphery[name].leakage_w * b.count for name, b in chip.periphery.items() if b.level == "chip")
     return power
 
 
@@ -76,8 +91,9 @@ def energy_matrix(chip: Chip, run: RunActivity) -> dict[str, dict[str, float]]:
     """
     c = build(chip)
     table = energy_table(chip, c)
+    extra = periphery_table(chip, c)
     leak_j = leakage_power_w(chip, run, c) * run.cycles * chip.cycle_s
-    rows = {layer.name: layer_energy(table, layer) for layer in run.layers}
+    rows = {layer.name: layer_energy(table, layer, extra) for layer in run.layers}
     xbars = [max(0, layer.crossbars) for layer in run.layers]
     total_xbars = sum(xbars)
     for layer, n in zip(run.layers, xbars):

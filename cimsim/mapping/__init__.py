@@ -141,40 +141,56 @@ class Placement:
 
 
 def place_layer(lm: "LayerMapping", chip: Chip) -> Placement:
-    """Placement of all copies: each copy's tiles hold one replica and compute 1/copies of the positions."""
-    one = _place_copy(lm, chip)
-    if lm.copies == 1:
-        return one
-    k, per = lm.copies, len(one.in_frac)
-    red = [(s + c * per, d + c * per, w) for c in range(k) for s, d, w in one.reduction]
-    return Placement(np.tile(one.in_frac, k) / k, np.tile(one.out_frac, k) / k, one.pe_psum_words,
-                     one.buffered_psum_words, red)
+    """Placement of all copies; each copy computes 1/copies of the positions.
+
+    Copies own whole tiles each (default), or with ``mapping.pack_copies`` they are laid out one after the other
+    in the layer's PEs and tiles (copy ``k``'s crossbars / PEs follow copy ``k-1``'s), so PEs and tiles may hold
+    parts of several copies (NeuroSim's subarray and PE duplication).
+    """
+    k = lm.copies
+    if k == 1 or not chip.mapping.pack_copies:
+        one = _place_copies(lm, chip, 1)
+        if k == 1:
+            return one
+        per = len(one.in_frac)
+        red = [(s + c * per, d + c * per, w) for c in range(k) for s, d, w in one.reduction]
+        return Placement(np.tile(one.in_frac, k) / k, np.tile(one.out_frac, k) / k, one.pe_psum_words,
+                         one.buffered_psum_words, red)
+    return _place_copies(lm, chip, k)
 
 
-def _place_copy(lm: "LayerMapping", chip: Chip) -> Placement:
+def _place_copies(lm: "LayerMapping", chip: Chip, copies: int) -> Placement:
+    """Placement of ``copies`` copies packed one after the other into ``lm.tiles * copies / lm.copies`` tiles."""
     outs_in = [min(lm.outputs_per_crossbar, lm.outputs - c * lm.outputs_per_crossbar) for c in range(lm.col_blocks)]
-    pes_of_c: list[set] = [set() for _ in range(lm.col_blocks)]
-    tiles_of_c: list[set] = [set() for _ in range(lm.col_blocks)]
-    tiles = lm.tiles // lm.copies
+    pes_of_c: list[set] = [set() for _ in range(lm.col_blocks * copies)]
+    tiles_of_c: list[set] = [set() for _ in range(lm.col_blocks * copies)]
+    tiles = lm.tiles * copies // lm.copies
     rows_of_t: list[set] = [set() for _ in range(tiles)]
     cols_of_t: list[set] = [set() for _ in range(tiles)]
-    for i in range(lm.row_blocks * lm.col_blocks):
-        c, b = divmod(i, lm.row_blocks)
-        pe = lm.pe_of(c, b, chip)
-        tile = pe // chip.tile.pes
-        pes_of_c[c].add(pe)
-        tiles_of_c[c].add(tile)
-        rows_of_t[tile].add(b)
-        cols_of_t[tile].add(c)
-    pe_words = sum(len(p) * o for p, o in zip(pes_of_c, outs_in))
-    buffered = sum(len(p) * o for p, o in zip(pes_of_c, outs_in) if len(p) > 1)
+    pes_per_copy = lm.pes // lm.copies
+    for k in range(copies):
+        for i in range(lm.row_blocks * lm.col_blocks):
+            c, b = divmod(i, lm.row_blocks)
+            if lm.sum_blocks > 1:  # analog sum: a PE holds row blocks of one column block, PEs never shared
+                pe = k * pes_per_copy + lm.pe_of(c, b, chip)
+            else:
+                pe = (k * lm.row_blocks * lm.col_blocks + i) // chip.pe.crossbars
+            tile = pe // chip.tile.pes
+            pes_of_c[k * lm.col_blocks + c].add(pe)
+            tiles_of_c[k * lm.col_blocks + c].add(tile)
+            rows_of_t[tile].add((k, b))
+            cols_of_t[tile].add((k, c))
+    outs = outs_in * copies
+    # per output position, averaged over the copies (each computes 1/copies of the positions)
+    pe_words = round(sum(len(p) * o for p, o in zip(pes_of_c, outs)) / copies)
+    buffered = round(sum(len(p) * o for p, o in zip(pes_of_c, outs) if len(p) > 1) / copies)
     red: dict[tuple[int, int], int] = {}
-    for c, tiles in enumerate(tiles_of_c):
-        home = min(tiles)
-        for t in tiles - {home}:
-            red[(t, home)] = red.get((t, home), 0) + outs_in[c]
-    return Placement(np.array([len(r) / lm.row_blocks for r in rows_of_t]),
-                     np.array([len(c) / lm.col_blocks for c in cols_of_t]), pe_words, buffered,
+    for c, tiles_c in enumerate(tiles_of_c):
+        home = min(tiles_c)
+        for t in tiles_c - {home}:
+            red[(t, home)] = red.get((t, home), 0) + outs[c]
+    return Placement(np.array([len(r) / (lm.row_blocks * copies) for r in rows_of_t]),
+                     np.array([len(c) / (lm.col_blocks * copies) for c in cols_of_t]), pe_words, buffered,
                      [(s, d, w) for (s, d), w in sorted(red.items())])
 
 
@@ -290,7 +306,11 @@ def map_graph(graph: SnnGraph, chip: Chip) -> Mapping:
         pes = cb * math.ceil(rb / sum_blocks) if sum_blocks > 1 else math.ceil(n_xb / chip.pe.crossbars)
         tiles = math.ceil(pes / chip.tile.pes)
         k = copies[n]
-        n_xb, pes, tiles = n_xb * k, pes * k, tiles * k  # every copy owns whole tiles
+        if chip.mapping.pack_copies and k > 1:  # copies share PEs (crossbar-level packing) and tiles
+            pes = pes * k if sum_blocks > 1 else math.ceil(n_xb * k / chip.pe.crossbars)
+            n_xb, tiles = n_xb * k, math.ceil(pes / chip.tile.pes)
+        else:
+            n_xb, pes, tiles = n_xb * k, pes * k, tiles * k  # every copy owns whole tiles
         (src, _), = graph.inputs_of(n)
         positions = int(np.prod(d["shape"][1:])) if d["kind"] == "conv" else 1
         cols_used = [min(opx, outs - c * opx) * cpo for c in range(cb)]

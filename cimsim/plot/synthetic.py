@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
-ENERGY_COMPONENTS = ("crossbar", "adc", "mux", "wl_driver", "shift_add", "accumulator", "lif_unit", "pe_buffer",
-                     "tile_buffer", "global_buffer", "htree", "router", "link", "leakage")
-AREA_COMPONENTS = tuple(c for c in ENERGY_COMPONENTS if c not in ("leakage", "link")) + ("other",)
+from cimsim.cost.area import AREA_COMPONENTS
+from cimsim.cost.energy import ENERGY_COMPONENTS
+
 LATENCY_STAGES = ("crossbar", "adc", "digital", "lif", "noc")
 
 
