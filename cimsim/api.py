@@ -18,6 +18,9 @@ from cimsim.mapping import IO_HOST, Mapping, map_graph
 from cimsim.networks import ARCHS, build_network, random_spike_inputs
 from cimsim.report import Report
 
+#: Accounting modes (see :attr:`cimsim.config.schema.Chip.accounting`).
+ACCOUNTING = ("event", "dense", "all_groups")
+
 DEFAULT_HW = "spikesim_rram_65nm"
 
 
@@ -40,8 +43,8 @@ def resolve_chip(hw: Chip | str | Path, overrides: dict | None = None, accountin
     if isinstance(hw, Chip) and overrides:
         chip = chip.with_changes(overrides)
     if accounting is not None:
-        if accounting not in ("event", "dense"):
-            raise UserError(f"accounting must be 'event' or 'dense', got {accounting!r}")
+        if accounting not in ACCOUNTING:
+            raise UserError(f"accounting must be one of {', '.join(ACCOUNTING)}, got {accounting!r}")
         chip = chip.with_changes({"accounting": accounting})
     return chip
 
@@ -62,7 +65,8 @@ def simulate(model: SnnGraph | str | Path, hw: Chip | str | Path = DEFAULT_HW, t
     samples: N for random inputs.
     labels: ``[N]`` class labels; when given the report has ``totals.accuracy``.
     ideal_adc: treat the ADC as ideal (functional check of mapping and dataflow).
-    accounting: ``event`` (default from the chip) or ``dense`` (every row group every timestep, as SpikeSim).
+    accounting: ``event`` (default from the chip), ``dense`` (every row group every timestep, as SpikeSim) or
+        ``all_groups`` (every row group read and converted, only rows with a spike driven, as DNN+NeuroSim).
     overrides: dotted-path config overrides, e.g. ``{"adc.bits": 6}``.
     progress: show a progress bar over timesteps.
     fidelity: with a finite ADC, also evaluate the ideal network and report how many spikes the ADC changed

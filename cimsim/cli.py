@@ -71,7 +71,7 @@ def simulate(
     out: Path = typer.Option(Path("results/simulate"), "--out", help="Output directory for report.json/.csv"),
     seed: int = typer.Option(0, "--seed"),
     ideal_adc: bool = typer.Option(False, "--ideal-adc", help="Functionally ideal ADC (costs unchanged)"),
-    accounting: Optional[str] = typer.Option(None, "--accounting", help="event (default) or dense (SpikeSim-like)"),
+    accounting: Optional[str] = typer.Option(None, "--accounting", help="event (default), dense (SpikeSim-like) or all_groups (NeuroSim-like)"),
     set_: List[str] = typer.Option([], "--set", help="Config override, e.g. --set adc.bits=6 (repeatable)"),
 ) -> None:
     """Map a network onto a chip, simulate it cycle by cycle, write DIR/report.json and print a summary."""

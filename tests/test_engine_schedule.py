@@ -78,6 +78,24 @@ def test_dense_accounting_counts_every_group():
         assert dn.hosts[h].rows_driven.sum() > ev.hosts[h].rows_driven.sum()
 
 
+def test_all_groups_accounting_reads_every_group_but_drives_only_spiking_rows():
+    """NeuroSim's convention: reads and conversions as dense, driven rows as event-driven, same function."""
+    rng = np.random.default_rng(8)
+    g = random_graph(rng)
+    x = random_inputs(g, rng, rate=0.05)
+    chip = make_chip(**{"crossbar.parallel_rows": 8})
+    adc = AdcModel.for_chip(chip)
+    runs = {acc: execute(map_graph(g, chip.with_changes({"accounting": acc})), x, adc)
+            for acc in ("event", "dense", "all_groups")}
+    ev, dn, ag = runs["event"], runs["dense"], runs["all_groups"]
+    for h in ev.hosts:
+        assert np.array_equal(ag.hosts[h].xbar_reads, dn.hosts[h].xbar_reads)
+        assert np.array_equal(ag.hosts[h].adc_conversions, dn.hosts[h].adc_conversions)
+        assert np.array_equal(ag.hosts[h].rows_driven, ev.hosts[h].rows_driven)
+        assert ag.hosts[h].adc_conversions.sum() > ev.hosts[h].adc_conversions.sum()
+    assert np.array_equal(ag.outputs, ev.outputs)
+
+
 def test_partial_sums_reduced_across_tiles_over_the_noc():
     from cimsim.graph import SnnGraph
 

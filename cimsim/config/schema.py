@@ -268,9 +268,11 @@ class Chip(Strict):
     noc: NocConfig
     global_buffer: Optional[BufferConfig] = None
     mapping: MappingConfig = MappingConfig()
-    accounting: Literal["event", "dense"] = "event"
-    """event: only rows with a spike are driven; dense: every row group of every mapped crossbar every timestep
-    (SpikeSim's accounting)."""
+    accounting: Literal["event", "dense", "all_groups"] = "event"
+    """event: only row groups holding a spike are read, only rows with a spike are driven; dense: every row of
+    every row group of every mapped crossbar every timestep (SpikeSim's accounting); all_groups: every row group
+    is read and converted every timestep but only rows with a spike are driven (DNN+NeuroSim's synchronous reads
+    of real activation traces)."""
     periphery: dict[str, PeripheryBlock] = Field(default_factory=dict)
     """Extra peripheral blocks by name (:class:`PeripheryBlock`)."""
     sources: dict[str, str] = Field(default_factory=dict)

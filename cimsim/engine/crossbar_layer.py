@@ -225,7 +225,8 @@ def run_layer_step(lm: LayerMapping, node: dict, x: np.ndarray, chip: Chip, adc:
     rows = layer_input_rows(node, x)  # N, P, R
     p = rows.shape[1]
     xb = chip.crossbar
-    dense = chip.accounting == "dense"
+    every_group = chip.accounting in ("dense", "all_groups")  # every row group read and converted
+    all_rows = chip.accounting == "dense"  # every row of a read driven (else only the rows carrying a 1)
     n_adc = max(1, xb.cols // chip.adc.cols_per_adc)  # ADCs per crossbar (per PE with analog sum)
     serial = [min(chip.adc.cols_per_adc, math.ceil(cu / n_adc)) for cu in lm.cols_used]
     conv_per_read = sum(lm.cols_used)
@@ -260,14 +261,16 @@ def run_layer_step(lm: LayerMapping, node: dict, x: np.ndarray, chip: Chip, adc:
                 counts = counts_x
             g = counts.shape[1]
             n_rows = (idx.stop - idx.start) if real is None else int(real.sum())
-            if dense:
+            if every_group:
                 groups = np.full(n, p * g, np.int64)
                 used = counts_x.shape[1] if real is None else int(real.reshape(-1, per_xb).any(1).sum())
                 xreads = np.full(n, p * used, np.int64)
-                rows_b = np.full(n, p * n_rows, np.int64)
             else:
                 groups = (counts > 0).reshape(n, p * g).sum(1)
                 xreads = (counts_x > 0).reshape(n, -1).sum(1)
+            if all_rows:
+                rows_b = np.full(n, p * n_rows, np.int64)
+            else:
                 rows_b = counts.reshape(n, -1).sum(1, dtype=np.int64)
             block_groups[j] += groups
             reads += xreads * lm.col_blocks
