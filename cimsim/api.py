@@ -164,7 +164,8 @@ def collect_activity(mapping: Mapping, ex: Execution, sched: Schedule) -> RunAct
             htree_bits=htree_bits,
             noc_flits=noc["flits"], noc_flit_hops=noc["flit_hops"], noc_router_traversals=noc["router_traversals"],
             spikes_in=int(c.spikes_in.sum()), spikes_out=int(c.spikes_out.sum()), sops=int(c.sops.sum()),
-            busy_cycles=sched.host_busy[h], global_buffer_bits=from_io[h]))
+            busy_cycles=sched.host_busy[h], global_buffer_bits=from_io[h],
+            array_cycles=int(c.xbar_cycles.sum() + c.adc_cycles.sum())))
     ii = max(sched.host_busy.values()) / N if N else 0.0
     return RunActivity(layers=layers, cycles=sched.cycles, cycles_per_sample=float(sched.sample_latency.mean()),
                        initiation_interval=ii, tiles_used=mapping.tiles_used, pes_used=mapping.pes_used,
@@ -175,9 +176,10 @@ def collect_activity(mapping: Mapping, ex: Execution, sched: Schedule) -> RunAct
 def build_report(graph: SnnGraph, chip: Chip, mapping: Mapping, ex: Execution, sched: Schedule, run: RunActivity,
                  seed: int, labels, ideal_adc: bool) -> Report:
     from cimsim import __version__
-    from cimsim.cost import area_breakdown, energy_breakdown
+    from cimsim.cost import area_breakdown, energy_breakdown, energy_matrix
 
     energy, energy_layers = energy_breakdown(chip, run)
+    matrix = energy_matrix(chip, run)
     area = area_breakdown(chip, run)
     total_e = float(sum(energy.values()))
     latency_s = run.cycles * chip.cycle_s
@@ -206,6 +208,8 @@ def build_report(graph: SnnGraph, chip: Chip, mapping: Mapping, ex: Execution, s
                "rows": lm.rows, "outputs": lm.outputs, "row_blocks": lm.row_blocks, "col_blocks": lm.col_blocks,
                "spikes_in": L.spikes_in, "spikes_out": L.spikes_out, "energy_j": float(energy_layers[L.name]),
                "cycles": L.busy_cycles, "latency_s": L.busy_cycles * chip.cycle_s,
+               "array_cycles": L.array_cycles,
+               "energy_by_component_j": {k: float(v) for k, v in matrix[L.name].items()},
                "xbar_reads": L.xbar_reads, "rows_driven": L.rows_driven, "adc_conversions": L.adc_conversions,
                "lif_updates": L.lif_updates, "sops": L.sops, "noc_flits": L.noc_flits, "noc_hops": L.noc_flit_hops}
         layer_rows.append(row)

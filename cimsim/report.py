@@ -46,8 +46,9 @@ class Report:
         tmp.write_text(json.dumps(self.to_dict(), indent=1))
         tmp.replace(path)
         with open(out / "report.csv", "w", newline="") as fh:
-            keys = list(self.layers[0].keys()) if self.layers else []
-            w = csv.DictWriter(fh, fieldnames=keys)
+            # nested values (a layer's energy by component) are in report.json only
+            keys = [k for k, v in self.layers[0].items() if not isinstance(v, dict)] if self.layers else []
+            w = csv.DictWriter(fh, fieldnames=keys, extrasaction="ignore")
             w.writeheader()
             for row in self.layers:
                 w.writerow(_plain(row))

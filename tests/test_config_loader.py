@@ -59,13 +59,28 @@ def test_spikesim_resolved_numbers():
 
 
 def test_neurosim_derived_numbers():
+    """The NeuroSim preset's expressions resolve to the block figures re-derived from NeuroSim's rules."""
     chip = load_config("neurosim_rram_22nm")
-    g = (1 / 1e5 + 1 / 17e5) / 2
-    # cells conduct during the 1 ns sensing latency (NeuroSim's current-mode sense amp), not the 10 ns pulse
-    assert chip.crossbar.costs.energy.value == pytest.approx(0.55**2 * g * 1e-9 * 128 * 128)
-    assert chip.crossbar.read_cycles == 10 and chip.adc.conversion_cycles == 5 and chip.crossbar.parallel_rows == 64
+    F2 = (22e-9) ** 2
+    assert chip.clock_hz == pytest.approx(1 / 1.97768e-9)
+    assert chip.crossbar.read_cycles == 0 and chip.adc.conversion_cycles == 1 and chip.crossbar.parallel_rows == 64
     assert chip.n_slices == 8 and chip.crossbar.signed == "offset"  # 8 bits on 1-bit cells, dummy-column offset
-    assert chip.mapping.duplicate_to_balance
+    assert chip.mapping.duplicate_to_balance and chip.mapping.pack_copies and chip.accounting == "all_groups"
+    # 16 MLSAs + encoders = 534.7 um2 per subarray; comparators 15 x 9 minimum cells; 15 x 1.624 fJ switching
+    assert 16 * chip.adc.costs.area.value == pytest.approx(534.7e-12, rel=1e-3)
+    assert chip.adc.costs.energy.value == pytest.approx(15 * 1.624e-15 + (13.2e-6 + 5.55e-6) * 1.147e-9)
+    # level shifters: 70F x 205.2F x 1.44, three per row
+    ls = chip.periphery["level_shifters"]
+    assert ls.count == 3 * 128 and ls.costs.area.value == pytest.approx(70 * 205.2 * 1.44 * F2)
+    # PE adder tree at 64 rows: 64 trees of 2 x 21 + 1 x 22 bits of 9 NAND2 (11.4F x 28F) = 5695 um2 per PE
+    tree = chip.periphery["pe_adder_tree"]
+    assert tree.count * tree.costs.area.value == pytest.approx(5695e-12, rel=1e-3)
+    # per-step energy of 8 mux steps spread over the 256 conversions of a two-group read
+    assert chip.mux.costs.energy.value == pytest.approx((180.6 + 215 + 2.87) * 1e-15 * 8 / 256)
+    # at 128 parallel rows: one group, no partial-sum adder, muxes twice as wide
+    c128 = load_config("neurosim_rram_22nm", overrides={"variables.rows_parallel": 128})
+    assert c128.periphery["partial_sum_adder"].count == 0
+    assert c128.mux.costs.area.value == pytest.approx(2 * chip.mux.costs.area.value)
 
 
 def test_isaac_numbers():

@@ -112,7 +112,7 @@ def test_describe_lists_the_blocks(chip):
     text = describe_chip(chip)
     for name in ("level_shifter", "switch_matrix", "adder_tree", "bus"):
         assert name in text
-    assert "2 pJ/xbar_reads -> other" in text
+    assert "2 pJ/xbar_reads -> other" in text and "no energy charged -> other" in text
 
 
 @pytest.mark.parametrize("field, bad, message", [

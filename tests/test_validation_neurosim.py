@@ -1,7 +1,8 @@
 """NeuroSim V1.4 references: its release-test output read with its own definitions, and our like-for-like rows."""
 import pytest
 
-from cimsim.validate import GOAL, NEUROSIM_OPS, NEUROSIM_RELEASE_TEST, NEUROSIM_ZETA, macs_per_inference_step, vgg_variant
+from cimsim.validate import (GOAL, NEUROSIM_OPS, NEUROSIM_RELEASE_TEST, NEUROSIM_ZETA, TOLERANCE, macs_per_inference_step,
+                             vgg_variant)
 
 
 @pytest.mark.parametrize("rows", sorted(NEUROSIM_RELEASE_TEST))
@@ -31,13 +32,50 @@ def test_neurosim_cell_at_technology_feature():
     assert chip.crossbar.costs.area.value == pytest.approx(4 * 12 * (22e-9) ** 2 * 128 * 128)
 
 
-@pytest.mark.slow
-def test_neurosim_like_for_like_rows_within_goal():
+LIKE_FOR_LIKE = {"operations per image", "chip area", "CIM array area, mapped subarrays", "ADC (sense amp) area",
+                 "accumulation area", "other periphery area", "array-side energy per image",
+                 "ADC-side latency of the slowest layer"}
+
+
+@pytest.fixture(scope="module")
+def neurosim():
     from cimsim.validate import validate_neurosim
 
-    v = validate_neurosim(seed=0)
-    lfl = [r for r in v.rows if r.like_for_like]
-    assert {r.metric for r in lfl} == {"operations per image", "CIM array area, mapped subarrays"}
-    assert len(lfl) == 2 * len(NEUROSIM_RELEASE_TEST)
+    return validate_neurosim(seed=0)
+
+
+@pytest.mark.slow
+def test_neurosim_like_for_like_rows_within_tolerance(neurosim):
+    """Every like-for-like row against NeuroSim's own output is within 25%; operations, chip area and its parts and
+    the ADC-side latency within the 15% goal."""
+    lfl = [r for r in neurosim.rows if r.like_for_like]
+    assert {r.metric for r in lfl} == LIKE_FOR_LIKE
+    assert len(lfl) == len(LIKE_FOR_LIKE) * len(NEUROSIM_RELEASE_TEST)
     for r in lfl:
-        assert abs(r.rel_error) <= GOAL, (r.reference, r.metric, r.ours, r.theirs)
+        assert abs(r.rel_error) <= TOLERANCE, (r.reference, r.metric, r.ours, r.theirs)
+        if r.metric != "array-side energy per image":
+            assert abs(r.rel_error) <= GOAL, (r.reference, r.metric, r.ours, r.theirs)
+    assert not any(r.like_for_like for r in neurosim.rows if "Table VII" in r.reference)
+
+
+@pytest.mark.slow
+def test_neurosim_trends_with_parallel_rows(neurosim):
+    """More parallel rows: fewer conversions (less array-side energy, shorter ADC-side latency) and larger muxes (more
+    area), in the same direction as NeuroSim's own 64- and 128-row runs."""
+    rows = {(r.reference, r.metric): r for r in neurosim.rows}
+    for metric, sign in (("array-side energy per image", -1), ("ADC-side latency of the slowest layer", -1),
+                         ("chip area", +1)):
+        a = rows[("NeuroSim release test rows=64", metric)]
+        b = rows[("NeuroSim release test rows=128", metric)]
+        assert sign * (b.ours - a.ours) > 0 and sign * (b.theirs - a.theirs) > 0, metric
+    ratio = {r.metric: r for r in neurosim.rows if r.reference.endswith("64/32 rows")}
+    assert abs(ratio["chip area ratio"].rel_error) <= TOLERANCE
+    assert ratio["TOPS/W ratio"].ours > 1.0
+
+
+def test_neurosim_positions_ignore_padding():
+    from cimsim.validate import neurosim_positions
+
+    pos = neurosim_positions(vgg_variant("vgg8"))
+    assert [p for p in pos.values()] == [(1024, 900), (1024, 900), (256, 196), (256, 196), (64, 36), (64, 36),
+                                         (1, 1), (1, 1)]

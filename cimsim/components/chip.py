@@ -219,12 +219,15 @@ def describe_chip(chip: Chip) -> str:
         f"  {'membrane':13s} {'(storage per mapped neuron)':38s} | {fmt_area(c.membrane.area_m2):12s} |"
         f" {'-':9s} |      - | {c.membrane.sources['area']}"
     )
+    if c.periphery:
+        lines.append("periphery blocks (energy per count -> breakdown key | area per instance | leakage | instances per"
+                     " tile | sources)")
     for name, comp in c.periphery.items():
         b = chip.periphery[name]
-        energy = "(energy not modelled)" if b.charged_per == "none" else f"{fmt_energy(comp.energy_j)}/{b.charged_per}"
+        energy = "no energy charged" if b.charged_per == "none" else f"{fmt_energy(comp.energy_j)}/{b.charged_per}"
         n = "chip" if b.level == "chip" else f"{tile.count(name):g}"
         lines.append(
-            f"  {name:13s} {energy + ' -> ' + b.category:38s} | {fmt_area(comp.area_m2):12s} |"
+            f"  {name:19s} {energy + ' -> ' + b.category:32s} | {fmt_area(comp.area_m2):12s} |"
             f" {fmt_power(comp.leakage_w):9s} | {n:>6} | {', '.join(sorted(set(comp.sources.values())))}"
         )
     if chip.tile.other_area.value:

@@ -70,8 +70,9 @@ class CrossbarConfig(Strict):
     bits_per_cell: PositiveInt = 1
     parallel_rows: PositiveInt
     """Rows driven together in one read (row group); <= rows."""
-    read_cycles: PositiveInt = 1
-    """Clock cycles of one row-group read (wordline pulse + settling)."""
+    read_cycles: int = Field(default=1, ge=0)
+    """Clock cycles of one row-group read (wordline pulse + settling) before its conversions; 0 when sensing is
+    part of each conversion cycle (NeuroSim's current-mode sense amps)."""
     device: Literal["rram", "sram", "fefet", "pcm"] = "rram"
     signed: Literal["differential", "offset"] = "differential"
     """Signed weights: a positive and a negative array (differential) or one array with an offset column."""

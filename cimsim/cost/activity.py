@@ -30,6 +30,7 @@ class LayerActivity:
     noc_flits / noc_flit_hops: flits injected into the mesh by this layer, and their router-to-router hops.
     noc_router_traversals: flits passing a router (hops + 1 per flit).
     busy_cycles: cycles the layer's hardware was computing (summed over timesteps and samples).
+    array_cycles: of those, the crossbar reads and ADC conversions (the array side, before digital work).
     """
 
     name: str
@@ -55,6 +56,7 @@ class LayerActivity:
     spikes_out: int = 0
     sops: int = 0
     busy_cycles: int = 0
+    array_cycles: int = 0
 
     def add(self, other: "LayerActivity") -> None:
         """Accumulate another record's counts (not the mapping fields)."""
