@@ -76,6 +76,7 @@ CASES = [  # signed, offset_reference, analog_sum, bits_per_cell, parallel_rows,
 
 
 def _case_chip(rng, case, **extra):
+    """A small calibrated chip for ``case`` (default rule ``mse``; ``extra`` overrides)."""
     signed, ref, analog_sum, bpc, pr, rows, gran = case
     return make_chip(**{"crossbar.signed": signed, "crossbar.offset_reference": ref, "pe.analog_sum": analog_sum,
                         "crossbar.bits_per_cell": bpc, "crossbar.parallel_rows": pr, "crossbar.rows": rows,
@@ -85,11 +86,11 @@ def _case_chip(rng, case, **extra):
                         "adc.calibration_samples": 2, **extra})
 
 
-@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("seed,rule", [(0, "quantile"), (1, "quantile"), (2, "mse")])
 @pytest.mark.parametrize("case", CASES)
-def test_calibrated_transfer_equals_brute_force(seed, case):
+def test_calibrated_transfer_equals_brute_force(seed, rule, case):
     rng = np.random.default_rng(700 + seed)
-    chip = _case_chip(rng, case)
+    chip = _case_chip(rng, case, **{"adc.calibration_rule": rule})
     g = random_graph(rng, int_input=seed == 1, signed=seed == 1)
     m = map_graph(g, chip)
     adc = AdcModel.for_chip(chip)
@@ -104,7 +105,8 @@ def test_calibrated_transfer_equals_brute_force(seed, case):
         lsbs = adc.layer_lsb[name]
         assert np.array_equal(got, _brute_force_calibrated(lm, node, x, chip, lsbs)), name
         seen.extend(lsbs)
-    assert max(seen) > 1  # the LSBs were not all one cell level: rounding and saturation both exercised
+    if rule == "quantile":  # (mse may keep one level on sparse small sums: nothing to round)
+        assert max(seen) > 1  # the LSBs were not all one cell level: rounding and saturation both exercised
 
 
 def _direct_quantiles(m, g, chip, inputs, name):
@@ -127,7 +129,7 @@ def _direct_quantiles(m, g, chip, inputs, name):
 @pytest.mark.parametrize("case", CASES)
 def test_lsb_selection_equals_direct_quantile(case):
     rng = np.random.default_rng(11)
-    chip = _case_chip(rng, case)
+    chip = _case_chip(rng, case, **{"adc.calibration_rule": "quantile"})
     g = random_graph(rng)
     m = map_graph(g, chip)
     x = random_inputs(g, rng, N=3, rate=0.4)
@@ -151,6 +153,38 @@ def test_lsb_selection_equals_direct_quantile(case):
         assert info["layers"][name]["values"] == [int((v != 0).sum()) for v in per_col]
 
 
+@pytest.mark.parametrize("case", CASES)
+def test_mse_lsb_equals_direct_search(case):
+    """The mse rule: over every power of two up to 2**20, the LSB with the least squared conversion error of the
+    calibration values (significance-weighted over the columns for one LSB per layer), smallest on ties."""
+    rng = np.random.default_rng(12)
+    chip = _case_chip(rng, case, **{"adc.calibration_rule": "mse", "adc.bits": 2})  # 3 codes: LSBs above 1
+    g = random_graph(rng)
+    m = map_graph(g, chip)
+    x = random_inputs(g, rng, N=3, rate=0.8)
+    adc = calibrate_adc(m, x, AdcModel.for_chip(chip))
+    assert adc.calibration["rule"] == "mse"
+    max_code = adc.max_code
+
+    def err(v, lsb):
+        return int(((np.minimum(np.rint(v / lsb), max_code) * lsb - v) ** 2).sum())
+
+    chosen = []
+    for name, lm in m.layers.items():
+        per_col = [v[v != 0].astype(np.int64) for v in _direct_quantiles(m, g, chip, x, name)]
+        cands = [2**k for k in range(21)]
+        if chip.adc.calibration_granularity == "slice":
+            want = [float(min(cands, key=lambda L: (err(v, L), L))) for v in per_col]
+        else:
+            w = lm.col_weights
+            best = min(cands, key=lambda L: (sum(int(wc) ** 2 * err(v, L) for v, wc in zip(per_col, w)), L))
+            want = [float(best)] * lm.cols_per_output
+        assert adc.layer_lsb[name].tolist() == want, name
+        chosen.extend(want)
+    if case != CASES[5]:  # (one LSB for case 5's layers: its high-significance columns, small sums, want one level)
+        assert max(chosen) > 1
+
+
 def _one_linear(w, bits=1):
     g = SnnGraph("lin")
     g.add_node("in", "input", (w.shape[1],), bits=bits)
@@ -172,11 +206,13 @@ def test_small_sums_calibrate_to_one_level_and_are_exact():
         for n in range(4):
             x[t, n, rng.choice(64, size=5, replace=False)] = 1
     base = {"crossbar.signed": "differential", "crossbar.bits_per_cell": 1, "crossbar.parallel_rows": 64,
-            "adc.bits": 4, "adc.calibration_quantile": 1.0}
+            "adc.bits": 4, "adc.calibration_quantile": 1.0, "adc.calibration_rule": "quantile"}
     chip = make_chip(**base, **{"adc.range": "calibrated"})
     m = map_graph(g, chip)
     adc = calibrate_adc(m, x, AdcModel.for_chip(chip))
     assert adc.layer_lsb["fc"].tolist() == [1.0] * m.layers["fc"].cols_per_output
+    mse = calibrate_adc(m, x, AdcModel.for_chip(chip.with_changes({"adc.calibration_rule": "mse"})))
+    assert mse.layer_lsb["fc"].tolist() == [1.0] * m.layers["fc"].cols_per_output  # zero error at one level
     assert max(adc.calibration["layers"]["fc"]["quantile_value"]) <= 5
     node = g.node("fc")
     exact = exact_matmul(layer_input_rows(node, x[0]), weight_matrix(node))
@@ -276,6 +312,7 @@ def test_bad_range_and_quantile_exit_2_through_the_cli(tmp_path):
     code = "import sys; from cimsim.cli import main; main(sys.argv[1:])"
     for body, field in (("adc:\n  calibration_quantile: 2\n", "adc.calibration_quantile"),
                         ("adc:\n  range: measured\n", "adc.range"),
+                        ("adc:\n  calibration_rule: median\n", "adc.calibration_rule"),
                         ("adc:\n  calibration_samples: 0\n", "adc.calibration_samples")):
         p = tmp_path / "bad.yaml"
         p.write_text(f"include: [{BASE}]\n" + body)

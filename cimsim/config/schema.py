@@ -96,11 +96,16 @@ class AdcConfig(Strict):
     """Columns sharing one ADC through a column mux (conversions serialised)."""
     range: Literal["saturate", "full", "calibrated"] = "saturate"
     """saturate: LSB = one cell level, clipped at 2**bits - 1; full: LSB = max column sum / (2**bits - 1);
-    calibrated: per layer (and cell column of an output), the smallest power-of-two LSB (>= one cell level) whose
-    top code covers ``calibration_quantile`` of the nonzero per-read column values seen on calibration inputs
+    calibrated: per layer (and cell column of an output), a power-of-two LSB (>= one cell level) fitted to the
+    nonzero per-read column values seen on calibration inputs by ``calibration_rule``
     (:mod:`cimsim.engine.adc_calibration`); larger values saturate."""
+    calibration_rule: Literal["mse", "quantile"] = "mse"
+    """``calibrated`` range: how the power-of-two LSB is chosen from the calibration column values: ``mse``, the one
+    with the least squared conversion error (rounding + saturation); ``quantile``, the smallest whose top code
+    covers ``calibration_quantile`` of them."""
     calibration_quantile: float = Field(default=0.999, gt=0.0, le=1.0)
-    """``calibrated`` range: quantile of the |nonzero per-read column values| the top code must reach (0 < q <= 1)."""
+    """``calibrated`` range, ``quantile`` rule: quantile of the |nonzero per-read column values| the top code must
+    reach (0 < q <= 1)."""
     calibration_samples: PositiveInt = 8
     """``calibrated`` range: samples of the run (its first ones) whose ideal-network activations calibrate the
     LSBs, unless separate calibration inputs are given to :func:`cimsim.simulate`."""
