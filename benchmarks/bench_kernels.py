@@ -20,6 +20,7 @@ import numpy as np
 
 from kernels import reference as ref
 from kernels.activity_nb import group_activity as group_activity_fast
+from kernels.crossbar_cy import column_histogram as histogram_fast
 from kernels.crossbar_cy import crossbar_read_adc as crossbar_fast
 from kernels.lif_nb import lif_update as lif_fast
 from kernels.noc_cy import route_packets as route_fast
@@ -65,6 +66,23 @@ def _crossbar_rows(rng, quick: bool, repeats: int) -> list[dict]:
             _check(crossbar_fast(*args), ref.crossbar_read_adc(*args), f"crossbar rate {rate} adc {adc}")
             f, s = _median_times(lambda: crossbar_fast(*args), lambda: ref.crossbar_read_adc(*args), repeats)
             rows.append(_row("crossbar_read_adc", f"P={P} R={R} K={K} g={group_rows} rate={rate:.0%} adc={adc}", f, s))
+    return rows
+
+
+def _histogram_rows(rng, quick: bool, repeats: int) -> list[dict]:
+    """ADC calibration statistics: a SpikeSim-like PE read (576 summed rows of 4-bit cells, 2 cell columns per
+    output) with and without an analog reference."""
+    P, R, outputs, cpo = (256, 576, 64, 2) if quick else (1024, 576, 64, 2)
+    cells = rng.integers(0, 16, size=(R, outputs * cpo), dtype=np.uint8)
+    refs = np.tile([0, 8], outputs)
+    rows = []
+    for rate in (0.05, 0.50):
+        x = (rng.random((P, R)) < rate).astype(np.uint8)
+        for name, r in (("no ref", None), ("analog ref", refs)):
+            args = (x, cells, R, cpo, r)
+            _check(histogram_fast(*args), ref.column_histogram(*args), f"histogram rate {rate} {name}")
+            f, s = _median_times(lambda: histogram_fast(*args), lambda: ref.column_histogram(*args), repeats)
+            rows.append(_row("column_histogram", f"P={P} R={R} K={outputs * cpo} rate={rate:.0%} {name}", f, s))
     return rows
 
 
@@ -128,6 +146,7 @@ def run(quick: bool = False) -> list[dict]:
     repeats = 3 if quick else 7
     rows = []
     rows += _crossbar_rows(rng, quick, 3)  # the reference takes ~1-2 s per full-size call
+    rows += _histogram_rows(rng, quick, repeats)
     rows += _activity_rows(rng, quick, repeats)
     rows += _lif_rows(rng, quick, repeats)
     rows += _noc_rows(rng, quick, max(3, repeats // 2))

@@ -3,6 +3,7 @@
 Exported kernels (same signatures in every backend):
 
 ``crossbar_read_adc(x, cells, group_rows, max_code, lsb) -> codes``  Cython (``kernels/crossbar_cy.pyx``)
+``column_histogram(x, cells, group_rows, cols_per_output, refs) -> hist``  Cython (``kernels/crossbar_cy.pyx``)
 ``group_activity(x, group_rows) -> counts``                          Numba  (``kernels/activity_nb.py``)
 ``lif_update(x, v, decay, v_reset, v_threshold, soft) -> spikes``    Numba  (``kernels/lif_nb.py``)
 ``route_packets(src, dst, ready, flits, mesh_rows, mesh_cols,
@@ -26,12 +27,13 @@ if _choice not in ("fast", "reference"):
     raise ImportError(f"NEURONAS_KERNELS={_choice!r} is not a kernel backend; expected 'fast' or 'reference'")
 
 if _choice == "reference":
-    from kernels.reference import crossbar_read_adc, group_activity, lif_update, route_packets
+    from kernels.reference import column_histogram, crossbar_read_adc, group_activity, lif_update, route_packets
 
-    BACKEND = {name: "reference" for name in ("crossbar_read_adc", "group_activity", "lif_update", "route_packets")}
+    BACKEND = {name: "reference" for name in ("crossbar_read_adc", "column_histogram", "group_activity", "lif_update",
+                                              "route_packets")}
 else:
     try:
-        from kernels.crossbar_cy import crossbar_read_adc
+        from kernels.crossbar_cy import column_histogram, crossbar_read_adc
         from kernels.noc_cy import route_packets
     except ImportError as exc:
         raise ImportError(
@@ -43,9 +45,10 @@ else:
 
     BACKEND = {
         "crossbar_read_adc": "cython",
+        "column_histogram": "cython",
         "group_activity": "numba",
         "lif_update": "numba",
         "route_packets": "cython",
     }
 
-__all__ = ["BACKEND", "crossbar_read_adc", "group_activity", "lif_update", "reference", "route_packets"]
+__all__ = ["BACKEND", "column_histogram", "crossbar_read_adc", "group_activity", "lif_update", "reference", "route_packets"]

@@ -152,3 +152,112 @@ cdef inline void _convert(int64_t* orow, acc_t* acc, Py_ssize_t K, const int64_t
         for k in range(K):
             orow[k] += lut[acc[k]]
             acc[k] = 0
+
+
+def column_histogram(x, cells, Py_ssize_t group_rows, Py_ssize_t cols_per_output, refs=None):
+    """Histogram of the absolute per-read column values of a bit-plane crossbar read (ADC calibration).
+
+    Parameters
+    ----------
+    x:
+        uint8 (or bool) ``[P, R]``: driven rows at each of ``P`` positions.
+    cells:
+        uint8 ``[R, K]``: cell levels of ``K = outputs x cols_per_output`` cell columns (output-major).
+    group_rows:
+        Rows per read (>= 1); reads with no driven row do not happen and are not counted.
+    cols_per_output:
+        Cell columns per output: column ``k`` is cell column ``k % cols_per_output`` of its output.
+    refs:
+        Optional int64 ``[K]`` reference level subtracted per driven row (analog offset reference).
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 ``[cols_per_output, bound + 1]`` with ``bound = min(group_rows, R) x max level`` (``x max(ref, max
+        level - ref)`` with references): entry ``[c, v]`` counts the (read, column) pairs of cell column ``c`` whose
+        value ``sum(x * (cells - ref))`` has ``|value| == v``, zeros included.
+    """
+    xa = _as_uint8_matrix(x, "x")
+    ca = _as_uint8_matrix(cells, "cells")
+    cdef Py_ssize_t P = xa.shape[0], R = xa.shape[1], K = ca.shape[1]
+    if R != ca.shape[0]:
+        raise ValueError(f"column_histogram: x has {R} rows per position but cells has {ca.shape[0]} rows")
+    if group_rows < 1 or cols_per_output < 1 or K % cols_per_output:
+        raise ValueError(f"column_histogram: bad group_rows {group_rows} or cols_per_output {cols_per_output} for {K} columns")
+    ra = np.zeros(K, np.int64) if refs is None else np.ascontiguousarray(refs, dtype=np.int64)
+    if ra.shape[0] != K:
+        raise ValueError(f"column_histogram: refs has {ra.shape[0]} entries for {K} columns")
+    cdef int64_t level_max = int(ca.max()) if K and R else 0
+    cdef int64_t ref_max = int(ra.max()) if K else 0
+    cdef int64_t ref_min = int(ra.min()) if K else 0
+    cdef int64_t span = max(level_max - min(ref_min, 0), max(ref_max, 0))
+    cdef int64_t bound = min(group_rows, R) * span
+    if bound >= 2**31:
+        raise ValueError(f"column_histogram: a read value can reach {bound}, beyond the int32 accumulator")
+    hist = np.zeros((cols_per_output, bound + 1), dtype=np.int64)
+    if P == 0 or R == 0 or K == 0:
+        return hist
+    cdef const uint8_t[:, ::1] xv = xa
+    cdef const uint8_t[:, ::1] cv = ca
+    cdef const int64_t[::1] rv = ra
+    cdef int64_t[:, ::1] hv = hist
+    cdef Py_ssize_t* rows = <Py_ssize_t*>malloc(R * sizeof(Py_ssize_t))
+    cdef int32_t* acc = <int32_t*>malloc(K * sizeof(int32_t))
+    if rows == NULL or acc == NULL:
+        free(rows)
+        free(acc)
+        raise MemoryError()
+    try:
+        with nogil:
+            _histogram_all(xv, cv, rv, hv, group_rows, cols_per_output, rows, acc)
+    finally:
+        free(rows)
+        free(acc)
+    return hist
+
+
+cdef void _histogram_all(const uint8_t[:, ::1] xv, const uint8_t[:, ::1] cv, const int64_t[::1] rv,
+                         int64_t[:, ::1] hv, Py_ssize_t group_rows, Py_ssize_t cpo, Py_ssize_t* rows,
+                         int32_t* acc) noexcept nogil:
+    cdef Py_ssize_t P = xv.shape[0], R = xv.shape[1], K = cv.shape[1]
+    cdef Py_ssize_t p, r, i, k, n, g, group, n_group
+    cdef const uint8_t* crow
+    for p in range(P):
+        n = 0
+        for r in range(R):
+            if xv[p, r]:
+                rows[n] = r
+                n += 1
+        if n == 0:
+            continue
+        for k in range(K):
+            acc[k] = 0
+        group = rows[0] // group_rows
+        n_group = 0
+        for i in range(n):
+            g = rows[i] // group_rows
+            if g != group:
+                _count(hv, acc, rv, n_group, K, cpo)
+                group = g
+                n_group = 0
+            crow = &cv[rows[i], 0]
+            for k in range(K):
+                acc[k] += crow[k]
+            n_group += 1
+        _count(hv, acc, rv, n_group, K, cpo)
+
+
+cdef inline void _count(int64_t[:, ::1] hv, int32_t* acc, const int64_t[::1] rv, Py_ssize_t n_group, Py_ssize_t K,
+                        Py_ssize_t cpo) noexcept nogil:
+    """Count the read's column values ``acc - n_group x ref`` into the histogram and clear ``acc``."""
+    cdef Py_ssize_t k, c = 0
+    cdef int64_t v
+    for k in range(K):
+        v = acc[k] - n_group * rv[k]
+        if v < 0:
+            v = -v
+        hv[c, v] += 1
+        acc[k] = 0
+        c += 1
+        if c == cpo:
+            c = 0

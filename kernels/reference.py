@@ -154,3 +154,38 @@ def route_packets(src, dst, ready, flits, mesh_rows: int, mesh_cols: int, router
         arrival[i] = t + (n_flits - 1) * link_cycles
         hops[i] = len(links)
     return arrival, hops
+
+
+def column_histogram(x: np.ndarray, cells: np.ndarray, group_rows: int, cols_per_output: int,
+                     refs: np.ndarray | None = None) -> np.ndarray:
+    """Histogram of the absolute per-read column values of a bit-plane crossbar read (ADC calibration).
+
+    Parameters
+    ----------
+    x: uint8 (or bool) ``[P, R]`` driven rows. cells: uint8 ``[R, K]`` cell levels, ``K = outputs x
+    cols_per_output`` output-major. group_rows: rows per read; a read with no driven row does not happen.
+    refs: optional ``[K]`` reference level subtracted per driven row (analog offset reference).
+
+    Returns
+    -------
+    int64 ``[cols_per_output, bound + 1]``, ``bound = min(group_rows, R) x max(max level - min(ref, 0), max ref)``:
+    entry ``[c, v]`` counts the (read, column) pairs of cell column ``c`` (``k % cols_per_output``) whose value
+    ``sum over the read's driven rows of (cells - ref)`` has ``|value| == v``, zeros included.
+    """
+    x = (np.asarray(x) != 0).astype(np.int64)
+    cells = np.asarray(cells).astype(np.int64)
+    P, R = x.shape
+    K = cells.shape[1]
+    refs = np.zeros(K, np.int64) if refs is None else np.asarray(refs, np.int64)
+    level_max = int(cells.max()) if K and R else 0
+    span = max(level_max - min(int(refs.min()) if K else 0, 0), max(int(refs.max()) if K else 0, 0))
+    bound = min(group_rows, R) * span
+    hist = np.zeros((cols_per_output, bound + 1), np.int64)
+    for start in range(0, R, group_rows):
+        rows = slice(start, min(start + group_rows, R))
+        n = x[:, rows].sum(1)
+        live = n > 0
+        v = np.abs(x[live, rows] @ cells[rows] - n[live, None] * refs[None, :])  # [reads, K]
+        for c in range(cols_per_output):
+            hist[c] += np.bincount(v[:, c::cols_per_output].ravel(), minlength=bound + 1)
+    return hist

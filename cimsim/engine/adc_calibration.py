@@ -42,6 +42,7 @@ import math
 
 import numpy as np
 
+import kernels
 from cimsim.config.schema import Chip
 from cimsim.engine.crossbar_layer import (AdcModel, bit_planes, block_cells, block_rows, reference_levels,
                                           virtual_rows)
@@ -72,24 +73,13 @@ def column_value_histogram(lm: LayerMapping, node: dict, x: np.ndarray, chip: Ch
     rows = layer_input_rows(node, x)
     n, p = rows.shape[:2]
     blocks = [virtual_rows(lm, j, chip) for j in range(lm.adc_blocks)]
-    cells = [block_cells(lm, idx).astype(np.float32) for idx, _, _ in blocks]
+    cells = [np.ascontiguousarray(block_cells(lm, idx), dtype=np.uint8) for idx, _, _ in blocks]
     for _, plane in bit_planes(rows, lm):
         flat = plane.reshape(n * p, lm.rows)
-        for (idx, per_read, _), cf in zip(blocks, cells):
-            xblk = block_rows(flat, idx)
-            for r0 in range(0, xblk.shape[1], per_read):
-                xg = xblk[:, r0 : r0 + per_read]
-                n_drv = xg.sum(1, dtype=np.int64)
-                live = n_drv > 0  # reads that happen
-                if not live.any():
-                    continue
-                # sums <= bound < 2**24: exact in float32
-                v = np.rint(xg[live].astype(np.float32) @ cf[r0 : r0 + per_read]).astype(np.int64)
-                if refs is not None:
-                    v -= n_drv[live, None] * refs[None, :]
-                v = np.abs(v).reshape(-1, lm.outputs, cpo)
-                for c in range(cpo):
-                    hist[c] += np.bincount(v[:, :, c].ravel(), minlength=hist.shape[1])
+        for (idx, per_read, _), cb in zip(blocks, cells):
+            # every read with a driven row: its column values, counted per cell column of an output
+            h = kernels.column_histogram(block_rows(flat, idx), cb, per_read, cpo, refs)
+            hist[:, : h.shape[1]] += h
     hist[:, 0] = 0
     return hist
 
@@ -178,8 +168,9 @@ def calibrate_adc(mapping: Mapping, inputs: np.ndarray, adc: AdcModel) -> AdcMod
     for name in mapping.order:
         lm = mapping.layers[name]
         node = graph.node(name)
-        hist = sum(column_value_histogram(lm, node, layer_inputs(mapping, values, name, t), chip)
-                   for t in range(cal.shape[0]))
+        # all timesteps of all calibration samples at once (reads are independent)
+        x_all = np.concatenate([layer_inputs(mapping, values, name, t) for t in range(cal.shape[0])])
+        hist = column_value_histogram(lm, node, x_all, chip)
         layer = cfg.calibration_granularity == "layer"
         if layer:
             qv = [histogram_quantile(hist.sum(0), cfg.calibration_quantile)] * lm.cols_per_output
