@@ -6,7 +6,7 @@ import sys
 import kernels
 from kernels import reference
 
-NAMES = ("crossbar_read_adc", "group_activity", "lif_update", "route_packets")
+NAMES = ("crossbar_read_adc", "column_histogram", "group_activity", "lif_update", "route_packets")
 
 
 def _run(code, **env):
@@ -18,8 +18,8 @@ def test_default_backend_is_fast():
     if os.environ.get("NEURONAS_KERNELS", "fast") == "reference":
         assert set(kernels.BACKEND.values()) == {"reference"}
         return
-    assert kernels.BACKEND == {"crossbar_read_adc": "cython", "group_activity": "numba", "lif_update": "numba",
-                               "route_packets": "cython"}
+    assert kernels.BACKEND == {"crossbar_read_adc": "cython", "column_histogram": "cython", "group_activity": "numba",
+                               "lif_update": "numba", "route_packets": "cython"}
     for name in NAMES:
         assert getattr(kernels, name) is not getattr(reference, name)
 
