@@ -1,7 +1,7 @@
 """Mapping: crossbar grid, bit slicing, placement, and the does-not-fit message."""
 import numpy as np
 import pytest
-from conftest import make_chip, random_graph
+from conftest import make_chip, random_graph, random_inputs
 
 from cimsim.errors import UserError
 from cimsim.graph import SnnGraph
@@ -104,7 +104,8 @@ def test_packed_copies_share_tiles_and_compute_the_same(analog_sum):
     for lm in (a, b):
         pl = lm.placement
         assert len(pl.in_frac) == len(pl.out_frac) == lm.tiles
-        assert pl.in_frac.sum() == pytest.approx(1.0) and pl.out_frac.sum() == pytest.approx(1.0)
+        for frac in (pl.in_frac, pl.out_frac):
+            assert (frac > 0).all() and (frac <= 1).all() and frac.sum() >= 1 - 1e-9
     inputs = (np.random.default_rng(0).random((2, 1, 3, 16, 16)) < 0.3).astype(np.uint8)
     r_own = cimsim.simulate(g, own, inputs=inputs, ideal_adc=True, fidelity=False)
     r_packed = cimsim.simulate(g, packed, inputs=inputs, ideal_adc=True, fidelity=False)
@@ -113,3 +114,38 @@ def test_packed_copies_share_tiles_and_compute_the_same(analog_sum):
         assert la["adc_conversions"] == lb["adc_conversions"] and la["xbar_reads"] == lb["xbar_reads"]
     assert r_packed.activity["tiles_used"] < r_own.activity["tiles_used"]
     assert r_packed.totals["area_m2"] < r_own.totals["area_m2"]
+
+
+@pytest.mark.parametrize("analog_sum", [False, True])
+def test_shared_tiles_pack_layers_and_compute_the_same(analog_sum):
+    """``mapping.share_tiles``: each layer's PEs follow the previous layer's; a boundary tile holds both, tiles used =
+    ceil(all PEs / PEs per tile); the function and the action counts are unchanged."""
+    import cimsim
+
+    rng = np.random.default_rng(5)
+    g = random_graph(rng)
+    own = make_chip(**{"pe.analog_sum": analog_sum, "tile.pes": 3})
+    shared = make_chip(**{"pe.analog_sum": analog_sum, "tile.pes": 3, "mapping.share_tiles": True})
+    m_own, m_sh = map_graph(g, own), map_graph(g, shared)
+    pes = [m_sh.layers[n].pes for n in m_sh.order]
+    assert pes == [m_own.layers[n].pes for n in m_own.order]
+    assert m_sh.tiles_used == -(-sum(pes) // 3) <= m_own.tiles_used
+    start = 0
+    for n in m_sh.order:
+        lm = m_sh.layers[n]
+        assert lm.pe_offset == start % 3 and lm.tiles == -(-(lm.pe_offset + lm.pes) // 3)
+        for frac in (lm.placement.in_frac, lm.placement.out_frac):  # every tile holds part, all parts are covered
+            assert len(frac) == lm.tiles and (frac > 0).all() and (frac <= 1).all() and frac.sum() >= 1 - 1e-9
+        start += lm.pes
+    ids = [m_sh.layers[n].tile_ids for n in m_sh.order]
+    for a, b, n in zip(ids, ids[1:], m_sh.order[1:]):
+        if m_sh.layers[n].pe_offset:  # starts inside the previous layer's last tile
+            assert b[0] == a[-1]
+    x = random_inputs(g, rng, rate=0.3)
+    r_own = cimsim.simulate(g, own, inputs=x, ideal_adc=True, fidelity=False)
+    r_sh = cimsim.simulate(g, shared, inputs=x, ideal_adc=True, fidelity=False)
+    assert np.array_equal(r_own.outputs, r_sh.outputs)
+    for la, lb in zip(r_own.layers, r_sh.layers):
+        assert la["adc_conversions"] == lb["adc_conversions"] and la["rows_driven"] == lb["rows_driven"]
+    assert r_sh.activity["tiles_used"] == m_sh.tiles_used
+    assert r_sh.totals["area_m2"] <= r_own.totals["area_m2"]

@@ -251,6 +251,10 @@ class MappingConfig(Strict):
     those of the layer with the fewest positions (see :func:`cimsim.mapping.duplication_factors`)."""
     max_duplication: PositiveInt = 64
     """Upper bound on the copies of one layer."""
+    share_tiles: bool = False
+    """Layers share tiles: each layer's PEs follow the previous layer's, so a tile may hold the end of one layer
+    and the start of the next (SpikeSim's energy/area script packs layers this way); off: a layer owns whole
+    tiles. Copies of duplicated layers are then packed too."""
     pack_copies: bool = False
     """Copies of a duplicated layer share PEs and tiles, laid out one after the other (NeuroSim duplicates
     subarrays inside PEs and PEs inside tiles); off: every copy owns whole tiles."""

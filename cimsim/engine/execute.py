@@ -88,7 +88,7 @@ def execute(mapping: Mapping, inputs: np.ndarray, adc: AdcModel, progress=None) 
         hn = mapping.host[n]
         if hn in hosts and graph.node(n)["kind"] == "lif":
             hosts[hn].neurons += int(np.prod(graph.node(n)["shape"]))
-    units = {h: chip.tile.lif.units * mapping.layers[h].tiles for h in mapping.order}
+    units = {h: mapping.layers[h].lif_units for h in mapping.order}
     prev: dict[str, np.ndarray] = {}
     mem: dict[str, np.ndarray] = {}
     outputs = []

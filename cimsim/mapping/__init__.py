@@ -40,8 +40,10 @@ class LayerMapping:
     cols_per_output: cell columns one output needs (slices x signs).
     outputs_per_crossbar: outputs stored side by side in one crossbar.
     row_blocks / col_blocks: crossbar grid of the layer.
-    crossbars / pes / tiles: hardware occupied.
+    crossbars / pes / tiles: hardware occupied (with ``mapping.share_tiles`` a tile may also hold other layers).
     tile_ids: mesh tile ids (y * mesh_cols + x) of the layer's tiles.
+    pe_offset: PEs of other layers before the layer's first PE in its first tile (``mapping.share_tiles``).
+    lif_units: LIF update units serving the layer's neurons (a shared tile's units are split by PEs).
     wmat: the signed integer weight matrix ``[rows, outputs]``.
     cells: uint8 ``[rows, outputs * cols_per_output]`` cell levels, columns ordered (output, sign, slice)
     (computed on first use: only finite-ADC reads need them).
@@ -76,6 +78,8 @@ class LayerMapping:
     copies: int = 1
     """Replicas of the layer's crossbars (``mapping.duplicate_to_balance``); ``crossbars``/``pes``/``tiles``
     count all of them; each copy computes ``positions_per_copy`` of the output positions."""
+    pe_offset: int = 0
+    lif_units: int = 0
     tile_ids: list[int] = field(default_factory=list)
     chip: Chip | None = None
     placement: "Placement | None" = None
@@ -143,12 +147,12 @@ class Placement:
 def place_layer(lm: "LayerMapping", chip: Chip) -> Placement:
     """Placement of all copies; each copy computes 1/copies of the positions.
 
-    Copies own whole tiles each (default), or with ``mapping.pack_copies`` they are laid out one after the other
-    in the layer's PEs and tiles (copy ``k``'s crossbars / PEs follow copy ``k-1``'s), so PEs and tiles may hold
+    Copies own whole tiles each (default), or with ``mapping.pack_copies`` (or ``share_tiles``) they are laid out one
+    after the other in the layer's PEs and tiles (copy ``k``'s crossbars / PEs follow copy ``k-1``'s), so PEs and tiles may hold
     parts of several copies (NeuroSim's subarray and PE duplication).
     """
     k = lm.copies
-    if k == 1 or not chip.mapping.pack_copies:
+    if k == 1 or not packs_copies(chip):
         one = _place_copies(lm, chip, 1)
         if k == 1:
             return one
@@ -160,7 +164,8 @@ def place_layer(lm: "LayerMapping", chip: Chip) -> Placement:
 
 
 def _place_copies(lm: "LayerMapping", chip: Chip, copies: int) -> Placement:
-    """Placement of ``copies`` copies packed one after the other into ``lm.tiles * copies / lm.copies`` tiles."""
+    """Placement of ``copies`` copies packed one after the other into ``lm.tiles * copies / lm.copies`` tiles (the
+    first one starting ``lm.pe_offset`` PEs into its tile)."""
     outs_in = [min(lm.outputs_per_crossbar, lm.outputs - c * lm.outputs_per_crossbar) for c in range(lm.col_blocks)]
     pes_of_c: list[set] = [set() for _ in range(lm.col_blocks * copies)]
     tiles_of_c: list[set] = [set() for _ in range(lm.col_blocks * copies)]
@@ -175,7 +180,7 @@ def _place_copies(lm: "LayerMapping", chip: Chip, copies: int) -> Placement:
                 pe = k * pes_per_copy + lm.pe_of(c, b, chip)
             else:
                 pe = (k * lm.row_blocks * lm.col_blocks + i) // chip.pe.crossbars
-            tile = pe // chip.tile.pes
+            tile = (pe + lm.pe_offset) // chip.tile.pes
             pes_of_c[k * lm.col_blocks + c].add(pe)
             tiles_of_c[k * lm.col_blocks + c].add(tile)
             rows_of_t[tile].add((k, b))
@@ -209,7 +214,8 @@ class Mapping:
 
     @property
     def tiles_used(self) -> int:
-        return sum(m.tiles for m in self.layers.values())
+        """Distinct tiles holding crossbars (shared tiles counted once)."""
+        return len({t for m in self.layers.values() for t in m.tile_ids})
 
     @property
     def pes_used(self) -> int:
@@ -306,7 +312,7 @@ def map_graph(graph: SnnGraph, chip: Chip) -> Mapping:
         pes = cb * math.ceil(rb / sum_blocks) if sum_blocks > 1 else math.ceil(n_xb / chip.pe.crossbars)
         tiles = math.ceil(pes / chip.tile.pes)
         k = copies[n]
-        if chip.mapping.pack_copies and k > 1:  # copies share PEs (crossbar-level packing) and tiles
+        if packs_copies(chip) and k > 1:  # copies share PEs (crossbar-level packing) and tiles
             pes = pes * k if sum_blocks > 1 else math.ceil(n_xb * k / chip.pe.crossbars)
             n_xb, tiles = n_xb * k, math.ceil(pes / chip.tile.pes)
         else:
@@ -316,30 +322,57 @@ def map_graph(graph: SnnGraph, chip: Chip) -> Mapping:
         cols_used = [min(opx, outs - c * opx) * cpo for c in range(cb)]
         layers[n] = LayerMapping(n, d["kind"], rows, outs, positions, cpo, opx, rb, cb, n_xb, pes, tiles,
                                  types[src], wmat, col_weights, offset, cols_used, wbits, sum_blocks, k, chip=chip)
+    first_tile = _tile_layout(layers, chip)
+    for n in order:
         layers[n].placement = place_layer(layers[n], chip)
-    need_tiles = sum(m.tiles for m in layers.values())
+    need_tiles = max(first_tile[n] + layers[n].tiles for n in order)
     if need_tiles > chip.tiles:
         need_xb = sum(m.crossbars for m in layers.values())
         worst = max(layers.values(), key=lambda m: m.tiles)
         raise UserError(
             f"network {graph.name!r} does not fit chip {chip.name!r}: it needs {need_xb} crossbars in {need_tiles} tiles "
-            f"(layers own whole tiles) but the chip has {chip.crossbars_total} crossbars in {chip.tiles} tiles; "
+            f"({'layers share tiles' if chip.mapping.share_tiles else 'layers own whole tiles'}) but the chip has {chip.crossbars_total} crossbars in {chip.tiles} tiles; "
             f"largest layer {worst.node!r} needs {worst.crossbars} crossbars ({worst.tiles} tiles)")
     mesh_r, mesh_c = chip.mesh_shape
     snake = [(y, x if y % 2 == 0 else mesh_c - 1 - x) for y in range(mesh_r) for x in range(mesh_c)]
     tile_xy: dict[int, tuple[int, int]] = {}
-    nxt = 0
     for n in order:
         ids = []
-        for _ in range(layers[n].tiles):
-            y, x = snake[nxt]
-            nxt += 1
+        for i in range(first_tile[n], first_tile[n] + layers[n].tiles):
+            y, x = snake[i]
             tid = y * mesh_c + x
             ids.append(tid)
             tile_xy[tid] = (x, y)
         layers[n].tile_ids = ids
     host = assign_hosts(graph, set(order))
     return Mapping(chip, graph, layers, host, order, tile_xy)
+
+
+def packs_copies(chip: Chip) -> bool:
+    """Copies of a duplicated layer fill PEs and tiles one after the other (``pack_copies`` or ``share_tiles``)."""
+    return chip.mapping.pack_copies or chip.mapping.share_tiles
+
+
+def _tile_layout(layers: dict[str, "LayerMapping"], chip: Chip) -> dict[str, int]:
+    """Index (along the mesh's snake path) of each layer's first tile; sets ``tiles``, ``pe_offset``, ``lif_units``.
+
+    Layers own whole tiles, one after the other, or with ``mapping.share_tiles`` their PEs follow each other and a
+    tile may hold the last PEs of one layer and the first of the next (SpikeSim's tile packing); a shared tile's
+    LIF units are split between its layers by PEs (at least one each).
+    """
+    per_tile, units = chip.tile.pes, chip.tile.lif.units
+    first, nxt_tile, nxt_pe = {}, 0, 0
+    for n, lm in layers.items():
+        if chip.mapping.share_tiles:
+            first[n], lm.pe_offset = divmod(nxt_pe, per_tile)
+            lm.tiles = -(-(lm.pe_offset + lm.pes) // per_tile)
+            lm.lif_units = max(1, units * lm.pes // per_tile)
+            nxt_pe += lm.pes
+        else:
+            first[n] = nxt_tile
+            lm.lif_units = units * lm.tiles
+            nxt_tile += lm.tiles
+    return first
 
 
 def duplication_factors(graph: SnnGraph, chip: Chip) -> dict[str, int]:
