@@ -93,6 +93,7 @@ def simulate(model: SnnGraph | str | Path, hw: Chip | str | Path = DEFAULT_HW, t
         from cimsim.functional import check_inputs
 
         adc = calibrate_adc(mapping, check_inputs(graph, np.asarray(calibration_inputs)), adc)
+        adc.calibration["data"] = "ideal-network activations of the separate calibration inputs (all timesteps)"
     T = inputs.shape[0]
     if progress:
         from rich.progress import Progress

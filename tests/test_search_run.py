@@ -52,6 +52,9 @@ def test_every_strategy_finds_a_feasible_best(tmp_path, strategy):
     assert best == json.loads(json.dumps(summary, default=str))
     assert best["genotype"] in {r["genotype"] for r in rows if r["feasible"] == "true"}
     assert (tmp_path / "best.pt").is_file() and (tmp_path / "report.json").is_file()
+    report = json.loads((tmp_path / "report.json").read_text())
+    # the default preset's ADC range is calibrated on training images, not on the scored test images
+    assert "separate calibration inputs" in report["meta"]["adc_calibration"]["data"]
     if strategy == "snasnet":  # every cell scored, hardware only checked afterwards for the best
         assert all(r["score"] != "" for r in rows)
         assert sum(r["failed"] == "unchecked" for r in rows) == 3

@@ -145,6 +145,9 @@ def load_trained(settings: SearchSettings, ev: Evaluator, genotype: str, checkpo
 def simulate_best(settings: SearchSettings, ev: Evaluator, model, out_dir: Path):
     """Quantize, export and simulate ``model`` on ``report_samples`` labelled test images; write ``report.json``.
 
+    Input quantization and the ADC range (``adc.range: calibrated``) are calibrated on training images (the
+    batch-norm calibration batch), not on the test images whose accuracy is reported.
+
     The report includes the simulator's fidelity section (spikes and predictions changed by the finite ADC);
     the accuracy of the same graph with an ideal ADC is returned as well (``ideal_adc_accuracy``).
     ``neuronas.quant.quantize`` may alter a QAT ``model``: save its state before calling this.
@@ -154,10 +157,13 @@ def simulate_best(settings: SearchSettings, ev: Evaluator, model, out_dir: Path)
     from neuronas.quant import quantize
 
     images, labels = ev.test_images(settings.report_samples)
-    deploy = quantize(model, settings.weight_bits, calibration=images)
+    # calibration (input quantization range, ADC range) on training images, never on the test images scored
+    train = ev.calibration_images
+    deploy = quantize(model, settings.weight_bits, calibration=train)
     graph = export(deploy, images[:1], settings.timesteps)
     inputs = to_inputs(deploy, images, settings.timesteps)
-    report = cimsim.simulate(graph, ev.chip, inputs=inputs, labels=labels, seed=settings.seed, fidelity=True)
+    report = cimsim.simulate(graph, ev.chip, inputs=inputs, labels=labels, seed=settings.seed, fidelity=True,
+                             calibration_inputs=to_inputs(deploy, train, settings.timesteps))
     report.meta["model"] = f"neuronas-best {model.genotype}"
     ideal = cimsim.simulate(graph, ev.chip, inputs=inputs, labels=labels, seed=settings.seed, ideal_adc=True,
                             fidelity=False)
