@@ -5,6 +5,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import math
+
 import pytest
 from pydantic import BaseModel
 
@@ -68,7 +70,9 @@ def test_neurosim_derived_numbers():
     assert chip.mapping.duplicate_to_balance and chip.mapping.pack_copies and chip.accounting == "all_groups"
     # 16 MLSAs + encoders = 534.7 um2 per subarray; comparators 15 x 9 minimum cells; 15 x 1.624 fJ switching
     assert 16 * chip.adc.costs.area.value == pytest.approx(534.7e-12, rel=1e-3)
-    assert chip.adc.costs.energy.value == pytest.approx(15 * 1.624e-15 + (13.2e-6 + 5.55e-6) * 1.147e-9)
+    t_col = 1.7552e-9 - 1.32118e-10 * math.log(6000 / 64 / (15 / 16))  # NeuroSim's fit at its lowest reference
+    assert t_col == pytest.approx(1.147e-9, abs=1e-12)
+    assert chip.adc.costs.energy.value == pytest.approx(15 * 1.624e-15 + (13.2e-6 + 5.55e-6) * t_col)
     # level shifters: 70F x 205.2F x 1.44, three per row
     ls = chip.periphery["level_shifters"]
     assert ls.count == 3 * 128 and ls.costs.area.value == pytest.approx(70 * 205.2 * 1.44 * F2)
