@@ -7,7 +7,8 @@ SpikeSim 65 nm RRAM preset, the HASNAS budgets (4e6 parameters, 100 mm2, 400 ms,
   feasible cells (``neuronas.search.runner.search_candidates``);
 * ``snasnet``: full operation set, SAHD on every cell, then hardware in score order until one cell is feasible
   (``finalize.check_hardware_afterwards``), as our baseline does;
-* final QAT training is left out of both (it is the same work for the same top-k).
+* ``random``, ``evolution``, ``nsga2``: the other strategies on the same cells budget (candidates per minute);
+* final QAT training is left out of all (it is the same work for the same top-k).
 
 Rows: per strategy the search time, candidates per minute, feasible fraction (of the cells whose hardware was
 checked), whether the chosen cell meets every budget; the time ratio; and the per-candidate cost of one cimsim
@@ -30,6 +31,7 @@ import tempfile
 import time
 
 CONSTRAINTS = "memory=4e6,area=100mm2,latency=400ms,energy=120uJ"
+STRATEGIES = ("neuronas", "snasnet", "random", "evolution", "nsga2")
 HIDDEN = 128
 CHANNELS = 128
 
@@ -130,10 +132,11 @@ def run(quick: bool = True) -> list[dict]:
     torch.set_num_threads(os.cpu_count() or 1)
     n, batch = (6, 32) if quick else (16, 64)
     cimsim.simulate("tiny", fidelity=False)  # one-time Numba compilation is not search time
-    rows = [_search("neuronas", n, batch), _search("snasnet", n, batch)]
-    rows.append({"case": "neuronas vs snasnet", "speedup": rows[1]["search_s"] / rows[0]["search_s"],
-                 "target": 6.6, "neuronas_best_meets_all": rows[0]["best_meets_all"],
-                 "snasnet_first_choice_meets_all": rows[1]["first_choice_meets_all"]})
+    rows = [_search(strategy, n, batch) for strategy in STRATEGIES]
+    by = {r["strategy"]: r for r in rows}
+    rows.append({"case": "neuronas vs snasnet", "speedup": by["snasnet"]["search_s"] / by["neuronas"]["search_s"],
+                 "target": 6.6, "neuronas_best_meets_all": by["neuronas"]["best_meets_all"],
+                 "snasnet_first_choice_meets_all": by["snasnet"]["first_choice_meets_all"]})
     rows.append(_unit_costs(3 if quick else 5, batch))
     rows.append(_min_params_with_snasnet_hidden(n))
     rows.append({"case": "machine", "cpus": os.cpu_count(), "load_avg": os.getloadavg()[0], "torch_threads": torch.get_num_threads()})
