@@ -137,6 +137,14 @@ def test_shared_tiles_pack_layers_and_compute_the_same(analog_sum):
         for frac in (lm.placement.in_frac, lm.placement.out_frac):  # every tile holds part, all parts are covered
             assert len(frac) == lm.tiles and (frac > 0).all() and (frac <= 1).all() and frac.sum() >= 1 - 1e-9
         start += lm.pes
+    # LIF units split by PEs within each tile: never more than a tile has, unless every layer needs its minimum one
+    units = shared.tile.lif.units
+    for tid in {t for n in m_sh.order for t in m_sh.layers[n].tile_ids}:
+        sharing = [n for n in m_sh.order if tid in m_sh.layers[n].tile_ids]
+        if len(sharing) == 1:
+            continue
+        assert sum(m_sh.layers[n].lif_units for n in sharing if len(m_sh.layers[n].tile_ids) == 1) <= max(
+            units, len(sharing))
     ids = [m_sh.layers[n].tile_ids for n in m_sh.order]
     for a, b, n in zip(ids, ids[1:], m_sh.order[1:]):
         if m_sh.layers[n].pe_offset:  # starts inside the previous layer's last tile

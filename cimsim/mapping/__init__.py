@@ -358,7 +358,7 @@ def _tile_layout(layers: dict[str, "LayerMapping"], chip: Chip) -> dict[str, int
 
     Layers own whole tiles, one after the other, or with ``mapping.share_tiles`` their PEs follow each other and a
     tile may hold the last PEs of one layer and the first of the next (SpikeSim's tile packing); a shared tile's
-    LIF units are split between its layers by PEs (at least one each).
+    LIF units are split between its layers in proportion to their PEs in it (at least one per layer and tile).
     """
     per_tile, units = chip.tile.pes, chip.tile.lif.units
     first, nxt_tile, nxt_pe = {}, 0, 0
@@ -366,8 +366,12 @@ def _tile_layout(layers: dict[str, "LayerMapping"], chip: Chip) -> dict[str, int
         if chip.mapping.share_tiles:
             first[n], lm.pe_offset = divmod(nxt_pe, per_tile)
             lm.tiles = -(-(lm.pe_offset + lm.pes) // per_tile)
-            lm.lif_units = max(1, units * lm.pes // per_tile)
-            nxt_pe += lm.pes
+            lm.lif_units = 0
+            start, end = nxt_pe, nxt_pe + lm.pes
+            for t in range(first[n], first[n] + lm.tiles):  # the layer's PEs in each of its tiles
+                in_tile = min(end, (t + 1) * per_tile) - max(start, t * per_tile)
+                lm.lif_units += max(1, units * in_tile // per_tile)
+            nxt_pe = end
         else:
             first[n] = nxt_tile
             lm.lif_units = units * lm.tiles
