@@ -6,8 +6,9 @@ import pytest
 from cimsim.components.chip import build
 from cimsim.config.loader import load_config
 from cimsim.cost.area import chip_area_m2
-from cimsim.validate import (GOAL, ISAAC_COMPONENTS, ISAAC_IMA, ISAAC_PRESET, ISAAC_TILE, ISAAC_TOTALS, format_table,
-                             isaac_block, tile_component_areas, tile_peak_power_w, validate_isaac)
+from cimsim.validate import GOAL, format_table
+from cimsim.validate.isaac import (ISAAC_COMPONENTS, ISAAC_IMA, ISAAC_PRESET, ISAAC_TILE, ISAAC_TOTALS, isaac_block,
+                                   tile_component_areas, tile_peak_power_w, validate_isaac)
 
 LIKE_FOR_LIKE = {"IMA area x 12", "tile area", "168-tile area", "chip area", "tile peak power, blocks with a stated rate (consistency)"}
 

@@ -1,8 +1,8 @@
 """NeuroSim V1.4 references: its release-test output read with its own definitions, and our like-for-like rows."""
 import pytest
 
-from cimsim.validate import (GOAL, NEUROSIM_OPS, NEUROSIM_RELEASE_TEST, NEUROSIM_ZETA, TOLERANCE, macs_per_inference_step,
-                             vgg_variant)
+from cimsim.validate import GOAL, TOLERANCE, macs_per_inference_step, vgg_variant
+from cimsim.validate.neurosim import NEUROSIM_OPS, NEUROSIM_RELEASE_TEST, NEUROSIM_ZETA
 
 
 @pytest.mark.parametrize("rows", sorted(NEUROSIM_RELEASE_TEST))
@@ -74,7 +74,7 @@ def test_neurosim_trends_with_parallel_rows(neurosim):
 
 
 def test_neurosim_positions_ignore_padding():
-    from cimsim.validate import neurosim_positions
+    from cimsim.validate.neurosim import neurosim_positions
 
     pos = neurosim_positions(vgg_variant("vgg8"))
     assert [p for p in pos.values()] == [(1024, 900), (1024, 900), (256, 196), (256, 196), (64, 36), (64, 36),

@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from cimsim.validate import (GOAL, SPIKESIM_PRESET, SPIKESIM_VGG9, TOLERANCE, macs_per_inference_step,
-                             pooled_positions, validate_spikesim, vgg_variant)
+from cimsim.validate import GOAL, TOLERANCE, macs_per_inference_step, pooled_positions, validate_spikesim, vgg_variant
+from cimsim.validate.spikesim import SPIKESIM_PRESET, SPIKESIM_VGG9
 
 
 @pytest.fixture(scope="module")
