@@ -38,7 +38,7 @@ def genotype_graph(genotype: str, dataset: str, channels: int | None, timesteps:
 
 def run_simulate(model, hw, timesteps, spike_rate, samples, dataset, data_dir, genotype, channels, out: Path, seed,
                  ideal_adc, accounting, set_items) -> None:
-    from cimsim.api import resolve_model, simulate
+    from cimsim.api import resolve_chip, resolve_model, simulate
     from cimsim.inputs import dataset_inputs
 
     overrides = parse_overrides(set_items)
@@ -48,12 +48,16 @@ def run_simulate(model, hw, timesteps, spike_rate, samples, dataset, data_dir, g
         raise UserError("model 'genotype' needs --genotype STR")
     else:
         graph = resolve_model(model, seed=seed)
-    inputs = labels = None
+    inputs = labels = calibration = None
     if dataset is not None:
         inputs, labels = dataset_inputs(graph, dataset, data_dir, samples, timesteps, seed)
+        chip = resolve_chip(hw, overrides, accounting)
+        if chip.adc.range == "calibrated" and not ideal_adc:  # calibrate on training images, score test images
+            calibration = dataset_inputs(graph, dataset, data_dir, chip.adc.calibration_samples, timesteps, seed,
+                                         split="train")[0]
     report = simulate(graph, hw=hw, timesteps=timesteps, inputs=inputs, spike_rate=spike_rate, samples=samples,
                       seed=seed, labels=labels, ideal_adc=ideal_adc, accounting=accounting, overrides=overrides,
-                      progress=True)
+                      progress=True, calibration_inputs=calibration)
     path = report.write(out)
     report.print_summary()
     print(f"wrote {path} and {path.with_suffix('.csv')}")

@@ -32,11 +32,12 @@ def encode_images(graph: SnnGraph, images: np.ndarray, timesteps: int, seed: int
 
 
 def dataset_inputs(graph: SnnGraph, dataset: str, data_dir: str | None, samples: int, timesteps: int,
-                   seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """The first ``samples`` test images of ``dataset`` encoded for ``graph``, and their labels."""
+                   seed: int = 0, split: str = "test") -> tuple[np.ndarray, np.ndarray]:
+    """The first ``samples`` images of ``dataset``'s ``split`` (test by default) encoded for ``graph``, and their
+    labels."""
     from neuronas.data import load_dataset
 
-    ds = load_dataset(dataset, data_dir=data_dir, split="test", seed=seed)
+    ds = load_dataset(dataset, data_dir=data_dir, split=split, seed=seed)
     n = min(samples, len(ds))
     xs, ys = zip(*(ds[i] for i in range(n)))
     images = np.stack([np.asarray(x) for x in xs])

@@ -97,6 +97,14 @@ def test_cli_simulate_writes_report(tmp_path):
     assert "energy" in r.stdout
 
 
+def test_cli_dataset_run_calibrates_the_adc_on_training_images(tmp_path):
+    r = _cli("simulate", "genotype", "--genotype", "0303 0030 2002 0200", "--dataset", "digits", "--channels", "4",
+             "--samples", "2", "--timesteps", "2", "--out", str(tmp_path / "g"))
+    assert r.returncode == 0, r.stderr
+    cal = json.loads((tmp_path / "g" / "report.json").read_text())["meta"]["adc_calibration"]
+    assert "separate calibration inputs" in cal["data"] and cal["samples"] == 8  # 8 training images, 2 scored
+
+
 @pytest.mark.parametrize("args,msg", [
     (["simulate", "nonet"], "unknown model 'nonet'"),
     (["simulate", "tiny", "--hw", "nochip"], "nochip"),
