@@ -92,8 +92,8 @@ def simulate(model: SnnGraph | str | Path, hw: Chip | str | Path = DEFAULT_HW, t
         from cimsim.engine.adc_calibration import calibrate_adc
         from cimsim.functional import check_inputs
 
-        adc = calibrate_adc(mapping, check_inputs(graph, np.asarray(calibration_inputs)), adc)
-        adc.calibration["data"] = "ideal-network activations of the separate calibration inputs (all timesteps)"
+        adc = calibrate_adc(mapping, check_inputs(graph, np.asarray(calibration_inputs)), adc,
+                            data="ideal-network activations of the separate calibration inputs (all timesteps)")
     T = inputs.shape[0]
     if progress:
         from rich.progress import Progress
@@ -177,10 +177,11 @@ def collect_activity(mapping: Mapping, ex: Execution, sched: Schedule) -> RunAct
 def build_report(graph: SnnGraph, chip: Chip, mapping: Mapping, ex: Execution, sched: Schedule, run: RunActivity,
                  seed: int, labels, ideal_adc: bool) -> Report:
     from cimsim import __version__
-    from cimsim.cost import area_breakdown, energy_breakdown, energy_matrix
+    from cimsim.cost import area_breakdown, energy_matrix
+    from cimsim.cost.energy import breakdown_of
 
-    energy, energy_layers = energy_breakdown(chip, run)
     matrix = energy_matrix(chip, run)
+    energy, energy_layers = breakdown_of(matrix)
     area = area_breakdown(chip, run)
     total_e = float(sum(energy.values()))
     latency_s = run.cycles * chip.cycle_s

@@ -245,9 +245,9 @@ def test_analog_offset_reference_distorts_less_than_digital():
     x = random_inputs(g, rng, rate=0.3)
     want = evaluate(g, x)
     changed = {}
-    for ref in ("digital", "analog"):
-        c = make_chip(**{"crossbar.signed": "offset", "crossbar.offset_reference": ref, "crossbar.bits_per_cell": 4,
+    for mode in ("digital", "analog"):
+        c = make_chip(**{"crossbar.signed": "offset", "crossbar.offset_reference": mode, "crossbar.bits_per_cell": 4,
                          "adc.bits": 5, "crossbar.parallel_rows": 64})
         ex = execute(map_graph(g, c), x, AdcModel.for_chip(c))
-        changed[ref] = sum(int((ex.spikes[n] != want.spikes[n]).sum()) for n in want.spikes)
+        changed[mode] = sum(int((ex.spikes[n] != want.spikes[n]).sum()) for n in want.spikes)
     assert changed["analog"] < changed["digital"]

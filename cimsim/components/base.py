@@ -75,13 +75,6 @@ class Component:
             out[c.key] = out.get(c.key, 0.0) + c.area_m2 * n
         return out
 
-    def leakage_by_key(self) -> dict[str, float]:
-        """Leakage (W) of the tree by breakdown key (:attr:`key`)."""
-        out: dict[str, float] = {}
-        for c, n in self.walk():
-            out[c.key] = out.get(c.key, 0.0) + c.leakage_w * n
-        return out
-
     def count(self, name: str) -> int:
         """Instances of the named component inside this one (this one included)."""
         return sum(n for c, n in self.walk() if c.name == name)

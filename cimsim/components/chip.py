@@ -10,8 +10,8 @@ Instances (composition, never inheritance):
 * per tile: ``tile.pes`` PEs, one tile buffer, ``tile.lif.units`` LIF units, ``tile.accumulators``
   accumulators, the H-tree (area ``tile.htree_area``), one mesh router and ``tile.other_area``;
 * per chip: ``tiles`` tiles and the optional global buffer;
-* at any of these levels, the preset's extra ``periphery`` blocks (:mod:`cimsim.config.periphery`), each
-  reported under its ``category``.
+* at any of these levels, the preset's extra ``periphery`` blocks (:class:`cimsim.config.schema.PeripheryBlock`),
+  each reported under its ``category``.
 """
 from __future__ import annotations
 
@@ -76,6 +76,8 @@ class ChipComponents:
     other: Component
     periphery: dict[str, Component]
     """The preset's extra blocks by name (breakdown key: their category)."""
+    chip_blocks: tuple[tuple[Component, float], ...]
+    """Chip-level extra blocks and their instances (counted once per chip, not per tile used)."""
     pe: Component
     tile: Component
     chip: Component
@@ -120,11 +122,12 @@ def build(chip: Chip) -> ChipComponents:
         + _extra(chip, blocks, "tile"),
     )
     gb = Buffer.from_config("global_buffer", chip.global_buffer) if chip.global_buffer is not None else None
-    chip_parts = ((tile, chip.tiles),) + (((gb, 1),) if gb is not None else ()) + _extra(chip, blocks, "chip")
+    chip_blocks = _extra(chip, blocks, "chip")
+    chip_parts = ((tile, chip.tiles),) + (((gb, 1),) if gb is not None else ()) + chip_blocks
     return ChipComponents(
         crossbar=xbar, adc=adc, mux=mx, wl_driver=wl, shift_add=sa, accumulator=acc, lif_unit=lif,
         membrane=membrane_storage(t.lif), pe_buffer=pe_buf, tile_buffer=tile_buf, global_buffer=gb, htree=ht,
-        router=rt, link=link(chip.noc), other=other, periphery=blocks, pe=pe, tile=tile,
+        router=rt, link=link(chip.noc), other=other, periphery=blocks, chip_blocks=chip_blocks, pe=pe, tile=tile,
         chip=Component(name="chip", action="-", parts=chip_parts),
     )
 

@@ -13,7 +13,8 @@ AREA_COMPONENTS = ("crossbar", "adc", "mux", "wl_driver", "shift_add", "accumula
 def area_breakdown(chip: Chip, run: RunActivity) -> dict[str, float]:
     """Area (m2) by component of ``run.tiles_used`` whole tiles (all their PEs, crossbars, ADCs ..., one router
     each, the tile's H-tree and other area, their ``periphery`` blocks), the global buffer if the chip has one,
-    chip-level ``periphery`` blocks, and the membrane storage of every mapped neuron (under ``lif_unit``). Keys: :data:`AREA_COMPONENTS`, all present.
+    chip-level ``periphery`` blocks, and the membrane storage of every mapped neuron (under ``lif_unit``).
+    Keys: :data:`AREA_COMPONENTS`, all present.
     """
     c = build(chip)
     per_tile = c.tile.area_by_key()
@@ -21,9 +22,8 @@ def area_breakdown(chip: Chip, run: RunActivity) -> dict[str, float]:
     out["lif_unit"] += c.membrane.area_m2 * sum(max(0, layer.neurons) for layer in run.layers)
     if c.global_buffer is not None:
         out["global_buffer"] += c.global_buffer.area_m2
-    for name, b in chip.periphery.items():
-        if b.level == "chip":
-            out[b.category] += c.periphery[name].area_m2 * b.count
+    for comp, n in c.chip_blocks:
+        out[comp.key] += comp.area_m2 * n
     return out
 
 

@@ -80,7 +80,7 @@ def leakage_power_w(chip: Chip, run: RunActivity, components: ChipComponents | N
     power = c.tile.total_leakage_w() * run.tiles_used
     if c.global_buffer is not None:
         power += c.global_buffer.leakage_w
-    power += sum(c.periphery[name].leakage_w * b.count for name, b in chip.periphery.items() if b.level == "chip")
+    power += sum(comp.leakage_w * n for comp, n in c.chip_blocks)
     return power
 
 
@@ -113,7 +113,11 @@ def energy_breakdown(chip: Chip, run: RunActivity) -> tuple[dict[str, float], di
     ``by_layer`` maps each layer name to its energy, its share of leakage included. Both sum to the same total
     (up to float rounding; each is an exactly rounded sum, :func:`math.fsum`, of the same per-layer terms).
     """
-    rows = energy_matrix(chip, run)
+    return breakdown_of(energy_matrix(chip, run))
+
+
+def breakdown_of(rows: dict[str, dict[str, float]]) -> tuple[dict[str, float], dict[str, float]]:
+    """``(by_component, by_layer)`` of an :func:`energy_matrix` (see :func:`energy_breakdown`)."""
     by_component = {k: math.fsum(r.get(k, 0.0) for r in rows.values()) for k in ENERGY_COMPONENTS}
     by_layer = {name: math.fsum(r.values()) for name, r in rows.items()}
     return by_component, by_layer

@@ -139,7 +139,8 @@ def layer_inputs(mapping: Mapping, values: dict[str, np.ndarray], name: str, t: 
     return vals[t - 1] if t >= 1 else np.zeros_like(vals[0])
 
 
-def calibrate_adc(mapping: Mapping, inputs: np.ndarray, adc: AdcModel) -> AdcModel:
+def calibrate_adc(mapping: Mapping, inputs: np.ndarray, adc: AdcModel,
+                  data: str = "ideal-network activations of the first calibration samples (all timesteps)") -> AdcModel:
     """The calibrated ADC of ``mapping``'s layers (see the module docstring).
 
     Parameters
@@ -186,6 +187,6 @@ def calibrate_adc(mapping: Mapping, inputs: np.ndarray, adc: AdcModel) -> AdcMod
         per_layer[name] = {"lsb": lsbs.tolist(), "quantile_value": qv, "values": hist.sum(1).tolist()}
     info = {"rule": cfg.calibration_rule, "quantile": cfg.calibration_quantile, "samples": samples, "timesteps": int(cal.shape[0]),
             "granularity": cfg.calibration_granularity, "max_code": adc.max_code,
-            "data": "ideal-network activations of the first calibration samples (all timesteps)",
+            "data": data,
             "layers": per_layer}
     return dataclasses.replace(adc, layer_lsb=layer_lsb, calibration=info)

@@ -15,9 +15,9 @@ crossbar placed side by side (``[G, sum_blocks, parallel_rows]``, padded with un
 
 ADC transfer function (:class:`AdcModel`): ``code = clip(round_half_even(value / lsb), min_code, max_code)``, the
 digital value ``code x lsb``. The LSB is one cell level (``saturate``), the largest possible column sum / max_code
-(``full``), or, with ``calibrated``, set per layer and per cell column of an output (weight slice, sign) to the
-smallest power of two covering a quantile of the column values that layer's reads produce on calibration inputs
-(:mod:`cimsim.engine.adc_calibration`; the reconstruction stays a shift). The conversions (and so every count and
+(``full``), or, with ``calibrated``, set per layer and per cell column of an output (weight slice, sign) to a power
+of two fitted to the column values that layer's reads produce on calibration inputs (least squared conversion
+error by default, or a quantile rule; :mod:`cimsim.engine.adc_calibration`; the reconstruction stays a shift). The conversions (and so every count and
 cost) are the same in all modes; only the values differ.
 
 Functional result: with an ideal ADC (no column sum can exceed the ADC's range at LSB = one cell level) the

@@ -331,7 +331,8 @@ def map_graph(graph: SnnGraph, chip: Chip) -> Mapping:
         worst = max(layers.values(), key=lambda m: m.tiles)
         raise UserError(
             f"network {graph.name!r} does not fit chip {chip.name!r}: it needs {need_xb} crossbars in {need_tiles} tiles "
-            f"({'layers share tiles' if chip.mapping.share_tiles else 'layers own whole tiles'}) but the chip has {chip.crossbars_total} crossbars in {chip.tiles} tiles; "
+            f"({'layers share tiles' if chip.mapping.share_tiles else 'layers own whole tiles'}) but the chip has "
+            f"{chip.crossbars_total} crossbars in {chip.tiles} tiles; "
             f"largest layer {worst.node!r} needs {worst.crossbars} crossbars ({worst.tiles} tiles)")
     mesh_r, mesh_c = chip.mesh_shape
     snake = [(y, x if y % 2 == 0 else mesh_c - 1 - x) for y in range(mesh_r) for x in range(mesh_c)]

@@ -9,8 +9,7 @@ import numpy as np
 
 from cimsim.cost.area import AREA_COMPONENTS
 from cimsim.cost.energy import ENERGY_COMPONENTS
-
-LATENCY_STAGES = ("crossbar", "adc", "digital", "lif", "noc")
+from cimsim.engine.schedule import STAGES as LATENCY_STAGES
 
 
 def _split(rng: np.random.Generator, total: float, keys) -> dict[str, float]:
