@@ -86,14 +86,23 @@ def bench_forward_cifar(quick: bool) -> list[dict]:
     return rows
 
 
-def _plain_lif(x: torch.Tensor, decay: torch.Tensor, thr: torch.Tensor, r: torch.Tensor) -> torch.Tensor:
-    """The same LIF arithmetic as bare torch ops (no module, no surrogate autograd.Function)."""
+def _plain_lif(x: torch.Tensor, decay: torch.Tensor, thr: torch.Tensor, r: torch.Tensor,
+               surrogate: bool = False) -> torch.Tensor:
+    """The same LIF arithmetic as bare torch ops (no module, no autograd.Function). With ``surrogate`` the spike
+    carries an atan surrogate gradient written as ``heaviside + (g - g.detach())`` and the reset is detached."""
+    import math
+
     v = torch.zeros_like(x[0]) + r
     out = []
     for t in range(x.shape[0]):
         h = v + (x[t] - (v - r)) * decay
-        s = (h - thr >= 0).to(x.dtype)
-        v = h * (1 - s) + r * s
+        u = h - thr
+        s = (u >= 0).to(x.dtype)
+        if surrogate:
+            g = torch.atan(math.pi * u) / math.pi + 0.5  # alpha = 2
+            s = s + (g - g.detach())
+        sd = s.detach() if surrogate else s
+        v = h * (1 - sd) + r * sd
         out.append(s)
     return torch.stack(out)
 
@@ -124,7 +133,7 @@ def bench_lif(quick: bool) -> list[dict]:
 
     def base_grad():
         # baseline with the same straight-through surrogate path expressed as plain autograd ops
-        _plain_lif_grad(xg, decay, thr, r).sum().backward()
+        _plain_lif(xg, decay, thr, r, surrogate=True).sum().backward()
 
     ours_grad(), base_grad()
     og, bg = [], []
@@ -134,23 +143,6 @@ def bench_lif(quick: bool) -> list[dict]:
     rows.append({"bench": "lif_step", "case": f"forward+backward {list(shape)}", "ours_s": min(og),
                  "baseline_s": min(bg), "ratio": min(og) / min(bg)})
     return rows
-
-
-def _plain_lif_grad(x: torch.Tensor, decay: torch.Tensor, thr: torch.Tensor, r: torch.Tensor) -> torch.Tensor:
-    """Plain-torch LIF with an atan surrogate written as ``heaviside + (g - g.detach())`` (no autograd.Function)."""
-    import math
-
-    v = torch.zeros_like(x[0]) + r
-    out = []
-    for t in range(x.shape[0]):
-        h = v + (x[t] - (v - r)) * decay
-        u = h - thr
-        g = torch.atan(math.pi * u) / math.pi + 0.5  # alpha = 2
-        s = (u >= 0).to(x.dtype) + (g - g.detach())
-        sd = s.detach()
-        v = h * (1 - sd) + r * sd
-        out.append(s)
-    return torch.stack(out)
 
 
 def run(quick: bool = False) -> list[dict]:
