@@ -93,145 +93,179 @@ class _Noc:
 
 def schedule(mapping: Mapping, ex: Execution) -> Schedule:
     """Time the run whose counts are in ``ex`` on ``mapping``'s chip."""
-    hosts = list(mapping.order)
-    hidx = {h: i for i, h in enumerate(hosts)}
-    any_counts = next(iter(ex.hosts.values()))
-    T, N = any_counts.xbar_cycles.shape
-    stage_dur = {
+    return _EventRun(mapping, ex).run()
+
+
+def _stage_durations(hosts: list[str], ex: Execution) -> dict[str, np.ndarray]:
+    """Cycles of every job by stage, ``[H, T, N]`` each (crossbar, adc, digital, lif)."""
+    return {
         "crossbar": np.stack([ex.hosts[h].xbar_cycles for h in hosts]),
         "adc": np.stack([ex.hosts[h].adc_cycles for h in hosts]),
         "digital": np.stack([ex.hosts[h].digital_cycles for h in hosts]),
         "lif": np.stack([ex.hosts[h].lif_cycles for h in hosts]),
     }
-    dur = sum(stage_dur.values())  # H, T, N
-    pre = stage_dur["crossbar"] + stage_dur["adc"] + stage_dur["digital"]  # before the neurons can update
-    reduce_wait = np.zeros_like(dur)  # cycles spent reducing partial sums across tiles over the NoC
-    reductions = {}
+
+
+def _reductions(mapping: Mapping, hosts: list[str]) -> dict[int, tuple]:
+    """Per host index with cross-tile partial-sum reduction: (source tiles, destination tiles, bits per job)."""
+    out = {}
     for i, h in enumerate(hosts):
         lm = mapping.layers[h]
         if lm.placement.reduction:
             src, dst, words = (np.asarray(v) for v in zip(*lm.placement.reduction))
             tid = np.asarray(lm.tile_ids)
-            reductions[i] = (tid[src].astype(np.int32), tid[dst].astype(np.int32),
-                             words * lm.positions_per_copy * mapping.chip.tile.lif.membrane_bits)
-    # transfers: producer host -> [(key, consumer host, delay)]
-    outgoing: dict[str, list] = {h: [] for h in [IO_HOST, *hosts]}
-    io_in: dict[str, list] = {h: [] for h in hosts}
-    n_deps = np.zeros((len(hosts), T, N), dtype=np.int64)
-    for key in ex.traffic_bits:
-        u, k, delay = key
-        g = mapping.host[u]
-        if g == IO_HOST:
-            io_in[k].append(key)
-            n_deps[hidx[k]] += 1
-        else:
-            outgoing[g].append((key, k, delay))
-            if k != IO_HOST:
-                n_deps[hidx[k], delay:] += 1
-    n_deps[:, :, :] += 1  # the host's previous job
-    n_deps[:, 0, 0] -= 1
-    noc = _Noc(mapping)
-    noc_counts = {h: {"flits": 0, "flit_hops": 0, "router_traversals": 0, "bits": 0} for h in hosts}
-    ready_at = np.zeros((len(hosts), T, N), dtype=np.int64)
-    cause: dict[tuple, tuple] = {}
-    start = np.full((len(hosts), T, N), -1, dtype=np.int64)
-    finish = np.full((len(hosts), T, N), -1, dtype=np.int64)
-    first_in = np.full(N, -1, dtype=np.int64)
-    out_done = np.zeros(N, dtype=np.int64)
-    out_cause: dict[int, tuple] = {}
-    heap: list = []
-    seq = 0
+            out[i] = (tid[src].astype(np.int32), tid[dst].astype(np.int32),
+                      words * lm.positions_per_copy * mapping.chip.tile.lif.membrane_bits)
+    return out
 
-    def push(cycle: int, kind: int, payload: tuple) -> None:
-        nonlocal seq
-        heapq.heappush(heap, (cycle, kind, seq, payload))
-        seq += 1
 
-    def account(h: str, bits: int, res: tuple) -> None:
-        c = noc_counts[h]
+class _EventRun:
+    """The event queue of one run: a job starts once its host finished its previous job and every tensor it reads
+    has arrived; finished jobs send their outputs over the mesh."""
+
+    def __init__(self, mapping: Mapping, ex: Execution):
+        self.mapping, self.ex = mapping, ex
+        self.hosts = hosts = list(mapping.order)
+        self.hidx = {h: i for i, h in enumerate(hosts)}
+        self.T, self.N = T, N = next(iter(ex.hosts.values())).xbar_cycles.shape
+        self.stage_dur = _stage_durations(hosts, ex)
+        self.dur = sum(self.stage_dur.values())  # H, T, N
+        # cycles before the neurons can update (where a cross-tile reduction waits)
+        self.pre = self.stage_dur["crossbar"] + self.stage_dur["adc"] + self.stage_dur["digital"]
+        self.reduce_wait = np.zeros_like(self.dur)  # cycles spent reducing partial sums across tiles over the NoC
+        self.reductions = _reductions(mapping, hosts)
+        self.outgoing, self.io_in, self.n_deps = self._transfers()
+        self.noc = _Noc(mapping)
+        self.noc_counts = {h: {"flits": 0, "flit_hops": 0, "router_traversals": 0, "bits": 0} for h in hosts}
+        shape = (len(hosts), T, N)
+        self.ready_at = np.zeros(shape, dtype=np.int64)
+        self.cause: dict[tuple, tuple] = {}
+        self.start = np.full(shape, -1, dtype=np.int64)
+        self.finish = np.full(shape, -1, dtype=np.int64)
+        self.first_in = np.full(N, -1, dtype=np.int64)
+        self.out_done = np.zeros(N, dtype=np.int64)
+        self.out_cause: dict[int, tuple] = {}
+        self.heap: list = []
+        self.seq = 0
+
+    def _transfers(self) -> tuple[dict, dict, np.ndarray]:
+        """Producer host -> [(key, consumer host, delay)], host -> its chip-input keys, and each job's number of
+        dependencies ``[H, T, N]`` (its inputs and its host's previous job)."""
+        hosts = self.hosts
+        outgoing: dict[str, list] = {h: [] for h in [IO_HOST, *hosts]}
+        io_in: dict[str, list] = {h: [] for h in hosts}
+        n_deps = np.zeros((len(hosts), self.T, self.N), dtype=np.int64)
+        for key in self.ex.traffic_bits:
+            u, k, delay = key
+            g = self.mapping.host[u]
+            if g == IO_HOST:
+                io_in[k].append(key)
+                n_deps[self.hidx[k]] += 1
+            else:
+                outgoing[g].append((key, k, delay))
+                if k != IO_HOST:
+                    n_deps[self.hidx[k], delay:] += 1
+        n_deps[:, :, :] += 1  # the host's previous job
+        n_deps[:, 0, 0] -= 1
+        return outgoing, io_in, n_deps
+
+    def push(self, cycle: int, kind: int, payload: tuple) -> None:
+        heapq.heappush(self.heap, (cycle, kind, self.seq, payload))
+        self.seq += 1
+
+    def account(self, h: str, bits: int, res: tuple) -> None:
+        c = self.noc_counts[h]
         c["flits"] += res[1]
         c["flit_hops"] += res[2]
         c["router_traversals"] += res[3]
         c["bits"] += bits
 
-    def satisfy(job: tuple, cycle: int, why: tuple) -> None:
-        hi, t, n = job
-        if cycle >= ready_at[job]:
-            ready_at[job] = cycle
-            cause[job] = why
-        n_deps[job] -= 1
-        if n_deps[job] == 0:
-            s = int(ready_at[job])
-            start[job] = s
-            if hi in reductions:
-                push(s + int(pre[job]), REDUCE, job)
+    def satisfy(self, job: tuple, cycle: int, why: tuple) -> None:
+        """One dependency of ``job`` is met at ``cycle`` (``why``: what met it, for the critical path)."""
+        if cycle >= self.ready_at[job]:
+            self.ready_at[job] = cycle
+            self.cause[job] = why
+        self.n_deps[job] -= 1
+        if self.n_deps[job] == 0:
+            s = int(self.ready_at[job])
+            self.start[job] = s
+            if job[0] in self.reductions:
+                self.push(s + int(self.pre[job]), REDUCE, job)
             else:
-                finish[job] = s + int(dur[job])
-                push(int(finish[job]), DONE, job)
+                self.finish[job] = s + int(self.dur[job])
+                self.push(int(self.finish[job]), DONE, job)
 
-    def feed_inputs(hi: int, t: int, n: int, ready: int, prev_job) -> None:
-        h = hosts[hi]
-        for key in io_in[h]:
-            bits = int(ex.traffic_bits[key][t, n])
-            res = noc.send(IO_HOST, h, bits, ready)
-            account(h, bits, res)
-            if first_in[n] < 0 or ready < first_in[n]:
-                first_in[n] = ready
-            push(res[0], ARRIVE, ((hi, t, n), ("io", prev_job, ready)))
+    def feed_inputs(self, hi: int, t: int, n: int, ready: int, prev_job) -> None:
+        """Inject the chip inputs of job ``(hi, t, n)`` from the global buffer at ``ready``."""
+        h = self.hosts[hi]
+        for key in self.io_in[h]:
+            bits = int(self.ex.traffic_bits[key][t, n])
+            res = self.noc.send(IO_HOST, h, bits, ready)
+            self.account(h, bits, res)
+            if self.first_in[n] < 0 or ready < self.first_in[n]:
+                self.first_in[n] = ready
+            self.push(res[0], ARRIVE, ((hi, t, n), ("io", prev_job, ready)))
 
-    def next_job(t: int, n: int):
-        if t + 1 < T:
+    def next_job(self, t: int, n: int):
+        if t + 1 < self.T:
             return t + 1, n
-        if n + 1 < N:
+        if n + 1 < self.N:
             return 0, n + 1
         return None
 
-    for hi in range(len(hosts)):
-        feed_inputs(hi, 0, 0, 0, None)
-        if n_deps[hi, 0, 0] == 0:  # a host with no input at t = 0 (only recurrent inputs)
-            n_deps[hi, 0, 0] = 1
-            satisfy((hi, 0, 0), 0, ("start", None, 0))
-    while heap:
-        cycle, kind, _, payload = heapq.heappop(heap)
-        if kind == ARRIVE:
-            job, why = payload
-            satisfy(job, cycle, why)
-            continue
-        if kind == REDUCE:
-            hi = payload[0]
-            src, dst, bits = reductions[hi]
-            res = noc.send_packets(src, dst, bits, cycle)
-            account(hosts[hi], int(bits.sum()), res)
-            reduce_wait[payload] = res[0] - cycle
-            finish[payload] = res[0] + int(stage_dur["lif"][payload])
-            push(int(finish[payload]), DONE, payload)
-            continue
-        hi, t, n = payload
-        h = hosts[hi]
-        nxt = next_job(t, n)
+    def reduce(self, job: tuple, cycle: int) -> None:
+        """Send ``job``'s partial sums between its tiles; its neurons update once they have arrived."""
+        src, dst, bits = self.reductions[job[0]]
+        res = self.noc.send_packets(src, dst, bits, cycle)
+        self.account(self.hosts[job[0]], int(bits.sum()), res)
+        self.reduce_wait[job] = res[0] - cycle
+        self.finish[job] = res[0] + int(self.stage_dur["lif"][job])
+        self.push(int(self.finish[job]), DONE, job)
+
+    def done(self, job: tuple, cycle: int) -> None:
+        """``job`` finished at ``cycle``: its host takes the next job, its outputs leave over the mesh."""
+        hi, t, n = job
+        h = self.hosts[hi]
+        nxt = self.next_job(t, n)
         if nxt is not None:
-            feed_inputs(hi, nxt[0], nxt[1], cycle, payload)
-            satisfy((hi, *nxt), cycle, ("prev", payload, cycle))
-        for key, k, delay in outgoing[h]:
+            self.feed_inputs(hi, nxt[0], nxt[1], cycle, job)
+            self.satisfy((hi, *nxt), cycle, ("prev", job, cycle))
+        for key, k, delay in self.outgoing[h]:
             tt = t + delay
-            if tt >= T:
+            if tt >= self.T:
                 continue
-            bits = int(ex.traffic_bits[key][tt, n])
-            res = noc.send(h, k, bits, cycle)
-            account(h, bits, res)
+            bits = int(self.ex.traffic_bits[key][tt, n])
+            res = self.noc.send(h, k, bits, cycle)
+            self.account(h, bits, res)
             if k == IO_HOST:
-                if res[0] >= out_done[n]:
-                    out_done[n] = res[0]
-                    out_cause[n] = (payload, cycle)
+                if res[0] >= self.out_done[n]:
+                    self.out_done[n] = res[0]
+                    self.out_cause[n] = (job, cycle)
             else:
-                push(res[0], ARRIVE, ((hidx[k], tt, n), ("data", payload, cycle)))
-    if (start < 0).any():
-        raise RuntimeError("scheduler deadlock: some jobs never became ready")  # a bug, not a user error
-    total = int(out_done.max())
-    stages = _critical_path(total, out_done, out_cause, cause, start, stage_dur, reduce_wait)
-    busy = {h: int(dur[i].sum() + reduce_wait[i].sum()) for i, h in enumerate(hosts)}
-    return Schedule(total, (out_done - np.maximum(first_in, 0)).astype(np.int64), stages, busy, noc_counts,
-                    start, finish, hosts)
+                self.push(res[0], ARRIVE, ((self.hidx[k], tt, n), ("data", job, cycle)))
+
+    def run(self) -> Schedule:
+        for hi in range(len(self.hosts)):
+            self.feed_inputs(hi, 0, 0, 0, None)
+            if self.n_deps[hi, 0, 0] == 0:  # a host with no input at t = 0 (only recurrent inputs)
+                self.n_deps[hi, 0, 0] = 1
+                self.satisfy((hi, 0, 0), 0, ("start", None, 0))
+        while self.heap:
+            cycle, kind, _, payload = heapq.heappop(self.heap)
+            if kind == ARRIVE:
+                self.satisfy(payload[0], cycle, payload[1])
+            elif kind == REDUCE:
+                self.reduce(payload, cycle)
+            else:
+                self.done(payload, cycle)
+        if (self.start < 0).any():
+            raise RuntimeError("scheduler deadlock: some jobs never became ready")  # a bug, not a user error
+        total = int(self.out_done.max())
+        stages = _critical_path(total, self.out_done, self.out_cause, self.cause, self.start, self.stage_dur,
+                                self.reduce_wait)
+        busy = {h: int(self.dur[i].sum() + self.reduce_wait[i].sum()) for i, h in enumerate(self.hosts)}
+        latency = (self.out_done - np.maximum(self.first_in, 0)).astype(np.int64)
+        return Schedule(total, latency, stages, busy, self.noc_counts, self.start, self.finish, self.hosts)
 
 
 def _critical_path(total: int, out_done: np.ndarray, out_cause: dict, cause: dict, start: np.ndarray,
