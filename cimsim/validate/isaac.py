@@ -159,6 +159,14 @@ def validate_isaac(seed: int = 0) -> Validation:
         Row(I, "chip power", "W", peak_w * chip.tiles + chip_leak, ref["chip_power_w"], False,
             f"{chip.tiles} x tile peak power + {chip_leak:g} W static HyperTransport"),
     ]
+    _isaac_summary(v, areas, peak, tile_area, lif_area, unrated)
+    return v
+
+
+def _isaac_summary(v: Validation, areas: dict, peak: dict, tile_area: float, lif_area: float,
+                   unrated: list[str]) -> None:
+    """The per-block figures behind the ISAAC rows (``v.extra``) and the note on how the preset was built."""
+    ref = ISAAC_TOTALS
     v.extra["isaac"] = {
         "tile_component_areas_m2": areas,
         "tile_peak_power_w": peak,
@@ -175,4 +183,3 @@ def validate_isaac(seed: int = 0) -> Validation:
         "eDRAM and router keep Accelergy's per-access energies, the eDRAM-to-IMA bus a wire model, the others are "
         "area-only blocks; the HyperTransport links (10.4 W static, 22.88 mm2) enter the chip rows only, the preset "
         "leaves this off-chip I/O out of its runs (periphery.hypertransport.count = 0).")
-    return v

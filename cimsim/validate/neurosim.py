@@ -131,58 +131,7 @@ def validate_neurosim(seed: int = 0) -> Validation:
                                          "tiles_used": r.activity["tiles_used"],
                                          "crossbars_used": r.activity["crossbars_used"]}
     for pr, ref in NEUROSIM_RELEASE_TEST.items():
-        r = runs[pr]
-        area_b = r.breakdown["area_m2"]
-        area_mm2, tops, topsw = got[pr]
-        # NeuroSim's workload: each layer's array-side energy and latency at its (unpadded) positions
-        matrix = {L["name"]: L for L in r.layers}
-        n_samples = r.meta["samples"]
-        per_layer = {L["name"]: {k: x / n_samples for k, x in L["energy_by_component_j"].items()} for L in r.layers}
-        side = sum(scale[n] * sum(per_layer[n][k] for k in NEUROSIM_ARRAY_SIDE) for n in per_layer)
-        side_ref = ref["e_adc_uj"] + ref["e_accum_uj"] + ref["e_other_uj"] - ref["e_buffer_uj"] - ref["e_ic_uj"]
-        e_scaled = sum(scale[L["name"]] * L["energy_j"] for L in r.layers) / n_samples
-        activity = sum(L["rows_driven"] for L in r.layers) / sum(L["xbar_reads"] * pr for L in r.layers)
-        wl_side = sum(scale[n] * per_layer[n]["wl_driver"] for n in per_layer)
-        wl_share = wl_side / side
-        adc_lat = max(scale[n] * matrix[n]["array_cycles"] for n in matrix) / n_samples * _cycle_s(pr)
-        N = f"NeuroSim release test rows={pr}"
-        mapped_mm2 = r.activity["crossbars_used"] * xbar_area_m2 * 1e6
-        v.rows += [
-            Row(N, "operations per image", "Gop", ops / 1e9, NEUROSIM_OPS / 1e9, True,
-                "2 x MACs of VGG-8 (NeuroSim main.cpp numComputation)"),
-            Row(N, "chip area", "mm2", area_mm2, ref["area"], True,
-                f"{r.activity['tiles_used']} tiles of 4 PEs, {r.activity['crossbars_used']} subarrays; NeuroSim 103 "
-                "tiles (36 of 9 PEs), 9472 subarrays: spare slots hold extra conv5 and fc2 copies"),
-            Row(N, "CIM array area, mapped subarrays", "mm2", mapped_mm2, ref["array"], True,
-                "4F x 12F cells at 22 nm; copies 16/16/4/4/1/1/1/1 (NeuroSim fills spare slots: conv5 x2, fc2 x8)"),
-            Row(N, "ADC (sense amp) area", "mm2", area_b["adc"] * 1e6, ref["adc"], True,
-                "16 MLSAs + encoders per subarray of the tiles used"),
-            Row(N, "accumulation area", "mm2", (area_b["shift_add"] + area_b["accumulator"]) * 1e6, ref["accum"], True,
-                "shift-adders, partial-sum adders, PE / tile / global adder trees"),
-            Row(N, "other periphery area", "mm2", (area_b["other"] + area_b["mux"] + area_b["wl_driver"]
-                                                   + area_b["pe_buffer"] + area_b["tile_buffer"]
-                                                   + area_b["global_buffer"] + area_b["lif_unit"]) * 1e6,
-                ref["other"], True, "level shifters, switch matrices, muxes, decoders, buffers, ReLU / pooling"),
-            Row(N, "array-side energy per image", "uJ", side * 1e6, side_ref, True,
-                "sense amps, wordlines, switch matrices, muxes, shift-adds, adder trees, at NeuroSim's positions; "
-                f"{activity:.0%} of a read's rows driven (NeuroSim's printed energies imply ~15%), wordlines "
-                f"{wl_share:.0%} of ours"),
-            Row(N, "ADC-side latency of the slowest layer", "us", adc_lat * 1e6, ref["adc_latency_us"], True,
-                "reads x 8 mux steps at NeuroSim's clock and positions, duplicated layers in parallel"),
-            Row(N, "array-side energy at NeuroSim's row activity", "uJ",
-                (side - wl_side * (1 - NEUROSIM_ROW_ACTIVITY / activity)) * 1e6, side_ref, False,
-                f"wordline energy scaled from our {activity:.0%} to ~{NEUROSIM_ROW_ACTIVITY:.0%} of a read's rows "
-                "driven (the activity NeuroSim's printed ADC and other energies imply)"),
-            Row(N, "energy per image", "uJ", e_scaled * 1e6, ref["dynamic_uj"] + ref["leakage_uj"], False,
-                "+ interconnect and buffers: spikes and partial sums move every timestep (8 per image); NeuroSim "
-                "moves 8-bit activations and partial sums once per image"),
-            Row(N, "TOPS/W", "TOPS/W", topsw, ref["tops_w"], False,
-                f"ops / (energy x zeta = {NEUROSIM_ZETA}), energy at NeuroSim's positions"),
-            Row(N, "TOPS", "TOPS", tops, ref["tops"], False,
-                "NeuroSim: slowest layer incl. serial buffer and bus transfers; ours: transfers overlap compute"),
-            Row(N, "IC area", "mm2", (area_b["htree"] + area_b["router"]) * 1e6, ref["ic"], False,
-                "NeuroSim's 9-PE tiles carry an H-tree sized for a 9 x 9 PE grid (5.5 mm2)"),
-        ]
+        v.rows += _release_test_rows(pr, ref, runs[pr], got[pr], ops, scale, xbar_area_m2)
     for pr, (area_ref, tops_ref, topsw_ref) in NEUROSIM_TABLE_VII.items():
         area_mm2, tops, topsw = got[pr]
         N = f"NeuroSim Table VII rows={pr}"
@@ -204,6 +153,61 @@ def validate_neurosim(seed: int = 0) -> Validation:
                                    "group read and converted, only rows with a 1 driven); per-layer energy and latency "
                                    "scaled to NeuroSim's unpadded positions for the like-for-like rows")
     return v
+
+
+def _release_test_rows(pr: int, ref: dict, r, got: tuple, ops: float, scale: dict, xbar_area_m2: float) -> list[Row]:
+    """Rows comparing our run ``r`` at ``pr`` parallel rows with NeuroSim's release-test output ``ref``."""
+    area_b = r.breakdown["area_m2"]
+    area_mm2, tops, topsw = got
+    # NeuroSim's workload: each layer's array-side energy and latency at its (unpadded) positions
+    matrix = {L["name"]: L for L in r.layers}
+    n_samples = r.meta["samples"]
+    per_layer = {L["name"]: {k: x / n_samples for k, x in L["energy_by_component_j"].items()} for L in r.layers}
+    side = sum(scale[n] * sum(per_layer[n][k] for k in NEUROSIM_ARRAY_SIDE) for n in per_layer)
+    side_ref = ref["e_adc_uj"] + ref["e_accum_uj"] + ref["e_other_uj"] - ref["e_buffer_uj"] - ref["e_ic_uj"]
+    e_scaled = sum(scale[L["name"]] * L["energy_j"] for L in r.layers) / n_samples
+    activity = sum(L["rows_driven"] for L in r.layers) / sum(L["xbar_reads"] * pr for L in r.layers)
+    wl_side = sum(scale[n] * per_layer[n]["wl_driver"] for n in per_layer)
+    wl_share = wl_side / side
+    adc_lat = max(scale[n] * matrix[n]["array_cycles"] for n in matrix) / n_samples * _cycle_s(pr)
+    N = f"NeuroSim release test rows={pr}"
+    mapped_mm2 = r.activity["crossbars_used"] * xbar_area_m2 * 1e6
+    return [
+        Row(N, "operations per image", "Gop", ops / 1e9, NEUROSIM_OPS / 1e9, True,
+            "2 x MACs of VGG-8 (NeuroSim main.cpp numComputation)"),
+        Row(N, "chip area", "mm2", area_mm2, ref["area"], True,
+            f"{r.activity['tiles_used']} tiles of 4 PEs, {r.activity['crossbars_used']} subarrays; NeuroSim 103 "
+            "tiles (36 of 9 PEs), 9472 subarrays: spare slots hold extra conv5 and fc2 copies"),
+        Row(N, "CIM array area, mapped subarrays", "mm2", mapped_mm2, ref["array"], True,
+            "4F x 12F cells at 22 nm; copies 16/16/4/4/1/1/1/1 (NeuroSim fills spare slots: conv5 x2, fc2 x8)"),
+        Row(N, "ADC (sense amp) area", "mm2", area_b["adc"] * 1e6, ref["adc"], True,
+            "16 MLSAs + encoders per subarray of the tiles used"),
+        Row(N, "accumulation area", "mm2", (area_b["shift_add"] + area_b["accumulator"]) * 1e6, ref["accum"], True,
+            "shift-adders, partial-sum adders, PE / tile / global adder trees"),
+        Row(N, "other periphery area", "mm2", (area_b["other"] + area_b["mux"] + area_b["wl_driver"]
+                                               + area_b["pe_buffer"] + area_b["tile_buffer"]
+                                               + area_b["global_buffer"] + area_b["lif_unit"]) * 1e6,
+            ref["other"], True, "level shifters, switch matrices, muxes, decoders, buffers, ReLU / pooling"),
+        Row(N, "array-side energy per image", "uJ", side * 1e6, side_ref, True,
+            "sense amps, wordlines, switch matrices, muxes, shift-adds, adder trees, at NeuroSim's positions; "
+            f"{activity:.0%} of a read's rows driven (NeuroSim's printed energies imply ~15%), wordlines "
+            f"{wl_share:.0%} of ours"),
+        Row(N, "ADC-side latency of the slowest layer", "us", adc_lat * 1e6, ref["adc_latency_us"], True,
+            "reads x 8 mux steps at NeuroSim's clock and positions, duplicated layers in parallel"),
+        Row(N, "array-side energy at NeuroSim's row activity", "uJ",
+            (side - wl_side * (1 - NEUROSIM_ROW_ACTIVITY / activity)) * 1e6, side_ref, False,
+            f"wordline energy scaled from our {activity:.0%} to ~{NEUROSIM_ROW_ACTIVITY:.0%} of a read's rows "
+            "driven (the activity NeuroSim's printed ADC and other energies imply)"),
+        Row(N, "energy per image", "uJ", e_scaled * 1e6, ref["dynamic_uj"] + ref["leakage_uj"], False,
+            "+ interconnect and buffers: spikes and partial sums move every timestep (8 per image); NeuroSim "
+            "moves 8-bit activations and partial sums once per image"),
+        Row(N, "TOPS/W", "TOPS/W", topsw, ref["tops_w"], False,
+            f"ops / (energy x zeta = {NEUROSIM_ZETA}), energy at NeuroSim's positions"),
+        Row(N, "TOPS", "TOPS", tops, ref["tops"], False,
+            "NeuroSim: slowest layer incl. serial buffer and bus transfers; ours: transfers overlap compute"),
+        Row(N, "IC area", "mm2", (area_b["htree"] + area_b["router"]) * 1e6, ref["ic"], False,
+            "NeuroSim's 9-PE tiles carry an H-tree sized for a 9 x 9 PE grid (5.5 mm2)"),
+    ]
 
 
 def _cycle_s(rows: int) -> float:

@@ -96,9 +96,16 @@ def validate_spikesim(seed: int = 0, spike_rate: float = 0.1) -> Validation:
             "ours: one membrane per LIF neuron; SpikeSim: layer inputs + pooled outputs of layers 1-5"),
         Row(S, "chip area", "mm2", area * 1e6, ref["area_m2"] * 1e6, True, "tiles x tile area + neuron storage"),
     ]
+    _spikesim_summary(v, graph.name, T, spike_rate, runs, dense_scaled, event_scaled, dense_full, area, area_b)
+    return v
+
+
+def _spikesim_summary(v: Validation, graph_name: str, T: int, spike_rate: float, runs: dict, dense_scaled: float,
+                      event_scaled: float, dense_full: float, area: float, area_b: dict) -> None:
+    """The figures behind the SpikeSim rows (``v.extra``) and the note on event-driven savings."""
     rate = runs["event"].activity["spike_rate"]
     v.extra["spikesim"] = {
-        "graph": graph.name, "timesteps": T, "input_spike_rate": spike_rate, "network_spike_rate": rate,
+        "graph": graph_name, "timesteps": T, "input_spike_rate": spike_rate, "network_spike_rate": rate,
         "dense_energy_j": dense_scaled, "event_energy_j": event_scaled, "event_over_dense": event_scaled / dense_scaled,
         "dense_energy_all_positions_j": dense_full, "area_m2": area, "area_breakdown_m2": area_b,
         "energy_breakdown_dense_j": runs["dense"].breakdown["energy_j"],
@@ -113,7 +120,6 @@ def validate_spikesim(seed: int = 0, spike_rate: float = 0.1) -> Validation:
         f"event-driven energy is {event_scaled / dense_scaled:.1%} of the dense accounting "
         f"({1 - event_scaled / dense_scaled:.0%} less); the savings come from "
         + ", ".join(f"{k} ({(eb_d[k] - eb_e[k]) / dense_full:.0%} of dense)" for k in top) + ".")
-    return v
 
 
 def _membrane_area(chip: Chip, report) -> float:
