@@ -49,30 +49,36 @@ def compare(reports: Sequence[Mapping], normalize: bool = False, baseline: int =
         axes = fig.subplots(len(quantities), 1)
         axes = [axes] if len(quantities) == 1 else list(axes)
         for ax, q in zip(axes, quantities):
-            rows = [per_inference_parts(r, q) for r in reports]
-            totals = [sum(row.values()) for row in rows]
-            order = [c for c in names if any(c in row for row in rows)]
-            if normalize:
-                ref = totals[baseline]
-                if ref <= 0:
-                    raise UserError(f"cannot normalise {q}: the baseline {labels[baseline]!r} has a total of 0")
-                ends = stacked_barh(ax, rows, order, looks, scale=1.0 / ref)
-                ax.axvline(1.0, color="#333333", linestyle="--", linewidth=0.6)
-                texts = [f"×{e:.2f}" for e in ends]
-                base_name = abbreviate([labels[baseline].replace("\n", " ")], 22)[0]
-                ax.set_xlabel(f"{QUANTITY_NAMES.get(q, q)} (× {base_name})")
-            else:
-                unit = unit_for(q, max(totals))
-                ends = stacked_barh(ax, rows, order, looks, scale=unit.factor)
-                texts = [format_value(t, unit) for t in totals]
-                ax.set_xlabel(axis_label(q, unit, per_inference=q != "area_m2"))
-            for y, (end, text) in enumerate(zip(ends, texts)):
-                ax.annotate(text, (end, y), xytext=(2, 0), textcoords="offset points", va="center", ha="left",
-                            fontsize="small")
-            ax.set_xlim(0, max(ends) * 1.28 if max(ends) > 0 else 1)
-            ax.set_yticklabels(labels)
-            ax.grid(axis="x", color=GREYED, linewidth=0.3)
-            ax.set_axisbelow(True)
+            _panel(ax, q, reports, names, looks, labels, normalize, baseline)
         fig.legend(handles=legend_looks_handles(looks, names), loc="outside lower center",
                    ncol=3 if st.name == "paper" else 6, handlelength=1.2, columnspacing=1.0)
     return fig
+
+
+def _panel(ax, q: str, reports: Sequence[Mapping], names: list[str], looks: Mapping[str, Look],
+           labels: list[str], normalize: bool, baseline: int) -> None:
+    """One quantity ``q`` of :func:`compare`: a stacked bar per report, its total (or ratio) at the end."""
+    rows = [per_inference_parts(r, q) for r in reports]
+    totals = [sum(row.values()) for row in rows]
+    order = [c for c in names if any(c in row for row in rows)]
+    if normalize:
+        ref = totals[baseline]
+        if ref <= 0:
+            raise UserError(f"cannot normalise {q}: the baseline {labels[baseline]!r} has a total of 0")
+        ends = stacked_barh(ax, rows, order, looks, scale=1.0 / ref)
+        ax.axvline(1.0, color="#333333", linestyle="--", linewidth=0.6)
+        texts = [f"×{e:.2f}" for e in ends]
+        base_name = abbreviate([labels[baseline].replace("\n", " ")], 22)[0]
+        ax.set_xlabel(f"{QUANTITY_NAMES.get(q, q)} (× {base_name})")
+    else:
+        unit = unit_for(q, max(totals))
+        ends = stacked_barh(ax, rows, order, looks, scale=unit.factor)
+        texts = [format_value(t, unit) for t in totals]
+        ax.set_xlabel(axis_label(q, unit, per_inference=q != "area_m2"))
+    for y, (end, text) in enumerate(zip(ends, texts)):
+        ax.annotate(text, (end, y), xytext=(2, 0), textcoords="offset points", va="center", ha="left",
+                    fontsize="small")
+    ax.set_xlim(0, max(ends) * 1.28 if max(ends) > 0 else 1)
+    ax.set_yticklabels(labels)
+    ax.grid(axis="x", color=GREYED, linewidth=0.3)
+    ax.set_axisbelow(True)

@@ -63,7 +63,6 @@ def layers(report: Mapping, style: str = "paper", max_label_chars: int = 14, tit
         ax_e, ax_t = fig.subplots(2, 1, sharex=True)
         xs = list(range(n))
         colors = [HIGHLIGHT if i == worst else NEUTRAL for i in xs]
-        hatches = ["///" if i == worst else "" for i in xs]
         e_unit = unit_for("energy_j", max(energy))
         bars_e = ax_e.bar(xs, [e * e_unit.factor for e in energy], color=colors, edgecolor="#333333",
                           linewidth=0.3, label="energy_j")
@@ -75,34 +74,43 @@ def layers(report: Mapping, style: str = "paper", max_label_chars: int = 14, tit
         else:
             bars_t = ax_t.bar(xs, times, color=colors, edgecolor="#333333", linewidth=0.3, label="cycles")
             ax_t.set_ylabel("Cycles (run)")
-        for bars in (bars_e, bars_t):
-            for patch, hatch in zip(bars.patches, hatches):
-                patch.set_hatch(hatch)
-        ax_e.set_ylabel(axis_label("energy_j", e_unit, per_inference=True, short=True))
-        ax_e.margins(x=0.01)
-        ax_t.set_xticks(xs)
-        ax_t.set_xticklabels(labels, rotation=rotation, ha="right" if rotation == 45 else "center",
-                             rotation_mode="anchor" if rotation == 45 else "default")
-        if n > 40:  # too many for one tick each: label every k-th layer
-            step = -(-n // 40)
-            for i, tick in enumerate(ax_t.get_xticklabels()):
-                tick.set_visible(i % step == 0 or i == worst)
-        share = times[worst] / sum(times) if sum(times) > 0 else 0.0
-        handles = [Patch(facecolor=NEUTRAL, edgecolor="#333333", linewidth=0.3, label="layer"),
-                   Patch(facecolor=HIGHLIGHT, edgecolor="#333333", linewidth=0.3, hatch="///",
-                         label=f"bottleneck: {_legend_name(str(rows[worst]['name']))} ({share:.0%} of layer time)")]
-        ax_e.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, handlelength=1.2,
-                    columnspacing=1.0, borderaxespad=0.2)
-        ax_e.tick_params(axis="x", length=0)
-        for ax in (ax_e, ax_t):
-            ax.grid(axis="y", color=GREYED, linewidth=0.3)
-            ax.set_axisbelow(True)
+        _decorate(ax_e, ax_t, (bars_e, bars_t), labels, rotation, worst, times, str(rows[worst]["name"]), e_unit)
         if title is None:
             meta = report["meta"]
             title = " on ".join(str(meta[k]) for k in ("model", "hw") if meta.get(k))
         if title:
             fig.suptitle(title)
     return fig
+
+
+def _decorate(ax_e, ax_t, bars: tuple, labels: list[str], rotation: int, worst: int, times: list[float],
+              worst_name: str, e_unit) -> None:
+    """Hatch the bottleneck bars, label the axes and ticks, add the legend and grids of :func:`layers`."""
+    n = len(labels)
+    xs = list(range(n))
+    hatches = ["///" if i == worst else "" for i in xs]
+    for bar_set in bars:
+        for patch, hatch in zip(bar_set.patches, hatches):
+            patch.set_hatch(hatch)
+    ax_e.set_ylabel(axis_label("energy_j", e_unit, per_inference=True, short=True))
+    ax_e.margins(x=0.01)
+    ax_t.set_xticks(xs)
+    ax_t.set_xticklabels(labels, rotation=rotation, ha="right" if rotation == 45 else "center",
+                         rotation_mode="anchor" if rotation == 45 else "default")
+    if n > 40:  # too many for one tick each: label every k-th layer
+        step = -(-n // 40)
+        for i, tick in enumerate(ax_t.get_xticklabels()):
+            tick.set_visible(i % step == 0 or i == worst)
+    share = times[worst] / sum(times) if sum(times) > 0 else 0.0
+    handles = [Patch(facecolor=NEUTRAL, edgecolor="#333333", linewidth=0.3, label="layer"),
+               Patch(facecolor=HIGHLIGHT, edgecolor="#333333", linewidth=0.3, hatch="///",
+                     label=f"bottleneck: {_legend_name(worst_name)} ({share:.0%} of layer time)")]
+    ax_e.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, handlelength=1.2,
+                columnspacing=1.0, borderaxespad=0.2)
+    ax_e.tick_params(axis="x", length=0)
+    for ax in (ax_e, ax_t):
+        ax.grid(axis="y", color=GREYED, linewidth=0.3)
+        ax.set_axisbelow(True)
 
 
 def _legend_name(name: str, max_chars: int = 28) -> str:

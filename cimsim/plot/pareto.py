@@ -104,50 +104,8 @@ def pareto(candidates: Sequence[Mapping], xs: "Sequence[str] | None" = None, y: 
             ax.set_visible(False)
         handles: dict[str, object] = {}
         for ax, x in zip(axes, xs):
-            cost = _column(candidates, x)
-            limit = constraints.get(_LIMIT_OF.get(x, ""))
-            finite = cost[np.isfinite(cost)]
-            unit = unit_for(x, max(np.max(finite) if finite.size else 0.0, limit or 0.0))
-            cx = cost * unit.factor
-            qy = quality * y_factor
-            has_q = np.isfinite(qy) & np.isfinite(cx)
-            sel = feasible & has_q
-            if sel.any():
-                handles["feasible"] = ax.scatter(cx[sel], qy[sel], s=9 * m, color=NEUTRAL, alpha=0.75, linewidths=0,
-                                                 label="feasible", zorder=2)
-            sel = ~feasible & has_q
-            if sel.any():
-                handles["infeasible"] = ax.scatter(cx[sel], qy[sel], s=9 * m, marker="x", color=GREYED,
-                                                   linewidths=0.6, label="infeasible", zorder=1)
-            sel = ~feasible & ~np.isfinite(qy) & np.isfinite(cx)
-            if sel.any():
-                rug = blended_transform_factory(ax.transData, ax.transAxes)
-                (line,) = ax.plot(cx[sel], np.full(sel.sum(), 0.02), linestyle="none", marker="|",
-                                  markersize=5 * m ** 0.5, color=GREYED, transform=rug, label="infeasible (not scored)")
-                handles["infeasible (not scored)"] = line
-            front_sel = feasible & has_q
-            front_idx = np.flatnonzero(front_sel)[non_dominated(np.c_[cx[front_sel], qy[front_sel]],
-                                                                (False, True))]
-            if front_idx.size:
-                order = front_idx[np.argsort(cx[front_idx], kind="stable")]
-                ax.plot(cx[order], qy[order], drawstyle="steps-post", color="#333333", linewidth=0.8, zorder=3)
-                handles["Pareto front"] = ax.scatter(cx[order], qy[order], s=14 * m, facecolor=NEUTRAL,
-                                                     edgecolor="black", linewidths=0.6, zorder=4,
-                                                     label="Pareto front")
-            if limit is not None:
-                ax.axvline(limit * unit.factor, color=HIGHLIGHT, linestyle="--", linewidth=0.8, zorder=1)
-                handles["limit"] = Line2D([], [], color=HIGHLIGHT, linestyle="--", linewidth=0.8,
-                                          label="constraint")
-            if chosen is not None and chosen in genotypes:
-                i = genotypes.index(chosen)
-                if np.isfinite(cx[i]) and np.isfinite(qy[i]):
-                    handles["chosen"] = ax.scatter([cx[i]], [qy[i]], s=60 * m, marker="*", color=HIGHLIGHT,
-                                                   edgecolor="black", linewidths=0.4, zorder=5, label="chosen")
-            if finite.size and np.max(finite) / max(np.min(finite[finite > 0], initial=np.inf), 1e-300) > 50:
-                ax.set_xscale("log")
-            ax.set_xlabel(axis_label(x, unit))
-            ax.grid(color=GREYED, linewidth=0.3)
-            ax.set_axisbelow(True)
+            _panel(ax, x, _column(candidates, x), quality * y_factor, feasible, genotypes,
+                   constraints.get(_LIMIT_OF.get(x, "")), chosen, m, handles)
         if "infeasible (not scored)" in handles:  # keep the bottom ticks clear of the lowest points
             low, high = axes[0].get_ylim()
             axes[0].set_ylim(low - 0.08 * (high - low), high)
@@ -157,3 +115,50 @@ def pareto(candidates: Sequence[Mapping], xs: "Sequence[str] | None" = None, y: 
                                        "chosen") if k in handles]
         fig.legend(handles=legend, loc="outside lower center", ncol=3, handlelength=1.2, columnspacing=1.0)
     return fig
+
+
+def _panel(ax, x: str, cost: np.ndarray, qy: np.ndarray, feasible: np.ndarray, genotypes: list[str],
+           limit: "float | None", chosen: "str | None", m: float, handles: dict) -> None:
+    """One panel of :func:`pareto`: quality ``qy`` (plotted units) against the cost column ``x`` (SI);
+    adds the legend entries it draws to ``handles``."""
+    finite = cost[np.isfinite(cost)]
+    unit = unit_for(x, max(np.max(finite) if finite.size else 0.0, limit or 0.0))
+    cx = cost * unit.factor
+    has_q = np.isfinite(qy) & np.isfinite(cx)
+    sel = feasible & has_q
+    if sel.any():
+        handles["feasible"] = ax.scatter(cx[sel], qy[sel], s=9 * m, color=NEUTRAL, alpha=0.75, linewidths=0,
+                                         label="feasible", zorder=2)
+    sel = ~feasible & has_q
+    if sel.any():
+        handles["infeasible"] = ax.scatter(cx[sel], qy[sel], s=9 * m, marker="x", color=GREYED,
+                                           linewidths=0.6, label="infeasible", zorder=1)
+    sel = ~feasible & ~np.isfinite(qy) & np.isfinite(cx)
+    if sel.any():
+        rug = blended_transform_factory(ax.transData, ax.transAxes)
+        (line,) = ax.plot(cx[sel], np.full(sel.sum(), 0.02), linestyle="none", marker="|",
+                          markersize=5 * m ** 0.5, color=GREYED, transform=rug, label="infeasible (not scored)")
+        handles["infeasible (not scored)"] = line
+    front_sel = feasible & has_q
+    front_idx = np.flatnonzero(front_sel)[non_dominated(np.c_[cx[front_sel], qy[front_sel]],
+                                                        (False, True))]
+    if front_idx.size:
+        order = front_idx[np.argsort(cx[front_idx], kind="stable")]
+        ax.plot(cx[order], qy[order], drawstyle="steps-post", color="#333333", linewidth=0.8, zorder=3)
+        handles["Pareto front"] = ax.scatter(cx[order], qy[order], s=14 * m, facecolor=NEUTRAL,
+                                             edgecolor="black", linewidths=0.6, zorder=4,
+                                             label="Pareto front")
+    if limit is not None:
+        ax.axvline(limit * unit.factor, color=HIGHLIGHT, linestyle="--", linewidth=0.8, zorder=1)
+        handles["limit"] = Line2D([], [], color=HIGHLIGHT, linestyle="--", linewidth=0.8,
+                                  label="constraint")
+    if chosen is not None and chosen in genotypes:
+        i = genotypes.index(chosen)
+        if np.isfinite(cx[i]) and np.isfinite(qy[i]):
+            handles["chosen"] = ax.scatter([cx[i]], [qy[i]], s=60 * m, marker="*", color=HIGHLIGHT,
+                                           edgecolor="black", linewidths=0.4, zorder=5, label="chosen")
+    if finite.size and np.max(finite) / max(np.min(finite[finite > 0], initial=np.inf), 1e-300) > 50:
+        ax.set_xscale("log")
+    ax.set_xlabel(axis_label(x, unit))
+    ax.grid(color=GREYED, linewidth=0.3)
+    ax.set_axisbelow(True)
