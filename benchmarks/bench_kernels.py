@@ -22,7 +22,7 @@ from kernels import reference as ref
 from kernels.activity_nb import group_activity as group_activity_fast
 from kernels.crossbar_cy import column_histogram as histogram_fast
 from kernels.crossbar_cy import crossbar_read_adc as crossbar_fast
-from kernels.lif_nb import lif_update as lif_fast
+from kernels.neurons_nb import lif_update as lif_fast
 from kernels.noc_cy import route_packets as route_fast
 
 SEED = 0

@@ -94,6 +94,11 @@ def simulate(model: SnnGraph | str | Path, hw: Chip | str | Path = DEFAULT_HW, t
 
         adc = calibrate_adc(mapping, check_inputs(graph, np.asarray(calibration_inputs)), adc,
                             data="ideal-network activations of the separate calibration inputs (all timesteps)")
+    elif adc.calibrated:  # on the first samples of the run's own inputs
+        from cimsim.engine.adc_calibration import calibrate_adc
+        from cimsim.functional import check_inputs
+
+        adc = calibrate_adc(mapping, check_inputs(graph, inputs), adc)
     T = inputs.shape[0]
     if progress:
         from rich.progress import Progress

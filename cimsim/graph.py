@@ -6,7 +6,8 @@ The graph is the contract between the SNN side (``neuronas.export``) and the sim
 
 Tensors carry no batch or time axis in ``shape``; at run time every node holds ``[N, *shape]`` per timestep.
 
-Node kinds and attributes (every node has ``kind`` and ``shape``):
+Node kinds and attributes (every node has ``kind`` and ``shape``; each kind's code is one object of
+:mod:`cimsim.nodes`):
 
 ``input``   ``bits`` (1 = spikes), ``signed`` (bool), ``scale`` (float, real value = integer x scale).
             Inputs are integer arrays ``[T, N, *shape]``.
@@ -20,7 +21,8 @@ Node kinds and attributes (every node has ``kind`` and ``shape``):
             padding (count_include_pad): window sum in row-major order, then divided by kh*kw in float32.
             Avg pooling of integer values (spikes) stays integer: the sum, with scale / (kh*kw).
 ``lif``     ``tau`` (> 1), ``v_threshold``, ``v_reset`` (float, or None for a soft reset by subtraction).
-            Per timestep, float32, in this order (``decay = float32(1 / tau)``, ``r = v_reset or 0``)::
+            (Every neuron model of :mod:`cimsim.neurons` is a node kind; its fields are the node's attributes and
+            its class docstring gives its equations.) Per timestep, float32, in this order (``decay = float32(1 / tau)``, ``r = v_reset or 0``)::
 
                 h = v + (x - (v - r)) * decay
                 s = h >= v_threshold
@@ -45,8 +47,6 @@ scale, e.g. an input image or an avg pool over spikes) or ``real``. A conv or li
 from __future__ import annotations
 
 import json
-import math
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -54,29 +54,13 @@ import networkx as nx
 import numpy as np
 
 from cimsim.errors import UserError
+from cimsim.neurons import NEURONS
+from cimsim.nodes import KINDS, ShapeMismatch, ValueType, conv_out_hw
 
-KINDS = ("input", "conv", "linear", "pool", "lif", "add", "affine", "flatten", "output")
+__all__ = ["SnnGraph", "ValueType", "conv_out_hw", "KINDS"]
+
 ARRAY_ATTRS = ("weight", "bias")
 FORMAT_VERSION = 1
-
-
-@dataclass(frozen=True)
-class ValueType:
-    """What a node emits: ``spike`` / ``int`` (integer x ``scale``, ``bits`` wide) / ``real``."""
-
-    kind: str
-    bits: int = 1
-    scale: float = 1.0
-    signed: bool = False
-
-    @property
-    def is_integer(self) -> bool:
-        return self.kind in ("spike", "int")
-
-
-def conv_out_hw(h: int, w: int, kernel: tuple, stride: tuple, padding: tuple) -> tuple[int, int]:
-    """Output height/width of a convolution or pooling window."""
-    return ((h + 2 * padding[0] - kernel[0]) // stride[0] + 1, (w + 2 * padding[1] - kernel[1]) // stride[1] + 1)
 
 
 class SnnGraph:
@@ -150,7 +134,8 @@ class SnnGraph:
         return [n for n in self.order() if self.g.nodes[n]["kind"] in ("conv", "linear")]
 
     def lif_nodes(self) -> list[str]:
-        return [n for n in self.order() if self.g.nodes[n]["kind"] == "lif"]
+        """Spiking neuron nodes (every kind of :data:`cimsim.neurons.NEURONS`), in topological order."""
+        return [n for n in self.order() if self.g.nodes[n]["kind"] in NEURONS]
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.order())
@@ -177,24 +162,19 @@ class SnnGraph:
             if kind not in KINDS:
                 raise UserError(f"graph {self.name!r}: node {n!r} has unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
             ins = self.inputs_of(n)
-            want = {"input": (0, 0), "add": (1, 99)}.get(kind, (1, 1))
-            if not want[0] <= len(ins) <= want[1]:
-                raise UserError(f"graph {self.name!r}: node {n!r} ({kind}) has {len(ins)} inputs; expected {want[0]}..{want[1]}")
-            expected = self._infer_shape(n, d, [tuple(self.g.nodes[u]["shape"]) for u, _ in ins])
+            lo, hi = KINDS[kind].arity
+            if not lo <= len(ins) <= hi:
+                raise UserError(f"graph {self.name!r}: node {n!r} ({kind}) has {len(ins)} inputs; expected {lo}..{hi}")
+            in_shapes = [tuple(self.g.nodes[u]["shape"]) for u, _ in ins]
+            try:
+                expected = KINDS[kind].shape(d, in_shapes)
+            except ShapeMismatch as why:
+                raise UserError(f"graph {self.name!r}: node {n!r} ({kind}) {why}; input shape {in_shapes[0]}") from None
             if tuple(d["shape"]) != tuple(expected):
                 raise UserError(
                     f"graph {self.name!r}: node {n!r} ({kind}) has shape {tuple(d['shape'])} but its inputs give {tuple(expected)}"
                 )
-            if kind == "lif" and not float(d["tau"]) > 1.0:
-                raise UserError(f"graph {self.name!r}: lif node {n!r} has tau={d['tau']}; expected tau > 1")
-            if kind in ("conv", "linear"):
-                w = np.asarray(d["weight"])
-                if not np.issubdtype(w.dtype, np.integer):
-                    raise UserError(f"graph {self.name!r}: node {n!r} weight has dtype {w.dtype}; expected integers (quantize first)")
-                bits = int(d["weight_bits"])
-                lim = 2 ** (bits - 1)
-                if w.size and (w.min() < -lim or w.max() > lim - 1):
-                    raise UserError(f"graph {self.name!r}: node {n!r} weights exceed the signed {bits}-bit range")
+            KINDS[kind].check(d, f"graph {self.name!r}: node {n!r} ({kind}): ")
         types = self.value_types()
         for n in self.compute_nodes():
             (src, _), = self.inputs_of(n)
@@ -204,63 +184,13 @@ class SnnGraph:
                     "a crossbar needs spikes or integers (put a lif before it)"
                 )
 
-    def _infer_shape(self, n: str, d: dict, in_shapes: list[tuple]) -> tuple:
-        kind = d["kind"]
-        if kind == "input":
-            return tuple(d["shape"])
-        x = in_shapes[0]
-        bad = lambda why: UserError(f"graph {self.name!r}: node {n!r} ({kind}) {why}; input shape {x}")  # noqa: E731
-        if kind == "conv":
-            w = np.asarray(d["weight"])
-            if len(x) != 3 or w.ndim != 4 or w.shape[1] != x[0]:
-                raise bad(f"weight {w.shape} does not match the input channels")
-            return (w.shape[0], *conv_out_hw(x[1], x[2], w.shape[2:], tuple(d["stride"]), tuple(d["padding"])))
-        if kind == "linear":
-            w = np.asarray(d["weight"])
-            if len(x) != 1 or w.ndim != 2 or w.shape[1] != x[0]:
-                raise bad(f"weight {w.shape} does not match the input features")
-            return (w.shape[0],)
-        if kind == "pool":
-            if len(x) != 3:
-                raise bad("needs a [C, H, W] input")
-            return (x[0], *conv_out_hw(x[1], x[2], tuple(d["kernel"]), tuple(d["stride"]), tuple(d["padding"])))
-        if kind == "add":
-            if any(s != x for s in in_shapes):
-                raise UserError(f"graph {self.name!r}: add node {n!r} has inputs of different shapes {in_shapes}")
-            return x
-        if kind == "affine":
-            if len(np.asarray(d["weight"])) != x[0]:
-                raise bad(f"has {len(np.asarray(d['weight']))} channels")
-            return x
-        if kind == "flatten":
-            return (int(np.prod(x)),)
-        return x  # lif, output
-
     def value_types(self) -> dict[str, ValueType]:
         """Infer what each node emits (see the module docstring)."""
         types: dict[str, ValueType] = {}
         for n in self.order():
             d = self.g.nodes[n]
-            kind = d["kind"]
-            ins = [types.get(u) for u, delay in self.inputs_of(n)]
-            src = ins[0] if ins else None
-            if kind == "input":
-                bits = int(d.get("bits", 1))
-                t = ValueType("spike") if bits == 1 and not d.get("signed", False) else ValueType(
-                    "int", bits, float(d.get("scale", 1.0)), bool(d.get("signed", False)))
-            elif kind == "lif":
-                t = ValueType("spike")
-            elif kind in ("flatten", "output") and src is not None:
-                t = src
-            elif kind == "pool" and src is not None and src.is_integer:
-                if d["mode"] == "max":
-                    t = src
-                else:
-                    area = int(np.prod(d["kernel"]))
-                    t = ValueType("int", src.bits + math.ceil(math.log2(area)), src.scale / area, src.signed)
-            else:
-                t = ValueType("real")
-            types[n] = t
+            ins = [types.get(u) for u, _ in self.inputs_of(n)]
+            types[n] = KINDS[d["kind"]].value_type(d, ins[0] if ins else None)
         return types
 
     # ------------------------------------------------------------------ save / load

@@ -16,8 +16,9 @@ from __future__ import annotations
 import numpy as np
 
 from cimsim.errors import UserError
-from cimsim.functional import exact_matmul, layer_input_rows, lif_init, lif_step, pool
 from cimsim.graph import SnnGraph
+from cimsim.neurons import LIF, NeuronModel
+from cimsim.ops import F32, exact_matmul, layer_input_rows, pool
 
 ARCHS = {
     "vgg9": {"input": (3, 32, 32), "features": [64, 64, "P", 128, 128, "P", 256, 256, 256, "P"], "fc": [1024, 10],
@@ -44,7 +45,7 @@ def build_network(name: str, seed: int = 0, weight_bits: int = 8, target_rate: f
     shape = tuple(arch["input"])
     prev = g.add_node("input", "input", shape, bits=1, signed=False, scale=1.0)
     qmax = 2 ** (weight_bits - 1) - 1
-    lif_attrs = dict(tau=tau, v_threshold=v_threshold, v_reset=0.0)
+    neuron = LIF(tau=tau, v_threshold=v_threshold, v_reset=0.0)
     # a seeded calibration batch of random spikes [T*N, ...], time-major
     calib = (rng.random((calib_timesteps, *shape)) < target_rate).astype(np.uint8)
     calib_scale = 1.0  # real value of one calibration input unit (1/4 after a 2x2 average pool)
@@ -77,14 +78,14 @@ def build_network(name: str, seed: int = 0, weight_bits: int = 8, target_rate: f
         acc = exact_matmul(layer_input_rows(dict(kind=kind, weight=w, **attrs), calib), w.reshape(f, -1).T)
         acc = acc.transpose(0, 2, 1).reshape(calib_timesteps, -1, *out_shape).astype(np.float32) * np.float32(calib_scale)
         last = kind == "linear" and f == fc_sizes[-1]
-        scale = np.float32(1.0 / max(1.0, float(np.abs(acc).max()))) if last else _calibrate(acc, target_rate, lif_attrs)
+        scale = np.float32(1.0 / max(1.0, float(np.abs(acc).max()))) if last else _calibrate(acc, target_rate, neuron)
         layer = _chain(g, prev, f"{kind}{li}", kind, out_shape, weight=w.astype(np.int16 if weight_bits > 8 else np.int8),
                        weight_bits=weight_bits, scale=float(scale), bias=None, **attrs)
         if last:
             _chain(g, layer, "output", "output", out_shape, vote=1)
             break
-        prev = _chain(g, layer, f"lif{li}", "lif", out_shape, **lif_attrs)
-        calib = _lif_run(acc * scale, lif_attrs).reshape(-1, *out_shape).view(np.uint8)
+        prev = _chain(g, layer, f"lif{li}", neuron.kind, out_shape, **neuron.attrs())
+        calib = _lif_run(acc * scale, neuron).reshape(-1, *out_shape).view(np.uint8)
         calib_scale = 1.0
     g.validate()
     return g
@@ -96,16 +97,16 @@ def _chain(g: SnnGraph, prev: str, name: str, kind: str, shape: tuple, **attrs) 
     return name
 
 
-def _lif_run(x: np.ndarray, attrs: dict) -> np.ndarray:
-    """Spikes ``[T, ...]`` of a LIF driven by ``x`` ``[T, ...]`` (float32)."""
-    v = lif_init(attrs, x.shape[1:])
+def _lif_run(x: np.ndarray, neuron: NeuronModel) -> np.ndarray:
+    """Spikes ``[T, ...]`` of ``neuron`` driven by ``x`` ``[T, ...]`` (float32)."""
+    v = neuron.init(x.shape[1:])
     out = np.zeros(x.shape, dtype=bool)
     for t in range(x.shape[0]):
-        out[t], v = lif_step(attrs, x[t], v)
+        out[t] = neuron.update(np.ascontiguousarray(x[t], dtype=F32), v).view(bool)
     return out
 
 
-def _calibrate(acc: np.ndarray, target_rate: float, attrs: dict, max_neurons: int = 8192) -> np.float32:
+def _calibrate(acc: np.ndarray, target_rate: float, neuron: NeuronModel, max_neurons: int = 8192) -> np.float32:
     """Output scale at which the layer's LIF fires at ``target_rate`` on ``acc`` ``[T, ...]`` (bisection on a log
     scale, over a fixed strided subset of at most ``max_neurons`` neurons)."""
     flat = acc.reshape(acc.shape[0], -1)
@@ -113,7 +114,7 @@ def _calibrate(acc: np.ndarray, target_rate: float, attrs: dict, max_neurons: in
     lo, hi = -12.0, 4.0  # log10 of the scale
     for _ in range(24):
         mid = (lo + hi) / 2
-        rate = _lif_run(acc * np.float32(10**mid), attrs).mean()
+        rate = _lif_run(acc * np.float32(10**mid), neuron).mean()
         lo, hi = (mid, hi) if rate < target_rate else (lo, mid)
     return np.float32(10 ** ((lo + hi) / 2))
 

@@ -5,7 +5,8 @@ Exported kernels (same signatures in every backend):
 ``crossbar_read_adc(x, cells, group_rows, max_code, lsb) -> codes``  Cython (``kernels/crossbar_cy.pyx``)
 ``column_histogram(x, cells, group_rows, cols_per_output, refs) -> hist``  Cython (``kernels/crossbar_cy.pyx``)
 ``group_activity(x, group_rows) -> counts``                          Numba  (``kernels/activity_nb.py``)
-``lif_update(x, v, decay, v_reset, v_threshold, soft) -> spikes``    Numba  (``kernels/lif_nb.py``)
+``lif_update(x, v, decay, v_reset, v_threshold, soft) -> spikes``    Numba  (``kernels/neurons_nb.py``)
+and one update per neuron model (every name of ``kernels.neurons_nb.__all__``)  Numba  (``kernels/neurons_nb.py``)
 ``route_packets(src, dst, ready, flits, mesh_rows, mesh_cols,
                 router_cycles, link_cycles, link_free) -> (arrival, hops)``  Cython (``kernels/noc_cy.pyx``)
 
@@ -20,17 +21,21 @@ from __future__ import annotations
 
 import os
 
-from kernels import reference
+from kernels import neurons_nb, reference
+
+NEURON_KERNELS = tuple(neurons_nb.__all__)
+"""Neuron updates, one per model of :mod:`cimsim.neurons` (``kernels/neurons_nb.py``; twins of the same name)."""
 
 _choice = os.environ.get("NEURONAS_KERNELS", "fast").strip().lower() or "fast"
 if _choice not in ("fast", "reference"):
     raise ImportError(f"NEURONAS_KERNELS={_choice!r} is not a kernel backend; expected 'fast' or 'reference'")
 
 if _choice == "reference":
-    from kernels.reference import column_histogram, crossbar_read_adc, group_activity, lif_update, route_packets
+    from kernels.reference import column_histogram, crossbar_read_adc, group_activity, route_packets
 
-    BACKEND = {name: "reference" for name in ("crossbar_read_adc", "column_histogram", "group_activity", "lif_update",
-                                              "route_packets")}
+    _neurons = reference
+    BACKEND = {name: "reference" for name in ("crossbar_read_adc", "column_histogram", "group_activity",
+                                              "route_packets", *NEURON_KERNELS)}
 else:
     try:
         from kernels.crossbar_cy import column_histogram, crossbar_read_adc
@@ -41,14 +46,16 @@ else:
             "from the project root (or set NEURONAS_KERNELS=reference to use the slow numpy twins)"
         ) from exc
     from kernels.activity_nb import group_activity
-    from kernels.lif_nb import lif_update
 
+    _neurons = neurons_nb
     BACKEND = {
         "crossbar_read_adc": "cython",
         "column_histogram": "cython",
         "group_activity": "numba",
-        "lif_update": "numba",
         "route_packets": "cython",
+        **{name: "numba" for name in NEURON_KERNELS},
     }
+globals().update({name: getattr(_neurons, name) for name in NEURON_KERNELS})  # a new model needs no edit here
 
-__all__ = ["BACKEND", "column_histogram", "crossbar_read_adc", "group_activity", "lif_update", "reference", "route_packets"]
+__all__ = ["BACKEND", "NEURON_KERNELS", "column_histogram", "crossbar_read_adc", "group_activity", "reference",
+           "route_packets", *NEURON_KERNELS]

@@ -72,7 +72,7 @@ def group_activity(x: np.ndarray, group_rows: int) -> np.ndarray:
 
 
 def lif_update(x: np.ndarray, v: np.ndarray, decay, v_reset, v_threshold, soft: bool) -> np.ndarray:
-    """One LIF timestep in float32 (formula and order of :mod:`cimsim.graph`); ``v`` is updated in place.
+    """One LIF timestep in float32 (formula and order of :class:`cimsim.neurons.LIF`); ``v`` is updated in place.
 
     Parameters
     ----------

@@ -7,16 +7,17 @@ import textwrap
 
 import numpy as np
 import pytest
-from conftest import make_chip, random_graph, random_inputs
+from conftest import layer_step, make_chip, random_graph, random_inputs
 from test_engine_fidelity import _planes, _random_layer_input
 
 import cimsim
 from cimsim.config.loader import PRESET_DIR, load_config
 from cimsim.engine.adc_calibration import calibrate_adc
-from cimsim.engine.crossbar_layer import AdcModel, reference_levels, run_layer_step
+from cimsim.engine.crossbar_layer import AdcModel, reference_levels
 from cimsim.engine.execute import execute
 from cimsim.errors import UserError
-from cimsim.functional import evaluate, exact_matmul, layer_input_rows, weight_matrix
+from cimsim.functional import evaluate
+from cimsim.ops import exact_matmul, layer_input_rows, weight_matrix
 from cimsim.graph import SnnGraph
 from cimsim.mapping import map_graph
 
@@ -101,7 +102,7 @@ def test_calibrated_transfer_equals_brute_force(seed, rule, case):
     for name, lm in m.layers.items():
         node = g.node(name)
         x = _random_layer_input(g, name, lm, rng)
-        got, _ = run_layer_step(lm, node, x, chip, adc, weight_matrix(node))
+        got, _ = layer_step(lm, node, x, chip, adc)
         lsbs = adc.layer_lsb[name]
         assert np.array_equal(got, _brute_force_calibrated(lm, node, x, chip, lsbs)), name
         seen.extend(lsbs)
@@ -216,11 +217,10 @@ def test_small_sums_calibrate_to_one_level_and_are_exact():
     assert max(adc.calibration["layers"]["fc"]["quantile_value"]) <= 5
     node = g.node("fc")
     exact = exact_matmul(layer_input_rows(node, x[0]), weight_matrix(node))
-    got, _ = run_layer_step(m.layers["fc"], node, x[0], chip, adc, weight_matrix(node))
+    got, _ = layer_step(m.layers["fc"], node, x[0], chip, adc)
     assert np.array_equal(got, exact)
     full = make_chip(**base, **{"adc.range": "full"})
-    got_full, _ = run_layer_step(map_graph(g, full).layers["fc"], node, x[0], full, AdcModel.for_chip(full),
-                                 weight_matrix(node))
+    got_full, _ = layer_step(map_graph(g, full).layers["fc"], node, x[0], full, AdcModel.for_chip(full))
     assert not np.array_equal(got_full, exact)
     # all rows driven: the largest column sum (of 1-bit cells: a column's cell count) sets a coarser LSB
     dense = calibrate_adc(m, np.ones((1, 2, 64), np.uint8), AdcModel.for_chip(chip))
@@ -244,7 +244,7 @@ def test_counts_unchanged_and_lsbs_reported(accounting):
     for name, lm in m.layers.items():
         node = g.node(name)
         xl = _random_layer_input(g, name, lm, rng)
-        steps = {r: run_layer_step(lm, node, xl, chips[r], adcs[r], weight_matrix(node))[1] for r in chips}
+        steps = {r: layer_step(lm, node, xl, chips[r], adcs[r])[1] for r in chips}
         for f in ("xbar_reads", "rows_driven", "adc_conversions", "xbar_cycles", "adc_cycles", "spikes_in", "sops"):
             assert np.array_equal(getattr(steps["calibrated"], f), getattr(steps["saturate"], f)), (name, f)
             assert np.array_equal(getattr(steps["calibrated"], f), getattr(steps["full"], f)), (name, f)
@@ -266,11 +266,12 @@ def test_calibration_data_is_the_first_samples_or_given_inputs():
                         "adc.range": "calibrated", "adc.calibration_samples": 2})
     x = random_inputs(g, rng, N=4, rate=0.5)
     m = map_graph(g, chip)
-    ex = execute(m, x, AdcModel.for_chip(chip))  # calibrates itself on x[:, :2]
+    with pytest.raises(ValueError, match="calibrate_adc"):  # execute never calibrates by itself
+        execute(m, x, AdcModel.for_chip(chip))
+    own = cimsim.simulate(g, chip, inputs=x)  # calibrates on x[:, :2]
     first = calibrate_adc(m, x[:, :2], AdcModel.for_chip(chip))
-    assert {k: v.tolist() for k, v in ex.adc.layer_lsb.items()} == {k: v.tolist() for k, v in first.layer_lsb.items()}
-    again = execute(m, x, first)
-    assert np.array_equal(again.outputs, ex.outputs)
+    assert own.fidelity["adc_lsb"] == {k: v.tolist() for k, v in first.layer_lsb.items()}
+    assert np.array_equal(execute(m, x, first).outputs, own.outputs)
     # separate calibration inputs (sparser): smaller or equal LSBs, and simulate reports them
     sparse = random_inputs(g, rng, N=2, rate=0.05)
     rep = cimsim.simulate(g, chip, inputs=x, calibration_inputs=sparse)
@@ -286,7 +287,7 @@ def test_uncalibrated_model_is_refused():
     lm = map_graph(g, chip).layers["c1"]
     x = _random_layer_input(g, "c1", lm, rng)
     with pytest.raises(ValueError, match="c1"):
-        run_layer_step(lm, g.node("c1"), x, chip, AdcModel.for_chip(chip), weight_matrix(g.node("c1")))
+        layer_step(lm, g.node("c1"), x, chip, AdcModel.for_chip(chip))
 
 
 # ------------------------------------------------------------------ configuration errors

@@ -2,11 +2,11 @@
 brute-force bit-sliced crossbar computation with a finite ADC."""
 import numpy as np
 import pytest
-from conftest import make_chip, random_graph, random_inputs
+from conftest import layer_step, make_chip, random_graph, random_inputs
 
 import kernels.reference as ref
 from cimsim.graph import SnnGraph
-from cimsim.engine.crossbar_layer import AdcModel, run_layer_step
+from cimsim.engine.crossbar_layer import AdcModel
 from cimsim.engine.execute import execute
 from cimsim.functional import evaluate, layer_input_rows, weight_matrix
 from cimsim.mapping import map_graph
@@ -82,7 +82,7 @@ def test_finite_adc_equals_brute_force(seed, signed_mode, adc_range, bpc):
     for name, lm in m.layers.items():
         node = g.node(name)
         x = _random_layer_input(g, name, lm, rng)
-        got, step = run_layer_step(lm, node, x, chip, adc, weight_matrix(node))
+        got, step = layer_step(lm, node, x, chip, adc)
         assert np.array_equal(got, _brute_force_layer(lm, node, x, chip, adc)), name
 
 
@@ -163,15 +163,15 @@ def test_analog_sum_finite_adc_equals_brute_force(seed, signed_mode, adc_range, 
     for name, lm in m.layers.items():
         node = g.node(name)
         x = _random_layer_input(g, name, lm, rng)
-        got, step = run_layer_step(lm, node, x, chip, adc, weight_matrix(node))
+        got, step = layer_step(lm, node, x, chip, adc)
         assert np.array_equal(got, _brute_force_analog_sum(lm, node, x, chip, adc)), name
         # one conversion per column per PE read: dense counts = positions x reads per ADC block x columns
         dense = chip.with_changes({"accounting": "dense"})
-        _, st = run_layer_step(lm, node, x, dense, adc, weight_matrix(node))
+        _, st = layer_step(lm, node, x, dense, adc)
         R = chip.crossbar.rows  # a PE read per row group of its first (fullest) crossbar
         reads = sum(-(-min(R, lm.rows - lm.adc_block(j)[0] * R) // pr) for j in range(lm.adc_blocks))
         planes = 1 if lm.in_type.kind == "spike" else lm.in_type.bits
-        assert st.adc_conversions[0] == planes * lm.positions * reads * sum(lm.cols_used)
+        assert st.adc_conversions[0, 0] == planes * lm.positions * reads * sum(lm.cols_used)
 
 
 def test_analog_sum_mapping_groups_row_blocks_of_one_column_block_per_pe():
@@ -234,7 +234,7 @@ def test_analog_offset_reference_equals_brute_force(seed, adc_range, bpc, bits):
     for name, lm in m.layers.items():
         node = g.node(name)
         x = _random_layer_input(g, name, lm, rng)
-        got, _ = run_layer_step(lm, node, x, chip, adc, weight_matrix(node))
+        got, _ = layer_step(lm, node, x, chip, adc)
         assert np.array_equal(got, _brute_force_analog_reference(lm, node, x, chip, adc)), name
 
 

@@ -1,12 +1,12 @@
-"""lif_update: the Numba kernel is bit-for-bit equal to its numpy twin and to cimsim.functional.lif_step."""
+"""lif_update: the Numba kernel is bit-for-bit equal to its numpy twin and to the LIF model's numpy step."""
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cimsim.functional import lif_step
+from cimsim.neurons import LIF
 from kernels import reference as ref
-from kernels.lif_nb import lif_update as lif_nb
+from kernels.neurons_nb import lif_update as lif_nb
 
 F32 = np.float32
 
@@ -38,8 +38,9 @@ def test_bit_exact_over_many_steps(seed, shape, soft, tau, v_threshold, v_reset,
 
 @pytest.mark.parametrize("soft", [False, True])
 def test_matches_functional_oracle(soft):
-    """Same result as cimsim.functional.lif_step, the graph's numpy evaluation, over 50 timesteps."""
+    """Same result as the LIF model's numpy step (cimsim.neurons), over 50 timesteps."""
     node = {"kind": "lif", "tau": 2.3, "v_threshold": 0.77, "v_reset": None if soft else -0.1}
+    model = LIF.from_node(node)
     decay, thr = F32(1.0 / node["tau"]), F32(node["v_threshold"])
     r = F32(0.0 if soft else node["v_reset"])
     rng = np.random.default_rng(7)
@@ -49,7 +50,7 @@ def test_matches_functional_oracle(soft):
     for _ in range(50):
         x = rng.standard_normal(v_fast.shape).astype(F32)
         s_fast = lif_nb(x, v_fast, decay, r, thr, soft)
-        s_oracle, v_oracle = lif_step(node, x, v_oracle)
+        s_oracle, v_oracle = model.step(x, v_oracle)
         np.testing.assert_array_equal(s_fast.astype(bool), s_oracle)
         assert np.array_equal(v_fast.view(np.uint32), v_oracle.view(np.uint32))
         n_spikes += int(s_fast.sum())

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from cimsim.errors import UserError
-from cimsim.functional import pool as oracle_pool
+from cimsim.ops import pool as oracle_pool
 from neuronas.data.spec import spec
 from neuronas.models import build
 from neuronas.models.cell import Cell

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from cimsim.errors import UserError
-from cimsim.functional import lif_init, lif_step
+from cimsim.neurons import LIF as LifModel
 from neuronas.models import LIF, SURROGATES, get_surrogate, reset_states
 
 
@@ -48,11 +48,11 @@ def test_unknown_surrogate_is_user_error():
 
 
 def _reference(x: np.ndarray, tau, thr, v_reset):
-    node = {"tau": tau, "v_threshold": thr, "v_reset": v_reset}
-    v = lif_init(node, x.shape[1:])
+    model = LifModel(tau=tau, v_threshold=thr, v_reset=v_reset)
+    v = model.init(x.shape[1:])
     out = []
     for t in range(x.shape[0]):
-        s, v = lif_step(node, x[t], v)
+        s, v = model.step(x[t], v)
         out.append(s)
     return np.stack(out)
 

@@ -29,14 +29,18 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 import kernels
 from cimsim.components.adc import scaled_conversion_cycles
 from cimsim.config.schema import Chip
-from cimsim.functional import exact_matmul, layer_input_rows
 from cimsim.mapping import LayerMapping
+from cimsim.ops import exact_matmul, layer_input_rows
+
+if TYPE_CHECKING:
+    from cimsim.engine.execute import HostCounts
 
 
 @dataclass
@@ -65,7 +69,7 @@ class AdcModel:
         Raises
         ------
         ValueError: a calibrated ADC that has not been calibrated for this layer (a programming error: call
-        :func:`cimsim.engine.adc_calibration.calibrate_adc` first; :func:`cimsim.engine.execute.execute` does).
+        :func:`cimsim.engine.adc_calibration.calibrate_adc` first; :func:`cimsim.simulate` does).
         """
         if not self.calibrated:
             return np.full(lm.cols_per_output, self.lsb)
@@ -142,19 +146,6 @@ def unsigned_reads(x: np.ndarray, cells: np.ndarray, per_read: int, lsbs: np.nda
     return out
 
 
-@dataclass
-class LayerStep:
-    """Counts of one layer at one timestep, per sample (arrays ``[N]``)."""
-
-    xbar_reads: np.ndarray
-    rows_driven: np.ndarray
-    adc_conversions: np.ndarray
-    xbar_cycles: np.ndarray
-    adc_cycles: np.ndarray
-    spikes_in: np.ndarray
-    sops: np.ndarray
-
-
 def bit_planes(rows: np.ndarray, lm: LayerMapping) -> list[tuple[int, np.ndarray]]:
     """``[(significance, uint8 plane [N, P, R])]`` for the layer's input rows."""
     t = lm.in_type
@@ -207,106 +198,139 @@ def block_cells(lm: LayerMapping, idx: np.ndarray | slice) -> np.ndarray:
     return np.where(real[:, None], lm.cells[np.where(real, idx, 0)], 0).astype(np.uint8)
 
 
-def run_layer_step(lm: LayerMapping, node: dict, x: np.ndarray, chip: Chip, adc: AdcModel,
-                   wmat: np.ndarray) -> tuple[np.ndarray, LayerStep]:
-    """Compute one timestep of a crossbar layer for all samples.
+def run_layer_step(lm: LayerMapping, node: dict, x: np.ndarray, chip: Chip, adc: AdcModel, wmat: np.ndarray,
+                   counts: "HostCounts", t: int) -> np.ndarray:
+    """Compute one timestep of a crossbar layer for all samples and count what the arrays do.
 
     Parameters
     ----------
     lm: the layer's mapping. node: its graph attributes. x: integer input ``[N, *in_shape]``.
     adc: the ADC transfer function. wmat: the signed integer weight matrix ``[R, C]``.
+    counts: the layer's host counts (arrays ``[T, N]``); row ``t`` gets this timestep's reads, driven rows,
+    conversions, crossbar/ADC/adder-tree cycles, adder-tree accumulations, input spikes and synaptic operations.
 
     Returns
     -------
-    acc: int64 ``[N, P, C]`` integer dot products as the hardware computes them (equal to the exact ones when
-    the ADC is ideal). step: the action counts and stage cycles per sample.
+    int64 ``[N, P, C]``: the integer dot products as the hardware computes them (equal to the exact ones when
+    the ADC is ideal).
     """
-    n = x.shape[0]
     rows = layer_input_rows(node, x)  # N, P, R
-    p = rows.shape[1]
-    xb = chip.crossbar
-    every_group = chip.accounting in ("dense", "all_groups")  # every row group read and converted
-    all_rows = chip.accounting == "dense"  # every row of a read driven (else only the rows carrying a 1)
-    n_adc = max(1, xb.cols // chip.adc.cols_per_adc)  # ADCs per crossbar (per PE with analog sum)
-    serial = [min(chip.adc.cols_per_adc, math.ceil(cu / n_adc)) for cu in lm.cols_used]
-    conv_per_read = sum(lm.cols_used)
-    reads = np.zeros(n, np.int64)
-    driven = np.zeros(n, np.int64)
-    conversions = np.zeros(n, np.int64)
-    block_groups = np.zeros((lm.adc_blocks, n), np.int64)
-    safe_cell = adc.safe_cell
-    analog_ref = bool(lm.offset) and xb.offset_reference == "analog"
-    if analog_ref:
-        levels = reference_levels(chip, lm.weight_bits)
-        refs = np.tile(np.asarray(levels, np.float64), lm.outputs)
-        safe_cell = max(1, max(max(r, 2**xb.bits_per_cell - 1 - r) for r in levels))
-    lsbs = adc.column_lsbs(lm)  # [cols_per_output]
-    safe_rows = adc.max_code // safe_cell if np.all(lsbs == 1.0) else 0
-    acc_unsafe = np.zeros((n * p, lm.outputs), np.int64)
-    safe = None if adc.ideal else np.zeros((n * p, lm.rows), np.int64)
-    blocks = [virtual_rows(lm, j, chip) for j in range(lm.adc_blocks)]
+    reads = _LayerReads(lm, chip, adc, rows)
     for sig, plane in bit_planes(rows, lm):
-        flat = plane.reshape(n * p, lm.rows)
-        if safe is not None:
-            safe += sig * flat.astype(np.int64)
-        for j, (idx, per_read, k) in enumerate(blocks):
+        reads.plane(sig, plane)
+    reads.count(counts, t, x)
+    return reads.result(wmat)
+
+
+class _LayerReads:
+    """The reads of one layer's timestep: counts per sample, and the ADC's effect on the sums."""
+
+    def __init__(self, lm: LayerMapping, chip: Chip, adc: AdcModel, rows: np.ndarray):
+        self.lm, self.chip, self.adc, self.rows = lm, chip, adc, rows
+        self.n, self.p = n, p = rows.shape[:2]
+        xb = chip.crossbar
+        self.every_group = chip.accounting in ("dense", "all_groups")  # every row group read and converted
+        self.all_rows = chip.accounting == "dense"  # every row of a read driven (else only the rows carrying a 1)
+        self.reads = np.zeros(n, np.int64)
+        self.driven = np.zeros(n, np.int64)
+        self.conversions = np.zeros(n, np.int64)
+        self.block_groups = np.zeros((lm.adc_blocks, n), np.int64)
+        safe_cell = adc.safe_cell
+        self.analog_ref = bool(lm.offset) and xb.offset_reference == "analog"
+        if self.analog_ref:
+            levels = reference_levels(chip, lm.weight_bits)
+            self.refs = np.tile(np.asarray(levels, np.float64), lm.outputs)
+            safe_cell = max(1, max(max(r, 2**xb.bits_per_cell - 1 - r) for r in levels))
+        self.lsbs = adc.column_lsbs(lm)  # [cols_per_output]
+        self.safe_rows = adc.max_code // safe_cell if np.all(self.lsbs == 1.0) else 0
+        self.acc_unsafe = np.zeros((n * p, lm.outputs), np.int64)
+        self.safe = None if adc.ideal else np.zeros((n * p, lm.rows), np.int64)
+        self.blocks = [virtual_rows(lm, j, chip) for j in range(lm.adc_blocks)]
+
+    def plane(self, sig: int, plane: np.ndarray) -> None:
+        """Read one input bit plane ``[N, P, R]`` of significance ``sig`` through every ADC block."""
+        flat = plane.reshape(self.n * self.p, self.lm.rows)
+        if self.safe is not None:
+            self.safe += sig * flat.astype(np.int64)
+        for j, (idx, per_read, k) in enumerate(self.blocks):
             real = None if isinstance(idx, slice) else idx >= 0
             xblk = block_rows(flat, idx)
-            # per-crossbar row groups (the virtual array is laid out crossbar-group by crossbar-group)
-            per_xb = xb.parallel_rows if (k > 1 and real is not None) else min(xb.parallel_rows, per_read)
-            counts_x = kernels.group_activity(xblk, per_xb)  # N*P, groups of single crossbars
-            if k > 1:
-                counts = kernels.group_activity(xblk, per_read)  # N*P, G: rows driven per PE read
-            else:
-                counts = counts_x
-            g = counts.shape[1]
-            n_rows = (idx.stop - idx.start) if real is None else int(real.sum())
-            if every_group:
-                groups = np.full(n, p * g, np.int64)
-                used = counts_x.shape[1] if real is None else int(real.reshape(-1, per_xb).any(1).sum())
-                xreads = np.full(n, p * used, np.int64)
-            else:
-                groups = (counts > 0).reshape(n, p * g).sum(1)
-                xreads = (counts_x > 0).reshape(n, -1).sum(1)
-            if all_rows:
-                rows_b = np.full(n, p * n_rows, np.int64)
-            else:
-                rows_b = counts.reshape(n, -1).sum(1, dtype=np.int64)
-            block_groups[j] += groups
-            reads += xreads * lm.col_blocks
-            driven += rows_b * lm.col_blocks
-            conversions += groups * conv_per_read
-            if safe is None:
-                continue
-            unsafe = counts > safe_rows  # N*P, G: reads whose column sums the ADC may distort
-            if not unsafe.any():
-                continue
-            row_mask = np.repeat(unsafe, per_read, axis=1)[:, : xblk.shape[1]]
-            x_unsafe = np.where(row_mask, xblk, 0).astype(np.uint8)
-            if real is None:
-                safe[:, idx] -= sig * x_unsafe.astype(np.int64)
-            else:
-                safe[:, idx[real]] -= sig * x_unsafe[:, real].astype(np.int64)
-            cells = block_cells(lm, idx)
-            if analog_ref:  # the reference column removes the offset before the ADC
-                vals = signed_reads(x_unsafe, cells, per_read, refs, adc, np.tile(lsbs, lm.outputs))
-                vals = vals.reshape(n * p, lm.outputs, lm.cols_per_output)
-                part = np.rint(vals @ lm.col_weights.astype(np.float64)).astype(np.int64)
-            else:
-                vals = unsigned_reads(x_unsafe, cells, per_read, lsbs, adc).reshape(n * p, lm.outputs, lm.cols_per_output)
-                part = np.rint(vals @ lm.col_weights.astype(np.float64)).astype(np.int64)
-                if lm.offset:
-                    part -= lm.offset * x_unsafe.sum(1, dtype=np.int64)[:, None]
-            acc_unsafe += sig * part
-    if safe is None:
-        acc = exact_matmul(rows, wmat)
-    else:
-        acc = (exact_matmul(safe, wmat) + acc_unsafe).reshape(n, p, lm.outputs)
-    # copies of a duplicated layer split the positions: each reads about 1/copies of the row groups in parallel
-    serial_groups = -(-block_groups.max(0) // lm.copies)
-    xbar_cycles = serial_groups * xb.read_cycles
-    adc_cycles = serial_groups * max(serial) * scaled_conversion_cycles(chip.adc)
-    nz = (x.reshape(n, -1) != 0).sum(1)
-    # synaptic operations: each nonzero input times the outputs it reaches (fan-out), summed over positions
-    sops = (rows != 0).sum((1, 2)).astype(np.int64) * lm.outputs
-    return acc, LayerStep(reads, driven, conversions, xbar_cycles, adc_cycles, nz.astype(np.int64), sops)
+            counts = self._count_reads(j, idx, real, per_read, k, xblk)
+            if self.safe is not None:
+                self._distorted(sig, idx, real, per_read, xblk, counts)
+
+    def _count_reads(self, j, idx, real, per_read: int, k: int, xblk: np.ndarray) -> np.ndarray:
+        """Count the reads of ADC block ``j``; returns the rows driven per read ``[N*P, G]``."""
+        lm, n, p, pr = self.lm, self.n, self.p, self.chip.crossbar.parallel_rows
+        # per-crossbar row groups (the virtual array is laid out crossbar-group by crossbar-group)
+        per_xb = pr if (k > 1 and real is not None) else min(pr, per_read)
+        counts_x = kernels.group_activity(xblk, per_xb)  # N*P, groups of single crossbars
+        counts = kernels.group_activity(xblk, per_read) if k > 1 else counts_x  # rows driven per PE read
+        g = counts.shape[1]
+        n_rows = (idx.stop - idx.start) if real is None else int(real.sum())
+        if self.every_group:
+            groups = np.full(n, p * g, np.int64)
+            used = counts_x.shape[1] if real is None else int(real.reshape(-1, per_xb).any(1).sum())
+            xreads = np.full(n, p * used, np.int64)
+        else:
+            groups = (counts > 0).reshape(n, p * g).sum(1)
+            xreads = (counts_x > 0).reshape(n, -1).sum(1)
+        if self.all_rows:
+            rows_b = np.full(n, p * n_rows, np.int64)
+        else:
+            rows_b = counts.reshape(n, -1).sum(1, dtype=np.int64)
+        self.block_groups[j] += groups
+        self.reads += xreads * lm.col_blocks
+        self.driven += rows_b * lm.col_blocks
+        self.conversions += groups * sum(lm.cols_used)
+        return counts
+
+    def _distorted(self, sig: int, idx, real, per_read: int, xblk: np.ndarray, counts: np.ndarray) -> None:
+        """Move the reads whose column sums the ADC may distort from the exact part to the ADC's result."""
+        lm, adc = self.lm, self.adc
+        unsafe = counts > self.safe_rows  # N*P, G
+        if not unsafe.any():
+            return
+        row_mask = np.repeat(unsafe, per_read, axis=1)[:, : xblk.shape[1]]
+        x_unsafe = np.where(row_mask, xblk, 0).astype(np.uint8)
+        if real is None:
+            self.safe[:, idx] -= sig * x_unsafe.astype(np.int64)
+        else:
+            self.safe[:, idx[real]] -= sig * x_unsafe[:, real].astype(np.int64)
+        cells = block_cells(lm, idx)
+        if self.analog_ref:  # the reference column removes the offset before the ADC
+            vals = signed_reads(x_unsafe, cells, per_read, self.refs, adc, np.tile(self.lsbs, lm.outputs))
+        else:
+            vals = unsigned_reads(x_unsafe, cells, per_read, self.lsbs, adc)
+        vals = vals.reshape(self.n * self.p, lm.outputs, lm.cols_per_output)
+        part = np.rint(vals @ lm.col_weights.astype(np.float64)).astype(np.int64)
+        if lm.offset and not self.analog_ref:
+            part -= lm.offset * x_unsafe.sum(1, dtype=np.int64)[:, None]
+        self.acc_unsafe += sig * part
+
+    def result(self, wmat: np.ndarray) -> np.ndarray:
+        if self.safe is None:
+            return exact_matmul(self.rows, wmat)
+        return (exact_matmul(self.safe, wmat) + self.acc_unsafe).reshape(self.n, self.p, self.lm.outputs)
+
+    def count(self, c: "HostCounts", t: int, x: np.ndarray) -> None:
+        """Add the timestep's counts and stage cycles per sample to row ``t`` of ``c``."""
+        lm, chip, n = self.lm, self.chip, self.n
+        n_adc = max(1, chip.crossbar.cols // chip.adc.cols_per_adc)  # ADCs per crossbar (per PE with analog sum)
+        serial = max(min(chip.adc.cols_per_adc, math.ceil(cu / n_adc)) for cu in lm.cols_used)
+        # copies of a duplicated layer split the positions: each reads about 1/copies of the row groups in parallel
+        serial_groups = -(-self.block_groups.max(0) // lm.copies)
+        c.xbar_reads[t] += self.reads
+        c.rows_driven[t] += self.driven
+        c.adc_conversions[t] += self.conversions
+        c.xbar_cycles[t] += serial_groups * chip.crossbar.read_cycles
+        c.adc_cycles[t] += serial_groups * serial * scaled_conversion_cycles(chip.adc)
+        c.spikes_in[t] += (x.reshape(n, -1) != 0).sum(1)
+        # synaptic operations: each nonzero input times the outputs it reaches (fan-out), summed over positions
+        c.sops[t] += (self.rows != 0).sum((1, 2)).astype(np.int64) * lm.outputs
+        # partial sums of ADC blocks (row blocks, or PEs with analog sum) and bit planes added in the tile's
+        # accumulators (adder tree)
+        n_parts = lm.adc_blocks * lm.in_planes
+        c.accumulations[t] += lm.positions * lm.outputs * max(0, n_parts - 1)
+        depth = math.ceil(math.log2(n_parts)) if n_parts > 1 else 0
+        c.digital_cycles[t] += lm.positions_per_copy * depth * chip.tile.accumulator.cycles

@@ -2,21 +2,23 @@
 
 All samples of a run are computed together (vectorised over the batch); the counts are kept per sample and per
 timestep so that stage 2 (:mod:`cimsim.engine.schedule`) can time each (layer, sample, timestep) job on the
-chip. Values flowing between nodes are exactly those of :func:`cimsim.functional.evaluate` except where a
-finite ADC distorts a crossbar layer's sums.
+chip. The node operations are those of the functional oracle (:class:`cimsim.nodes.Runner`, shared with
+:func:`cimsim.functional.evaluate`); :class:`EngineRun` only replaces a conv/linear's exact product by the crossbar
+reads through the ADC (:func:`cimsim.engine.crossbar_layer.run_layer_step`) and counts what every node costs, so
+values equal the oracle's except where a finite ADC distorts a crossbar layer's sums.
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
-import kernels
 from cimsim.config.schema import Chip
 from cimsim.engine.crossbar_layer import AdcModel, run_layer_step
-from cimsim.functional import (F32, INTEGER_READERS, affine, as_real, check_inputs, finish_matmul, lif_init, pool, predict)
+from cimsim.functional import check_inputs, predict
 from cimsim.mapping import IO_HOST, Mapping
+from cimsim.nodes import NodeKind, Runner
 
 
 @dataclass
@@ -36,6 +38,11 @@ class HostCounts:
     spikes_out: np.ndarray
     sops: np.ndarray
     neurons: int = 0
+
+    @classmethod
+    def zeros(cls, timesteps: int, samples: int) -> "HostCounts":
+        """All counts zero, ``[timesteps, samples]`` int64 each."""
+        return cls(*(np.zeros((timesteps, samples), np.int64) for f in fields(cls) if f.name != "neurons"))
 
 
 @dataclass
@@ -62,129 +69,74 @@ def value_bits(kind: str, bits: int, numel: int, nnz: np.ndarray, chip: Chip) ->
     return np.full_like(nnz, numel * chip.tile.lif.membrane_bits)
 
 
+class EngineRun(Runner):
+    """The oracle's time loop on the chip: crossbar products through the ADC, and every action counted."""
+
+    def __init__(self, mapping: Mapping, inputs: np.ndarray, adc: AdcModel, progress=None):
+        super().__init__(mapping.graph, inputs)
+        self.mapping, self.chip, self.adc, self.progress = mapping, mapping.chip, adc, progress
+        self.hosts = {h: HostCounts.zeros(self.T, self.N) for h in mapping.order}
+        for n in self.models:
+            if mapping.host[n] in self.hosts:
+                self.hosts[mapping.host[n]].neurons += int(np.prod(self.nodes[n]["shape"]))
+        self.traffic: dict[tuple[str, str, int], np.ndarray] = {}
+        self.out_node = self.graph.output_node()
+
+    def matmul(self, n: str, d: dict, x: np.ndarray) -> np.ndarray:
+        lm = self.mapping.layers[n]
+        return run_layer_step(lm, d, x, self.chip, self.adc, lm.wmat, self.hosts[n], self.t)
+
+    def edge(self, src: str, dst: str, delay: int, value: np.ndarray) -> None:
+        """Values crossing from one host's tiles to another's travel over the NoC."""
+        h = self.mapping.host[dst]
+        if self.mapping.host[src] == h or h == IO_HOST:
+            return
+        nnz = (value.reshape(self.N, -1) != 0).sum(1).astype(np.int64)
+        vt = self.types[src]
+        bits = value_bits(vt.kind, vt.bits, int(np.prod(self.nodes[src]["shape"])), nnz, self.chip)
+        self.traffic.setdefault((src, h, delay), np.zeros((self.T, self.N), np.int64))[self.t] = bits
+
+    def counted(self, n: str, kind: NodeKind, d: dict, ins: list[np.ndarray], y: np.ndarray) -> None:
+        """Digital additions on the host tile's accumulators, neuron updates on its LIF units."""
+        hc = self.hosts.get(self.mapping.host[n])
+        if hc is None:
+            return
+        t, tile = self.t, self.chip.tile
+        units = self.mapping.layers[self.mapping.host[n]].lif_units
+        ops = kind.accumulations(d, ins, y)
+        if ops:
+            hc.accumulations[t] += ops
+            hc.digital_cycles[t] += math.ceil(ops / units) * tile.accumulator.cycles
+        updates = kind.neuron_updates(y)
+        if updates:
+            hc.lif_updates[t] += updates
+            hc.spikes_out[t] += y.reshape(self.N, -1).sum(1, dtype=np.int64)
+            hc.lif_cycles[t] += math.ceil(updates / units) * tile.lif.cycles
+
+    def timestep_done(self, output: np.ndarray) -> None:
+        key = (self.out_node, IO_HOST, 0)
+        bits = output[0].size * self.chip.tile.lif.membrane_bits
+        self.traffic.setdefault(key, np.zeros((self.T, self.N), np.int64))[self.t] = bits
+        if self.progress is not None:
+            self.progress()
+
+
 def execute(mapping: Mapping, inputs: np.ndarray, adc: AdcModel, progress=None) -> Execution:
     """Run ``inputs`` ``[T, N, *shape]`` (integers) through the mapped graph; see the module docstring.
 
-    A calibrated ADC without LSBs yet is calibrated on the first samples of ``inputs``
-    (:func:`cimsim.engine.adc_calibration.calibrate_adc`); ``Execution.adc`` is the ADC used.
-    """
-    graph, chip = mapping.graph, mapping.chip
-    inputs = check_inputs(graph, inputs)
-    if adc.calibrated and not adc.layer_lsb:
-        from cimsim.engine.adc_calibration import calibrate_adc
+    Parameters
+    ----------
+    mapping: the mapped network. inputs: integer inputs. adc: the ADC transfer function; a calibrated-range ADC
+    must already hold its LSBs (:func:`cimsim.engine.adc_calibration.calibrate_adc`). progress: called after every
+    timestep.
 
-        adc = calibrate_adc(mapping, inputs, adc)
-    types = graph.value_types()
-    order = graph.order()
-    T, N = inputs.shape[:2]
-    out_node = graph.output_node()
-    lif_nodes = graph.lif_nodes()
-    spikes = {n: np.zeros((T, N, *graph.node(n)["shape"]), dtype=bool) for n in lif_nodes}
-    z = lambda: np.zeros((T, N), np.int64)  # noqa: E731
-    hosts = {h: HostCounts(*(z() for _ in range(12))) for h in mapping.order}
-    wmats = {h: mapping.layers[h].wmat for h in mapping.order}
-    traffic: dict[tuple[str, str, int], np.ndarray] = {}
-    for n in order:
-        hn = mapping.host[n]
-        if hn in hosts and graph.node(n)["kind"] == "lif":
-            hosts[hn].neurons += int(np.prod(graph.node(n)["shape"]))
-    units = {h: mapping.layers[h].lif_units for h in mapping.order}
-    prev: dict[str, np.ndarray] = {}
-    mem: dict[str, np.ndarray] = {}
-    outputs = []
-    for t in range(T):
-        cur: dict[str, np.ndarray] = {}
-        for n in order:
-            d = graph.node(n)
-            kind = d["kind"]
-            h = mapping.host[n]
-            srcs = graph.inputs_of(n)
-            ins = []
-            for u, delay in srcs:
-                if delay == 0:
-                    ins.append(cur[u])
-                else:
-                    ins.append(prev[u] if u in prev else np.zeros((N, *graph.node(u)["shape"]), dtype=F32))
-                hu = mapping.host[u]
-                if hu != h and h != IO_HOST and (delay == 0 or u in prev):
-                    val = ins[-1]
-                    nnz = (val.reshape(N, -1) != 0).sum(1).astype(np.int64)
-                    vt = types[u]
-                    bits = value_bits(vt.kind, vt.bits, int(np.prod(graph.node(u)["shape"])), nnz, chip)
-                    key = (u, h, delay)
-                    if key not in traffic:
-                        traffic[key] = np.zeros((T, N), np.int64)
-                    traffic[key][t] = bits
-            if kind not in INTEGER_READERS:
-                ins = [as_real(v, types[u]) for v, (u, _) in zip(ins, srcs)]
-            hc = hosts.get(h)
-            if kind == "input":
-                y = inputs[t]
-            elif kind in ("conv", "linear"):
-                (src, _), = srcs
-                acc, step = run_layer_step(mapping.layers[n], d, ins[0], chip, adc, wmats[n])
-                y = finish_matmul(d, acc, types[src].scale, N)
-                lm = mapping.layers[n]
-                hc.xbar_reads[t] += step.xbar_reads
-                hc.rows_driven[t] += step.rows_driven
-                hc.adc_conversions[t] += step.adc_conversions
-                hc.xbar_cycles[t] += step.xbar_cycles
-                hc.adc_cycles[t] += step.adc_cycles
-                hc.spikes_in[t] += step.spikes_in
-                hc.sops[t] += step.sops
-                # partial sums of ADC blocks (row blocks, or PEs with analog sum) and bit planes added in the
-                # tile's accumulators (adder tree)
-                n_parts = lm.adc_blocks * lm.in_planes
-                adds = lm.positions * lm.outputs * max(0, n_parts - 1)
-                hc.accumulations[t] += adds
-                depth = math.ceil(math.log2(n_parts)) if n_parts > 1 else 0
-                hc.digital_cycles[t] += lm.positions_per_copy * depth * chip.tile.accumulator.cycles
-            elif kind == "pool":
-                (src, _), = srcs
-                y = pool(d, ins[0], types[src].is_integer)
-                ops = y[0].size * int(np.prod(d["kernel"]))
-                if hc is not None:
-                    hc.accumulations[t] += ops
-                    hc.digital_cycles[t] += math.ceil(ops / units[h]) * chip.tile.accumulator.cycles
-            elif kind == "lif":
-                v = mem.get(n)
-                if v is None:
-                    v = lif_init(d, (N, *d["shape"]))
-                x = np.ascontiguousarray(ins[0], dtype=F32)
-                r = 0.0 if d.get("v_reset") is None else float(d["v_reset"])
-                s = kernels.lif_update(x, v, F32(1.0 / float(d["tau"])), F32(r), F32(d["v_threshold"]),
-                                       d.get("v_reset") is None).view(bool)
-                mem[n] = v
-                spikes[n][t] = s
-                y = s.view(np.uint8)
-                if hc is not None:
-                    numel = s[0].size
-                    hc.lif_updates[t] += numel
-                    hc.spikes_out[t] += s.reshape(N, -1).sum(1)
-                    hc.lif_cycles[t] += math.ceil(numel / units[h]) * chip.tile.lif.cycles
-            elif kind == "add":
-                y = ins[0].astype(F32)
-                for zz in ins[1:]:
-                    y = y + zz.astype(F32)
-                if hc is not None:
-                    ops = y[0].size * (len(ins) - 1)
-                    hc.accumulations[t] += ops
-                    hc.digital_cycles[t] += math.ceil(ops / units[h]) * chip.tile.accumulator.cycles
-            elif kind == "affine":
-                y = affine(d, ins[0])
-                if hc is not None:
-                    hc.accumulations[t] += y[0].size
-                    hc.digital_cycles[t] += math.ceil(y[0].size / units[h]) * chip.tile.accumulator.cycles
-            elif kind == "flatten":
-                y = ins[0].reshape(N, -1)
-            else:  # output
-                y = ins[0]
-            cur[n] = y
-        outputs.append(np.asarray(cur[out_node], dtype=F32).reshape(N, -1))
-        key = (out_node, IO_HOST, 0)
-        traffic.setdefault(key, np.zeros((T, N), np.int64))[t] = outputs[-1][0].size * chip.tile.lif.membrane_bits
-        prev = cur
-        if progress is not None:
-            progress()
-    outs = np.stack(outputs)
-    return Execution(spikes, outs, predict(graph, outs), hosts, traffic, adc)
+    Raises
+    ------
+    ValueError: a calibrated-range ADC without LSBs (a programming error: calibrate before executing).
+    """
+    if adc.calibrated and not adc.layer_lsb:
+        raise ValueError("execute: the ADC has a calibrated range but no LSBs yet; "
+                         "call cimsim.engine.adc_calibration.calibrate_adc(mapping, inputs, adc) first")
+    run = EngineRun(mapping, check_inputs(mapping.graph, inputs), adc, progress)
+    outputs, _ = run.run()
+    return Execution(run.spikes, outputs, predict(mapping.graph, outputs), run.hosts, run.traffic, adc)

@@ -1,8 +1,9 @@
-"""LIF membrane update and firing (Numba). Twin: :func:`kernels.reference.lif_update`.
+"""Neuron updates (Numba), one per neuron model of :mod:`cimsim.neurons`; each has a numpy twin of the same name
+in :mod:`kernels.reference`, and :mod:`kernels` exports every name of ``__all__``.
 
-Bit-for-bit identical to the float32 numpy formula of :mod:`cimsim.graph`: every operand is float32 (the scalars
-are cast before the call, so Numba types them float32 and never promotes to float64), the operations are done in
-the same order, and ``fastmath`` is off so LLVM neither reassociates nor fuses the multiply-add.
+Bit-for-bit identical to the model's float32 numpy step: every operand is float32 (the scalars are cast before the
+call, so Numba types them float32 and never promotes to float64), the operations are done in the same order, and
+``fastmath`` is off so LLVM neither reassociates nor fuses a multiply-add.
 """
 from __future__ import annotations
 
@@ -10,6 +11,20 @@ import numba
 import numpy as np
 
 F32 = np.float32
+
+__all__ = ["lif_update"]
+
+
+def check_state(kernel: str, x: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Validate the input ``x`` and membrane ``v`` of a neuron kernel; returns an empty uint8 spike array."""
+    for name, a in (("x", x), ("v", v)):
+        if not isinstance(a, np.ndarray) or a.dtype != F32 or not a.flags.c_contiguous:
+            raise ValueError(f"{kernel}: {name} must be a C-contiguous float32 array")
+    if x.shape != v.shape:
+        raise ValueError(f"{kernel}: x {x.shape} and v {v.shape} must have the same shape")
+    if not v.flags.writeable:
+        raise ValueError(f"{kernel}: v must be writeable (it is updated in place)")
+    return np.empty(x.shape, dtype=np.uint8)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -36,7 +51,7 @@ def _lif_soft(x, v, decay, r, thr, spikes):
 
 
 def lif_update(x: np.ndarray, v: np.ndarray, decay, v_reset, v_threshold, soft: bool) -> np.ndarray:
-    """One LIF timestep in float32; ``v`` is updated in place.
+    """One LIF timestep in float32 (:class:`cimsim.neurons.LIF`); ``v`` is updated in place.
 
     ``h = v + (x - (v - r)) * decay``; ``s = h >= v_threshold``; hard reset ``v = s ? r : h``,
     soft reset ``v = h - s * v_threshold``.
@@ -57,14 +72,7 @@ def lif_update(x: np.ndarray, v: np.ndarray, decay, v_reset, v_threshold, soft: 
     numpy.ndarray
         uint8 spikes (0/1), same shape as ``x``.
     """
-    for name, a in (("x", x), ("v", v)):
-        if not isinstance(a, np.ndarray) or a.dtype != F32 or not a.flags.c_contiguous:
-            raise ValueError(f"lif_update: {name} must be a C-contiguous float32 array")
-    if x.shape != v.shape:
-        raise ValueError(f"lif_update: x {x.shape} and v {v.shape} must have the same shape")
-    if not v.flags.writeable:
-        raise ValueError("lif_update: v must be writeable (it is updated in place)")
-    spikes = np.empty(x.shape, dtype=np.uint8)
+    spikes = check_state("lif_update", x, v)
     kernel = _lif_soft if soft else _lif_hard
     kernel(x.reshape(-1), v.reshape(-1), F32(decay), F32(v_reset), F32(v_threshold), spikes.reshape(-1))
     return spikes

@@ -1,0 +1,167 @@
+"""Spiking neuron models: each declared once, as one class, and followed by every side of the project.
+
+A neuron model is a template in three steps (SpikingJelly's ``BaseNode``: charge -> fire -> reset), per timestep,
+elementwise, in float32::
+
+    h = charge(v, x)            # the model's own equation (the only part a new model writes)
+    s = fire(h)                 # h >= threshold, or h > threshold for a ``strict`` model
+    v = reset(h, s)             # "hard": where(s, r, h); "soft": h - s * threshold; "none": h
+
+``v`` is the state kept between timesteps (it starts at :attr:`NeuronModel.rest`), ``x`` the input current.
+:meth:`NeuronModel.charge` is written with plain arithmetic operators so that the same code runs on numpy arrays
+(the graph's float32 semantics, :meth:`NeuronModel.step`) and on torch tensors (the torch module
+:class:`neuronas.models.neuron.SpikingNeuron`, which fires through a surrogate gradient). The float32 constants it
+reads (:meth:`NeuronModel.constants`) are cast once by the caller (``numpy.float32`` scalars here, 0-dim float32
+tensors in torch), so both sides do the same float32 operations in the same order.
+
+The graph node of a model has ``kind = Model.kind`` and the model's dataclass fields as attributes; the simulator
+and the oracle run a model's Numba kernel (:meth:`NeuronModel.update`), whose numpy twin in
+:mod:`kernels.reference` and whose equality with :meth:`NeuronModel.step` are tested.
+
+A new neuron model is one subclass here, registered with :func:`register`, plus its kernel (``kernels/neurons_nb.py``)
+and numpy twin (``kernels/reference.py``), plus its test.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Callable, ClassVar
+
+import numpy as np
+
+import kernels
+from cimsim.errors import UserError
+
+F32 = np.float32
+RESETS = ("hard", "soft", "none")
+
+NEURONS: dict[str, type["NeuronModel"]] = {}
+"""Registered neuron models: graph node kind -> model class."""
+
+
+def register(cls: type["NeuronModel"]) -> type["NeuronModel"]:
+    """Class decorator: make ``cls`` a graph node kind (:data:`NEURONS`)."""
+    NEURONS[cls.kind] = cls
+    return cls
+
+
+@dataclass(frozen=True)
+class NeuronModel:
+    """Base of the neuron models (see the module docstring). Subclasses are frozen dataclasses whose fields are the
+    graph node's attributes, and define :attr:`kind`, :meth:`constants`, :meth:`charge` and :meth:`update`."""
+
+    kind: ClassVar[str]
+    strict: ClassVar[bool] = False
+    """Fire on ``h > threshold`` (else ``h >= threshold``)."""
+
+    @property
+    def reset_mode(self) -> str:
+        """``hard`` (to the constant ``r``), ``soft`` (subtract the constant ``thr``) or ``none``."""
+        raise NotImplementedError
+
+    @property
+    def rest(self) -> float:
+        """Membrane at the start of every sample."""
+        return 0.0
+
+    def check(self, where: str = "") -> None:
+        """Raise :class:`UserError` (message prefixed by ``where``) on parameters outside the model's domain."""
+
+    def constants(self) -> dict[str, float]:
+        """The scalars :meth:`charge` and the reset read, by name (``thr`` always; ``r`` for a hard reset)."""
+        raise NotImplementedError
+
+    def charge(self, v, x, k: dict, fired: Callable):
+        """New membrane before firing, from state ``v`` and input ``x`` (numpy arrays or torch tensors).
+
+        ``k`` holds :meth:`constants` cast to float32; ``fired(u)`` is the template's fire rule as 0/1 floats (for
+        models whose reset of the previous spike is part of the charge).
+        """
+        raise NotImplementedError
+
+    def update(self, x: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """One timestep through the model's kernel: ``x``, ``v`` C-contiguous float32; ``v`` updated in place.
+        Returns uint8 spikes. Bit-for-bit :meth:`step`."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ the template (numpy)
+    @classmethod
+    def from_node(cls, node: dict, where: str | None = None) -> "NeuronModel":
+        """The model of a graph node's attributes (missing or bad ones raise :class:`UserError` after ``where``)."""
+        where = f"{cls.kind} node: " if where is None else where
+        try:
+            model = cls(**{f.name: node[f.name] for f in dataclasses.fields(cls)})
+        except KeyError as exc:
+            raise UserError(f"{where}missing attribute {exc}") from None
+        model.check(where)
+        return model
+
+    def attrs(self) -> dict:
+        """The graph node's attributes."""
+        return dataclasses.asdict(self)
+
+    def f32(self) -> dict[str, np.float32]:
+        return {name: F32(value) for name, value in self.constants().items()}
+
+    def fire(self, h: np.ndarray, k: dict) -> np.ndarray:
+        return h > k["thr"] if self.strict else h >= k["thr"]
+
+    def init(self, shape: tuple) -> np.ndarray:
+        """Initial membrane ``[*shape]`` (float32)."""
+        return np.full(shape, self.rest, dtype=F32)
+
+    def step(self, x: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """One timestep in numpy float32 (the definition the kernel and the torch module follow).
+        Returns ``(spikes bool, new membrane)``; ``v`` is not modified."""
+        k = self.f32()
+        x = x.astype(F32, copy=False)
+        h = self.charge(v, x, k, lambda u: self.fire(u, k).astype(F32))
+        s = self.fire(h, k)
+        if self.reset_mode == "hard":
+            return s, np.where(s, k["r"], h)
+        if self.reset_mode == "soft":
+            return s, h - s.astype(F32) * k["thr"]
+        return s, h
+
+
+@register
+@dataclass(frozen=True)
+class LIF(NeuronModel):
+    """Leaky integrate-and-fire with a time constant (SpikingJelly's ``LIFNode``, ``decay_input=True``)::
+
+        h = v + (x - (v - r)) / tau     as   v + (x - (v - r)) * float32(1 / tau)
+
+    hard reset to ``v_reset``, or a soft reset (subtract ``v_threshold``) when ``v_reset`` is None; the membrane
+    starts at ``v_reset`` (0 for a soft reset).
+
+    Attributes
+    ----------
+    tau: membrane time constant in timesteps (> 1). v_threshold: firing threshold. v_reset: reset value or None.
+    """
+
+    kind: ClassVar[str] = "lif"
+    tau: float = 4.0 / 3.0
+    v_threshold: float = 1.0
+    v_reset: float | None = 0.0
+
+    @property
+    def reset_mode(self) -> str:
+        return "soft" if self.v_reset is None else "hard"
+
+    @property
+    def rest(self) -> float:
+        return 0.0 if self.v_reset is None else float(self.v_reset)
+
+    def check(self, where: str = "") -> None:
+        if not float(self.tau) > 1.0:
+            raise UserError(f"{where}tau={self.tau}; expected tau > 1 (timesteps)")
+
+    def constants(self) -> dict[str, float]:
+        return {"decay": 1.0 / float(self.tau), "r": self.rest, "thr": float(self.v_threshold)}
+
+    def charge(self, v, x, k, fired):
+        return v + (x - (v - k["r"])) * k["decay"]
+
+    def update(self, x: np.ndarray, v: np.ndarray) -> np.ndarray:
+        k = self.f32()
+        return kernels.lif_update(x, v, k["decay"], k["r"], k["thr"], self.reset_mode == "soft")
