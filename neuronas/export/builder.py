@@ -2,7 +2,7 @@
 
 Used by both exporters (our SNASNet models and ``torch.fx`` imports). It tracks node shapes, converts the deploy
 layers' tensors into the graph's attributes (integer weights, float32 scales and biases) and keeps the value
-types consistent: a LIF, add, affine or output node must read real values, so an integer value with a scale
+types consistent: a neuron, add, affine or output node must read real values, so an integer value with a scale
 other than 1 (an average pool over spikes or over the input frame) is first rescaled by an ``affine`` node
 ``x * float32(scale) + 0``, exactly what the deploy pool returns in torch.
 """
@@ -14,7 +14,6 @@ import torch
 from cimsim.graph import SnnGraph, conv_out_hw
 
 F32 = np.float32
-NEEDS_REAL = ("lif", "add", "affine", "output")
 
 
 def _np(t: torch.Tensor | None, dtype) -> np.ndarray | None:
@@ -74,11 +73,11 @@ class GraphBuilder:
         self.graph.add_edge(src, name, delay=delay)
         return name
 
-    def lif(self, name: str, lif, src: str) -> str:
-        """A :class:`~neuronas.models.lif.LIF`'s parameters, reading ``src``."""
+    def neuron(self, name: str, module, src: str) -> str:
+        """A :class:`~neuronas.models.neuron.SpikingNeuron`'s node (its model's kind and parameters), reading ``src``."""
         src = self._real(src)
-        self.graph.add_node(name, "lif", self.shape(src), tau=float(lif.tau), v_threshold=float(lif.v_threshold),
-                            v_reset=None if lif.v_reset is None else float(lif.v_reset))
+        kind, attrs = module.graph_node()
+        self.graph.add_node(name, kind, self.shape(src), **attrs)
         self.graph.add_edge(src, name)
         return name
 

@@ -1,11 +1,12 @@
 """Import a researcher's own spiking ``torch.nn.Module`` into an SnnGraph with ``torch.fx``.
 
-The module maps **one timestep** ``[N, ...]`` to the next layer's values (feed-forward per timestep); LIF modules
-(:class:`neuronas.models.lif.LIF`, use ``step_mode="s"``) keep their membrane across timesteps. Supported:
+The module maps **one timestep** ``[N, ...]`` to the next layer's values (feed-forward per timestep); spiking neuron
+modules (:class:`neuronas.models.neuron.SpikingNeuron` of any model, e.g. :class:`~neuronas.models.lif.LIF`; use
+``step_mode="s"``) keep their membrane across timesteps. Supported:
 ``nn.Conv2d`` (groups 1, dilation 1, zero padding), ``nn.Linear``, ``nn.BatchNorm1d/2d`` (folded into a directly
 preceding conv/linear used only by it, otherwise an ``affine`` node), ``nn.AvgPool2d`` (count_include_pad, no
 ceil mode), ``nn.MaxPool2d``, ``nn.Flatten`` / ``torch.flatten`` / ``x.flatten(1)`` / ``x.view(x.size(0), -1)``,
-``nn.Dropout`` and ``nn.Identity`` (dropped), residual ``+`` / ``torch.add``, and our ``LIF``. Anything else raises
+``nn.Dropout`` and ``nn.Identity`` (dropped), residual ``+`` / ``torch.add``, and our spiking neurons. Anything else raises
 :class:`UserError` naming it. Each module may be called once per forward (its name becomes the graph node name).
 
 The input is either an analog frame (quantized to a signed ``input_bits`` integer with a scale) or spikes
@@ -25,22 +26,22 @@ from torch.fx.passes.shape_prop import ShapeProp
 from cimsim.errors import UserError
 from cimsim.graph import SnnGraph
 from neuronas.export.builder import GraphBuilder
-from neuronas.models.lif import LIF, reset_states
+from neuronas.models.neuron import SpikingNeuron, reset_states
 from neuronas.models.ops import AvgPool, over_time
 from neuronas.quant.convert import bn_to_affine, quantize_conv, quantize_linear
 from neuronas.quant.fixed_point import check_bits, qmax, scale_for
 from neuronas.quant.fold import bn_coefficients
 
-SUPPORTED = "Conv2d, Linear, BatchNorm1d/2d, AvgPool2d, MaxPool2d, Flatten, Dropout, Identity, residual adds, LIF"
+SUPPORTED = "Conv2d, Linear, BatchNorm1d/2d, AvgPool2d, MaxPool2d, Flatten, Dropout, Identity, residual adds, SpikingNeuron (LIF, ...)"
 _BN = (nn.BatchNorm1d, nn.BatchNorm2d)
 _DROP = (nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.AlphaDropout, nn.Identity)
 
 
 class SnnTracer(fx.Tracer):
-    """fx tracer that keeps :class:`LIF` modules as leaves."""
+    """fx tracer that keeps spiking neuron modules (:class:`SpikingNeuron`) as leaves."""
 
     def is_leaf_module(self, m: nn.Module, qualname: str) -> bool:
-        return isinstance(m, LIF) or super().is_leaf_module(m, qualname)
+        return isinstance(m, SpikingNeuron) or super().is_leaf_module(m, qualname)
 
 
 class MaxPool(nn.Module):
@@ -105,7 +106,7 @@ class ImportedSnn:
         scale = torch.tensor(1.0 if self.input_bits == 1 else self.input_scale, dtype=torch.float32)
         rec: dict[str, list] = {}
         handles = [m.register_forward_hook(lambda mod, i, o, n=n: rec.setdefault(n, []).append(o.numpy().astype(bool)))
-                   for n, m in self.module.named_modules() if isinstance(m, LIF)]
+                   for n, m in self.module.named_modules() if isinstance(m, SpikingNeuron)]
         reset_states(self.module)
         try:
             outs = [self.module(x_int[t] * scale).reshape(x_int.shape[1], -1).numpy() for t in range(x_int.shape[0])]
@@ -137,6 +138,23 @@ def import_module(module: nn.Module, sample: torch.Tensor, bits: int = 8, input_
     if input_bits != 1:
         input_bits = check_bits(input_bits, "input bits")
     module = copy.deepcopy(module).eval()
+    fx_graph, one = _trace(module, sample)
+    if input_bits == 1:
+        if not torch.all((one == 0) | (one == 1)):
+            raise UserError("input_bits=1 means spike inputs, but the sample holds values other than 0 and 1")
+        in_scale = 1.0
+    else:
+        in_scale = scale_for(float(one.abs().max()), input_bits)
+    tr = _Translation(GraphBuilder(name or type(module).__name__), fx.GraphModule(module, fx_graph), bits)
+    tr.b.input("input", tuple(one.shape[1:]), bits=input_bits, signed=input_bits != 1, scale=in_scale)
+    tr.translate(fx_graph, type(module).__name__)
+    deploy = tr.deploy(module, fx_graph)
+    tr.b.finish()
+    return ImportedSnn(tr.b.graph, deploy.eval(), input_bits, in_scale)
+
+
+def _trace(module: nn.Module, sample: torch.Tensor) -> tuple[fx.Graph, torch.Tensor]:
+    """The fx graph of ``module`` (neurons as leaves) with shapes propagated from ``sample``; the sample detached."""
     reset_states(module)
     try:
         fx_graph = SnnTracer().trace(module)
@@ -147,73 +165,83 @@ def import_module(module: nn.Module, sample: torch.Tensor, bits: int = 8, input_
     with torch.no_grad():
         ShapeProp(gm).propagate(one.to(torch.float32))
     reset_states(gm)
-    if input_bits == 1:
-        if not torch.all((one == 0) | (one == 1)):
-            raise UserError("input_bits=1 means spike inputs, but the sample holds values other than 0 and 1")
-        in_scale = 1.0
-    else:
-        in_scale = scale_for(float(one.abs().max()), input_bits)
-    b = GraphBuilder(name or type(module).__name__)
-    value: dict[fx.Node, str] = {}
-    folded: dict[fx.Node, fx.Node] = {}  # bn node -> its conv/linear node
-    crossbar_bn: dict[str, nn.Module | None] = {}
-    called: set[str] = set()
-    out_node = None
-    for node in fx_graph.nodes:
-        if node.op == "placeholder":
-            if value:
-                raise UserError(f"{type(module).__name__}.forward takes more than one input ({node.name!r}); expected one tensor")
-            value[node] = b.input("input", tuple(one.shape[1:]), bits=input_bits, signed=input_bits != 1, scale=in_scale)
-        elif node.op == "call_module":
-            value[node] = _module_node(b, gm, node, value, folded, crossbar_bn, called, bits)
-        elif node.op == "call_function":
-            value[node] = _function_node(b, node, value)
-        elif node.op == "call_method":
-            if node.target == "size":
-                continue
-            value[node] = _method_node(b, node, value)
-        elif node.op == "output":
-            arg = node.args[0]
-            if not isinstance(arg, fx.Node):
-                raise UserError(f"{type(module).__name__}.forward must return one tensor, got {type(arg).__name__}")
-            out_node = b.output("output", value[arg])
-        else:
-            raise UserError(f"unsupported use of {node.op} {node.target!r} in {type(module).__name__}.forward; supported: {SUPPORTED}")
-    if out_node is None:
-        raise UserError(f"{type(module).__name__}.forward returns nothing")
-    graph = b.graph
-    graph.validate()
-    types = graph.value_types()
-    deploy = copy.deepcopy(module)
-    for target, bn in crossbar_bn.items():
-        m = module.get_submodule(target)
-        (src, _), = graph.inputs_of(target)
-        in_s = types[src].scale
-        q = quantize_conv(m, bn, bits, in_s) if isinstance(m, nn.Conv2d) else quantize_linear(m, bn, bits, in_s)
-        _set_module(deploy, target, q)
-        d = graph.node(target)
-        d["weight"], d["scale"] = q.weight_int().numpy().astype(np.int32), float(np.float32(q.scale))
-        d["bias"] = None if q.bias is None else q.bias.numpy().astype(np.float32)
-        b._crossbar_in_scale[target] = in_s
-    for bn_node in folded:
-        _set_module(deploy, bn_node.target, nn.Identity())
-    for node in fx_graph.nodes:
-        if node.op != "call_module" or node in folded:
-            continue
-        m = module.get_submodule(node.target)
-        src_type = types.get(value[node.args[0]]) if isinstance(node.args[0], fx.Node) else None
-        if isinstance(m, _BN):
-            _set_module(deploy, node.target, bn_to_affine(m))
-        elif isinstance(m, nn.AvgPool2d):
-            _set_module(deploy, node.target, AvgPool(_pair(m.kernel_size), _pair(m.stride or m.kernel_size), _pair(m.padding),
-                                                     integer_input=src_type.is_integer, in_scale=src_type.scale))
-        elif isinstance(m, nn.MaxPool2d):
-            _set_module(deploy, node.target, MaxPool(_pair(m.kernel_size), _pair(m.stride or m.kernel_size), _pair(m.padding),
-                                                     src_type.is_integer))
-        elif isinstance(m, LIF):
-            deploy.get_submodule(node.target).step_mode = "s"
-    b.finish()
-    return ImportedSnn(graph, deploy.eval(), input_bits, in_scale)
+    return fx_graph, one
+
+
+class _Translation:
+    """fx nodes -> graph nodes (:meth:`translate`), then the deploy twin of the module (:meth:`deploy`)."""
+
+    def __init__(self, b: GraphBuilder, gm: fx.GraphModule, bits: int):
+        self.b, self.gm, self.bits = b, gm, bits
+        self.value: dict[fx.Node, str] = {}
+        self.folded: dict[fx.Node, fx.Node] = {}  # bn node -> its conv/linear node
+        self.crossbar_bn: dict[str, nn.Module | None] = {}
+        self.called: set[str] = set()
+
+    def translate(self, fx_graph: fx.Graph, cls: str) -> None:
+        b, value = self.b, self.value
+        out_node = None
+        for node in fx_graph.nodes:
+            if node.op == "placeholder":
+                if value:
+                    raise UserError(f"{cls}.forward takes more than one input ({node.name!r}); expected one tensor")
+                value[node] = "input"
+            elif node.op == "call_module":
+                value[node] = _module_node(b, self.gm, node, value, self.folded, self.crossbar_bn, self.called, self.bits)
+            elif node.op == "call_function":
+                value[node] = _function_node(b, node, value)
+            elif node.op == "call_method":
+                if node.target == "size":
+                    continue
+                value[node] = _method_node(b, node, value)
+            elif node.op == "output":
+                arg = node.args[0]
+                if not isinstance(arg, fx.Node):
+                    raise UserError(f"{cls}.forward must return one tensor, got {type(arg).__name__}")
+                out_node = b.output("output", value[arg])
+            else:
+                raise UserError(f"unsupported use of {node.op} {node.target!r} in {cls}.forward; supported: {SUPPORTED}")
+        if out_node is None:
+            raise UserError(f"{cls}.forward returns nothing")
+        b.graph.validate()
+
+    def deploy(self, module: nn.Module, fx_graph: fx.Graph) -> nn.Module:
+        """The quantized twin of ``module``; the crossbar nodes get their weights at the graph's input scales."""
+        graph, bits = self.b.graph, self.bits
+        types = graph.value_types()
+        deploy = copy.deepcopy(module)
+        for target, bn in self.crossbar_bn.items():
+            m = module.get_submodule(target)
+            (src, _), = graph.inputs_of(target)
+            in_s = types[src].scale
+            q = quantize_conv(m, bn, bits, in_s) if isinstance(m, nn.Conv2d) else quantize_linear(m, bn, bits, in_s)
+            _set_module(deploy, target, q)
+            d = graph.node(target)
+            d["weight"], d["scale"] = q.weight_int().numpy().astype(np.int32), float(np.float32(q.scale))
+            d["bias"] = None if q.bias is None else q.bias.numpy().astype(np.float32)
+            self.b._crossbar_in_scale[target] = in_s
+        for bn_node in self.folded:
+            _set_module(deploy, bn_node.target, nn.Identity())
+        for node in fx_graph.nodes:
+            if node.op == "call_module" and node not in self.folded:
+                src = node.args[0]
+                _deploy_layer(deploy, module, node.target, types.get(self.value[src]) if isinstance(src, fx.Node) else None)
+        return deploy
+
+
+def _deploy_layer(deploy: nn.Module, module: nn.Module, target: str, src_type) -> None:
+    """Replace the non-crossbar layer ``target`` of ``deploy`` by what the graph computes (``src_type``: its input)."""
+    m = module.get_submodule(target)
+    if isinstance(m, _BN):
+        _set_module(deploy, target, bn_to_affine(m))
+    elif isinstance(m, nn.AvgPool2d):
+        _set_module(deploy, target, AvgPool(_pair(m.kernel_size), _pair(m.stride or m.kernel_size), _pair(m.padding),
+                                            integer_input=src_type.is_integer, in_scale=src_type.scale))
+    elif isinstance(m, nn.MaxPool2d):
+        _set_module(deploy, target, MaxPool(_pair(m.kernel_size), _pair(m.stride or m.kernel_size), _pair(m.padding),
+                                            src_type.is_integer))
+    elif isinstance(m, SpikingNeuron):
+        deploy.get_submodule(target).step_mode = "s"
 
 
 def _only_user(node: fx.Node) -> fx.Node | None:
@@ -251,8 +279,8 @@ def _module_node(b, gm, node, value, folded, crossbar_bn, called, bits) -> str:
             return value[folded[node]]
         k, c = bn_coefficients(m)
         return b.affine(target, k, c, src)
-    if isinstance(m, LIF):
-        return b.lif(target, m, src)
+    if isinstance(m, SpikingNeuron):
+        return b.neuron(target, m, src)
     if isinstance(m, nn.AvgPool2d):
         if m.ceil_mode or not m.count_include_pad or m.divisor_override is not None:
             raise UserError(f"AvgPool2d {target!r}: only ceil_mode=False, count_include_pad=True, no divisor_override")

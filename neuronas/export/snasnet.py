@@ -16,7 +16,7 @@ from cimsim.errors import UserError
 from cimsim.graph import SnnGraph
 from neuronas.export.builder import GraphBuilder
 from neuronas.models.cell import INPUT, Cell, edge_key
-from neuronas.models.lif import LIF
+from neuronas.models.neuron import SpikingNeuron
 from neuronas.quant.convert import is_deployed
 from neuronas.space.genotype import N_NODES, OUTPUT_NODE
 
@@ -53,7 +53,7 @@ def export_cell(b: GraphBuilder, prefix: str, cell: Cell, x_in: str) -> str:
             out = _pool(b, f"{name}.pool", op.pool, src)
         else:
             if e.src not in lif_nodes:
-                lif_nodes[e.src] = b.lif(f"{prefix}.lif.n{e.src}", cell.lif[f"n{e.src}"], src)
+                lif_nodes[e.src] = b.neuron(f"{prefix}.lif.n{e.src}", cell.lif[f"n{e.src}"], src)
             out = b.conv(f"{name}.conv", op.conv, lif_nodes[e.src])
         op_out[e] = out
         return out
@@ -114,17 +114,17 @@ def export(model: nn.Module, sample: torch.Tensor, timesteps: int | None = None,
     x = b.conv("stem", model.stem, x)
     x = export_cell(b, "cell1", model.cell1, x)
     x = b.affine("bn1", model.bn1.weight, model.bn1.bias, x)
-    x = b.lif("lif1", model.lif1, x)
+    x = b.neuron("lif1", model.lif1, x)
     x = b.conv("conv1", model.conv1, x)
     x = _pool(b, "pool1", model.pool1, x)
     x = export_cell(b, "cell2", model.cell2, x)
     x = b.affine("bn2", model.bn2.weight, model.bn2.bias, x)
-    x = b.lif("lif2", model.lif2, x)
+    x = b.neuron("lif2", model.lif2, x)
     if model.pool2 is not None:
         x = _pool(b, "pool2", model.pool2, x)
     x = b.flatten("flatten", x)
     x = b.linear("fc1", model.fc1, x)
-    x = b.lif("lif3", model.lif3, x)
+    x = b.neuron("lif3", model.lif3, x)
     x = b.linear("fc2", model.fc2, x)
     b.output("output", x, vote=model.vote)
     graph = b.finish()
@@ -143,18 +143,18 @@ def to_inputs(model: nn.Module, images: torch.Tensor, timesteps: int | None = No
 
 @torch.no_grad()
 def collect_spikes(model: nn.Module, images: torch.Tensor, timesteps: int | None = None) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """Run ``model`` (eval mode) and record every LIF's spikes.
+    """Run ``model`` (eval mode) and record every spiking neuron's spikes.
 
     Returns
     -------
     spikes, outputs:
-        ``{lif module name: bool [T, N, ...]}`` (the names are the exported graph's lif node names) and the raw
+        ``{neuron module name: bool [T, N, ...]}`` (the names are the exported graph's neuron node names) and the raw
         per-timestep outputs ``[T, N, F]`` (float32).
     """
     rec: dict[str, list] = {}
     handles = []
     for mname, m in model.named_modules():
-        if isinstance(m, LIF):
+        if isinstance(m, SpikingNeuron):
             def hook(mod, inp, out, mname=mname):
                 rec.setdefault(mname, []).append(out.detach().cpu().numpy().astype(bool))
             handles.append(m.register_forward_hook(hook))
