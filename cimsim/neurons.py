@@ -23,6 +23,7 @@ and numpy twin (``kernels/reference.py``), plus its test.
 """
 from __future__ import annotations
 
+import abc
 import dataclasses
 from dataclasses import dataclass
 from typing import Callable, ClassVar
@@ -46,7 +47,7 @@ def register(cls: type["NeuronModel"]) -> type["NeuronModel"]:
 
 
 @dataclass(frozen=True)
-class NeuronModel:
+class NeuronModel(abc.ABC):
     """Base of the neuron models (see the module docstring). Subclasses are frozen dataclasses whose fields are the
     graph node's attributes, and define :attr:`kind`, :meth:`constants`, :meth:`charge` and :meth:`update`."""
 
@@ -55,9 +56,9 @@ class NeuronModel:
     """Fire on ``h > threshold`` (else ``h >= threshold``)."""
 
     @property
+    @abc.abstractmethod
     def reset_mode(self) -> str:
         """``hard`` (to the constant ``r``), ``soft`` (subtract the constant ``thr``) or ``none``."""
-        raise NotImplementedError
 
     @property
     def rest(self) -> float:
@@ -67,22 +68,22 @@ class NeuronModel:
     def check(self, where: str = "") -> None:
         """Raise :class:`UserError` (message prefixed by ``where``) on parameters outside the model's domain."""
 
+    @abc.abstractmethod
     def constants(self) -> dict[str, float]:
         """The scalars :meth:`charge` and the reset read, by name (``thr`` always; ``r`` for a hard reset)."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def charge(self, v, x, k: dict, fired: Callable):
         """New membrane before firing, from state ``v`` and input ``x`` (numpy arrays or torch tensors).
 
         ``k`` holds :meth:`constants` cast to float32; ``fired(u)`` is the template's fire rule as 0/1 floats (for
         models whose reset of the previous spike is part of the charge).
         """
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def update(self, x: np.ndarray, v: np.ndarray) -> np.ndarray:
         """One timestep through the model's kernel: ``x``, ``v`` C-contiguous float32; ``v`` updated in place.
         Returns uint8 spikes. Bit-for-bit :meth:`step`."""
-        raise NotImplementedError
 
     # ------------------------------------------------------------------ the template (numpy)
     @classmethod
