@@ -94,6 +94,7 @@ def as_real(value: np.ndarray, vtype) -> np.ndarray:
 
 
 def affine(node: dict, x: np.ndarray) -> np.ndarray:
+    """Per-channel ``x * weight[c] + bias[c]`` of ``[N, C, ...]`` in float32."""
     w = np.asarray(node["weight"], dtype=F32)
     b = np.asarray(node["bias"], dtype=F32)
     extra = (1,) * (x.ndim - 2)

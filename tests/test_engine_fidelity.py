@@ -8,7 +8,7 @@ import kernels.reference as ref
 from cimsim.graph import SnnGraph
 from cimsim.engine.crossbar_layer import AdcModel
 from cimsim.engine.execute import execute
-from cimsim.functional import evaluate, layer_input_rows, weight_matrix
+from cimsim.functional import evaluate, layer_input_rows
 from cimsim.mapping import map_graph
 
 
