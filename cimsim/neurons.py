@@ -166,3 +166,51 @@ class LIF(NeuronModel):
     def update(self, x: np.ndarray, v: np.ndarray) -> np.ndarray:
         k = self.f32()
         return kernels.lif_update(x, v, k["decay"], k["r"], k["thr"], self.reset_mode == "soft")
+
+
+@register
+@dataclass(frozen=True)
+class Leaky(NeuronModel):
+    """First-order leaky integrate-and-fire with a decay factor, as snntorch's ``Leaky`` (default ``reset_delay``)::
+
+        r = float32(v > threshold)                  # the spike of the previous step, from the stored membrane
+        h = beta * v + x - r * threshold            # reset "subtract"
+        h = beta * ((1 - r) * v) + x                # reset "zero"
+        s = h > threshold                           # strict
+
+    The stored membrane is ``h`` itself: a spike's reset is applied by the next step's charge (no separate reset).
+    The membrane starts at 0.
+
+    Attributes
+    ----------
+    beta: membrane decay per timestep, 0..1. threshold: firing threshold. reset: ``subtract`` or ``zero``.
+    """
+
+    kind: ClassVar[str] = "leaky"
+    strict: ClassVar[bool] = True
+    beta: float = 0.9
+    threshold: float = 1.0
+    reset: str = "subtract"
+
+    @property
+    def reset_mode(self) -> str:
+        return "none"
+
+    def check(self, where: str = "") -> None:
+        if not 0.0 <= float(self.beta) <= 1.0:
+            raise UserError(f"{where}beta={self.beta}; expected 0 <= beta <= 1")
+        if self.reset not in ("subtract", "zero"):
+            raise UserError(f"{where}reset={self.reset!r}; expected 'subtract' or 'zero'")
+
+    def constants(self) -> dict[str, float]:
+        return {"beta": float(self.beta), "thr": float(self.threshold)}
+
+    def charge(self, v, x, k, fired):
+        r = fired(v)
+        if self.reset == "zero":
+            return k["beta"] * ((1 - r) * v) + x
+        return k["beta"] * v + x - r * k["thr"]
+
+    def update(self, x: np.ndarray, v: np.ndarray) -> np.ndarray:
+        k = self.f32()
+        return kernels.leaky_update(x, v, k["beta"], k["thr"], self.reset == "zero")

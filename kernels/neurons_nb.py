@@ -12,7 +12,7 @@ import numpy as np
 
 F32 = np.float32
 
-__all__ = ["lif_update"]
+__all__ = ["lif_update", "leaky_update"]
 
 
 def check_state(kernel: str, x: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -75,4 +75,52 @@ def lif_update(x: np.ndarray, v: np.ndarray, decay, v_reset, v_threshold, soft: 
     spikes = check_state("lif_update", x, v)
     kernel = _lif_soft if soft else _lif_hard
     kernel(x.reshape(-1), v.reshape(-1), F32(decay), F32(v_reset), F32(v_threshold), spikes.reshape(-1))
+    return spikes
+
+
+@numba.njit(cache=True, nogil=True)
+def _leaky_subtract(x, v, beta, thr, spikes):
+    one = np.float32(1.0)
+    zero = np.float32(0.0)
+    for i in range(x.shape[0]):
+        r = one if v[i] > thr else zero
+        h = beta * v[i] + x[i] - r * thr
+        spikes[i] = h > thr
+        v[i] = h
+
+
+@numba.njit(cache=True, nogil=True)
+def _leaky_zero(x, v, beta, thr, spikes):
+    one = np.float32(1.0)
+    zero = np.float32(0.0)
+    for i in range(x.shape[0]):
+        r = one if v[i] > thr else zero
+        h = beta * ((one - r) * v[i]) + x[i]
+        spikes[i] = h > thr
+        v[i] = h
+
+
+def leaky_update(x: np.ndarray, v: np.ndarray, beta, threshold, zero: bool) -> np.ndarray:
+    """One timestep of :class:`cimsim.neurons.Leaky` in float32; ``v`` is updated in place.
+
+    ``r = v > threshold``; ``h = beta * v + x - r * threshold`` (subtract) or ``h = beta * ((1 - r) * v) + x``
+    (zero); ``s = h > threshold``; ``v = h``.
+
+    Parameters
+    ----------
+    x, v:
+        float32 C-contiguous input current and membrane, same shape; ``v`` is overwritten.
+    beta, threshold:
+        Scalars, cast to float32.
+    zero:
+        Reset to zero instead of subtracting the threshold.
+
+    Returns
+    -------
+    numpy.ndarray
+        uint8 spikes (0/1), same shape as ``x``.
+    """
+    spikes = check_state("leaky_update", x, v)
+    kernel = _leaky_zero if zero else _leaky_subtract
+    kernel(x.reshape(-1), v.reshape(-1), F32(beta), F32(threshold), spikes.reshape(-1))
     return spikes

@@ -100,6 +100,31 @@ def lif_update(x: np.ndarray, v: np.ndarray, decay, v_reset, v_threshold, soft: 
     return s.astype(np.uint8)
 
 
+def leaky_update(x: np.ndarray, v: np.ndarray, beta, threshold, zero: bool) -> np.ndarray:
+    """One timestep of :class:`cimsim.neurons.Leaky` in float32; ``v`` is updated in place.
+
+    Parameters
+    ----------
+    x, v:
+        float32 input current and membrane, same shape; ``v`` is overwritten.
+    beta, threshold:
+        float32 scalars.
+    zero:
+        Reset to zero (``(1 - r) * v`` before the decay) instead of subtracting ``r * threshold``, where
+        ``r = v > threshold`` is the previous step's spike.
+
+    Returns
+    -------
+    numpy.ndarray
+        uint8 spikes ``h > threshold``, same shape as ``x``.
+    """
+    beta, thr = F32(beta), F32(threshold)
+    r = (v > thr).astype(F32)
+    h = beta * ((1 - r) * v) + x if zero else beta * v + x - r * thr
+    v[...] = h
+    return (h > thr).astype(np.uint8)
+
+
 def xy_route(src: int, dst: int, mesh_cols: int) -> list[int]:
     """Directed link ids (``tile_id * 4 + direction``) an XY-routed packet crosses from ``src`` to ``dst``."""
     x, y = src % mesh_cols, src // mesh_cols
