@@ -12,7 +12,7 @@ Nothing is downloaded; missing files raise :class:`UserError`.
                   split; class index = position of the wnid in sorted order.
 ``digits``        scikit-learn's embedded 8x8 digits (1797 images, values 0..16 scaled to [0, 1]); a stratified
                   train/test split fixed by the seed.
-``synthetic``     uniform random images with random labels, for timing (made by :mod:`neuronas.data`).
+``synthetic``     uniform random images with random labels, for timing (:func:`make_synthetic`).
 
 ``data_dir`` may be the dataset folder itself or its parent (the standard folder name is appended).
 """
@@ -225,9 +225,11 @@ def read_digits(split: str, seed: int, test_fraction: float = 0.2) -> tuple[np.n
 
 
 def read_images(name: "str | DatasetSpec", data_dir: "str | Path", split: str, seed: int = 0,
-                test_fraction: float = 0.2) -> tuple[np.ndarray, np.ndarray]:
-    """Images ``[N, C, H, W]`` (uint8 0..255, or float in [0, 1] for digits) and labels ``[N]`` of a dataset
-    read from files (``cifar10``, ``cifar100``, ``tinyimagenet``) or embedded (``digits``).
+                test_fraction: float = 0.2, n_samples: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Images ``[N, C, H, W]`` (uint8 0..255, or float in [0, 1] for digits and synthetic) and labels ``[N]`` of a
+    dataset read from files (``cifar10``, ``cifar100``, ``tinyimagenet``), embedded (``digits``) or made up
+    (``synthetic``: ``n_samples`` images, default 256 train / 64 test; its seed is ``2 * seed`` for train and
+    ``2 * seed + 1`` for test).
 
     Raises
     ------
@@ -243,7 +245,10 @@ def read_images(name: "str | DatasetSpec", data_dir: "str | Path", split: str, s
     elif ds.name == "digits":
         images, labels = read_digits(split, seed, test_fraction)
     else:
-        raise UserError(f"dataset {ds.name!r} is not read from files; expected cifar10, cifar100, tinyimagenet or digits")
+        n = n_samples if n_samples is not None else (256 if split == "train" else 64)
+        if int(n) < 1:
+            raise UserError(f"synthetic dataset: n_samples={n}; expected >= 1")
+        images, labels = make_synthetic(ds.shape, ds.classes, n, seed * 2 + (split == "test"))
     if labels.size and (int(labels.min()) < 0 or int(labels.max()) >= ds.classes):
         raise UserError(f"dataset {ds.name!r} ({split}): labels span {int(labels.min())}..{int(labels.max())}; "
                         f"expected 0..{ds.classes - 1}")
@@ -258,3 +263,9 @@ def normalized(images: np.ndarray, ds: DatasetSpec) -> np.ndarray:
     mean = np.asarray(ds.mean, np.float32).reshape(-1, 1, 1)
     std = np.asarray(ds.std, np.float32).reshape(-1, 1, 1)
     return (x - mean) / std
+
+
+def make_synthetic(shape: tuple[int, int, int], classes: int, n_samples: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Uniform random float32 images ``[n, *shape]`` in [0, 1] and random labels (for timing), seeded."""
+    rng = np.random.default_rng(int(seed))
+    return rng.random((int(n_samples), *shape), dtype=np.float32), rng.integers(int(classes), size=int(n_samples))

@@ -6,8 +6,7 @@ from pathlib import Path
 import torch
 from torch.utils.data import DataLoader
 
-from cimsim.datasets import SPLITS, DatasetSpec, default_data_dir, read_images, spec
-from cimsim.errors import UserError
+from cimsim.datasets import DatasetSpec, default_data_dir, read_images, spec
 from neuronas.data.dataset import ImageDataset
 from neuronas.data.transforms import Compose, Normalize, RandomCrop, RandomHorizontalFlip
 
@@ -62,26 +61,12 @@ def load_dataset(
     ImageDataset
         ``dataset[i] -> (image [C, H, W] float32, label)``; ``dataset.spec`` describes it.
     """
-    if split not in SPLITS:
-        raise UserError(f"dataset split {split!r}; expected one of {', '.join(SPLITS)}")
     ds = spec(name, **spec_overrides)
     root = Path(data_dir) if data_dir is not None else default_data_dir()
-    if ds.name == "synthetic":
-        n = n_samples if n_samples is not None else (256 if split == "train" else 64)
-        if int(n) < 1:
-            raise UserError(f"synthetic dataset: n_samples={n}; expected >= 1")
-        images, labels = make_synthetic(ds.shape, ds.classes, n, seed * 2 + (split == "test"))
-    else:  # the files (or the embedded digits) as cimsim reads them
-        images, labels = (torch.from_numpy(a) for a in read_images(ds, root, split, seed, test_fraction))
+    images, labels = (torch.from_numpy(a) for a in read_images(ds, root, split, seed, test_fraction, n_samples))
     if augment is None:
         augment = split == "train" and ds.name in ("cifar10", "cifar100", "tinyimagenet")
     return ImageDataset(images, labels, ds, build_transform(ds, augment, normalize, seed))
-
-
-def make_synthetic(shape: tuple[int, int, int], classes: int, n_samples: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Uniform random float images ``[n, *shape]`` in [0, 1] and random labels (for timing)."""
-    g = torch.Generator().manual_seed(int(seed))
-    return torch.rand((int(n_samples), *shape), generator=g), torch.randint(int(classes), (int(n_samples),), generator=g)
 
 
 def make_loaders(
