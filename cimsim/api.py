@@ -1,4 +1,12 @@
-"""``cimsim.simulate``: graph + chip + inputs -> Report (config -> mapping -> execution -> schedule -> costs)."""
+"""``cimsim.simulate``: graph + chip + inputs -> Report, through the explicit stages of a run.
+
+``load_config`` (:mod:`cimsim.config.loader`) -> :func:`~cimsim.mapping.map_graph` -> ADC calibration
+(:func:`~cimsim.engine.adc_calibration.adc_for_run`) -> :func:`~cimsim.engine.execute.execute` ->
+:func:`~cimsim.engine.schedule.schedule` -> :func:`collect_activity` -> :func:`~cimsim.assemble.price` ->
+:func:`~cimsim.assemble.build_report`. Each takes the previous stage's output and can be called on its own;
+:func:`run_mapping` runs the stages after the mapping, :func:`simulate` all of them (and accepts a ready
+:class:`Mapping`).
+"""
 from __future__ import annotations
 
 import time
@@ -6,20 +14,18 @@ from pathlib import Path
 
 import numpy as np
 
+from cimsim.assemble import build_report, fidelity_section, price
 from cimsim.config.schema import Chip
 from cimsim.cost.activity import LayerActivity, RunActivity
-from cimsim.engine.crossbar_layer import AdcModel
+from cimsim.engine.adc_calibration import adc_for_run
 from cimsim.engine.execute import Execution, execute
 from cimsim.engine.schedule import Schedule, schedule
 from cimsim.errors import UserError
-from cimsim.functional import evaluate
 from cimsim.graph import SnnGraph
 from cimsim.mapping import IO_HOST, Mapping, map_graph
 from cimsim.networks import ARCHS, build_network, random_spike_inputs
+from cimsim.options import RunOptions, split_overrides
 from cimsim.report import Report
-
-#: Accounting modes (see :attr:`cimsim.config.schema.Chip.accounting`).
-ACCOUNTING = ("event", "dense", "all_groups")
 
 DEFAULT_HW = "spikesim_rram_65nm"
 
@@ -36,97 +42,101 @@ def resolve_model(model: SnnGraph | str | Path, seed: int = 0) -> SnnGraph:
     raise UserError(f"unknown model {text!r}: give a built-in network ({', '.join(ARCHS)}) or a saved *.snn.json graph")
 
 
-def resolve_chip(hw: Chip | str | Path, overrides: dict | None = None, accounting: str | None = None) -> Chip:
+def resolve_chip(hw: Chip | str | Path, overrides: dict | None = None) -> Chip:
+    """A :class:`Chip`, a preset name or a YAML path, with dotted-path ``overrides`` (hardware fields and run
+    options, e.g. ``{"adc.bits": 6, "accounting": "dense"}``); the chip's ``run`` holds its run options."""
     from cimsim.config.loader import load_config
 
-    chip = hw if isinstance(hw, Chip) else load_config(str(hw), overrides=overrides)
-    if isinstance(hw, Chip) and overrides:
-        chip = chip.with_changes(overrides)
-    if accounting is not None:
-        if accounting not in ACCOUNTING:
-            raise UserError(f"accounting must be one of {', '.join(ACCOUNTING)}, got {accounting!r}")
-        chip = chip.with_changes({"accounting": accounting})
-    return chip
+    if isinstance(hw, Chip):
+        return hw.with_changes(overrides) if overrides else hw
+    return load_config(str(hw), overrides=overrides)
 
 
-def simulate(model: SnnGraph | str | Path, hw: Chip | str | Path = DEFAULT_HW, timesteps: int = 5,
+def resolve_options(base: RunOptions, options: RunOptions | None = None, overrides: dict | None = None,
+                    **changes) -> RunOptions:
+    """The run's options: ``options`` (default: ``base``, the preset's defaults), then the dotted-path
+    ``overrides`` (``{"mapping.share_tiles": True}``), then the fields given in ``changes``
+    (``accounting="dense"``, ``ideal_adc=True`` ...; None keeps a field)."""
+    changes = {**(overrides or {}), **{k: v for k, v in changes.items() if v is not None}}
+    chosen = base if options is None else options
+    return chosen.with_changes(changes) if changes else chosen
+
+
+def run_inputs(graph: SnnGraph, inputs: np.ndarray | None, timesteps: int, samples: int, spike_rate: float,
+               seed: int) -> np.ndarray:
+    """``inputs`` as an array, or seeded Bernoulli spikes ``[timesteps, samples, *input_shape]`` at ``spike_rate``."""
+    if inputs is not None:
+        return np.asarray(inputs)
+    node = graph.node(graph.input_node())
+    if int(node.get("bits", 1)) != 1:
+        raise UserError(f"graph {graph.name!r} takes {node['bits']}-bit inputs; pass inputs= (random spikes only fit spike inputs)")
+    if timesteps < 1 or samples < 1:
+        raise UserError(f"timesteps and samples must be >= 1 (got {timesteps}, {samples})")
+    return random_spike_inputs(graph, timesteps, samples, spike_rate, seed)
+
+
+def simulate(model: SnnGraph | Mapping | str | Path, hw: Chip | str | Path | None = None, *, timesteps: int = 5,
              inputs: np.ndarray | None = None, spike_rate: float = 0.1, samples: int = 1, seed: int = 0,
-             labels: np.ndarray | None = None, ideal_adc: bool = False, accounting: str | None = None,
-             overrides: dict | None = None, progress: bool = False, fidelity: bool = True,
-             calibration_inputs: np.ndarray | None = None) -> Report:
-    """Map ``model`` onto ``hw`` and simulate it cycle by cycle.
+             labels: np.ndarray | None = None, calibration_inputs: np.ndarray | None = None,
+             options: RunOptions | None = None, overrides: dict | None = None, progress: bool = False,
+             **option_changes) -> Report:
+    """Map ``model`` onto ``hw`` (or take a ready mapping) and simulate it cycle by cycle.
 
     Parameters
     ----------
-    model: an :class:`SnnGraph`, a built-in network name (``vgg9``, ``vgg8``, ``tiny``) or a ``*.snn.json`` path.
-    hw: a :class:`Chip`, a preset name or a YAML path.
-    timesteps: T, used with random inputs (ignored when ``inputs`` are given: their first axis is T).
-    inputs: integer inputs ``[T, N, *input_shape]``; default: seeded Bernoulli spikes at ``spike_rate``.
-    samples: N for random inputs.
+    model: an :class:`SnnGraph`, a built-in network name (``vgg9``, ``vgg8``, ``tiny``), a ``*.snn.json`` path,
+        or a :class:`Mapping` from :func:`~cimsim.mapping.map_graph` (it carries its graph and chip: no ``hw``).
+    hw: a :class:`Chip`, a preset name or a YAML path (default ``spikesim_rram_65nm``).
+    timesteps, samples, spike_rate: T, N and the rate of the seeded random input spikes used without ``inputs``.
+    inputs: integer inputs ``[T, N, *input_shape]``.
+    seed: seeds the random inputs and a built-in network's weights; recorded in the report.
     labels: ``[N]`` class labels; when given the report has ``totals.accuracy``.
-    ideal_adc: treat the ADC as ideal (functional check of mapping and dataflow).
-    accounting: ``event`` (default from the chip), ``dense`` (every row group every timestep, as SpikeSim) or
-        ``all_groups`` (every row group read and converted, only rows with a spike driven, as DNN+NeuroSim).
-    overrides: dotted-path config overrides, e.g. ``{"adc.bits": 6}``.
-    progress: show a progress bar over timesteps.
-    fidelity: with a finite ADC, also evaluate the ideal network and report how many spikes the ADC changed
-        (costs one extra dense forward pass).
     calibration_inputs: with ``adc.range: calibrated``, integer inputs ``[T', N', *input_shape]`` whose first
         ``adc.calibration_samples`` samples set the ADC's LSBs (default: the first samples of ``inputs``); the
         LSBs are in ``report.meta["adc_calibration"]`` (and ``report.fidelity["adc_lsb"]``).
+    options: the :class:`RunOptions` (default: the preset's, ``hw.run``).
+    overrides: dotted-path changes of hardware fields and run options, e.g. ``{"adc.bits": 6}``.
+    progress: show a progress bar over timesteps.
+    option_changes: fields of :class:`RunOptions` to change: ``accounting`` (``event``, ``dense`` as SpikeSim,
+        ``all_groups`` as DNN+NeuroSim), ``ideal_adc``, ``fidelity``, ``mapping``.
     """
     wall = time.perf_counter()
-    graph = resolve_model(model, seed=seed)
-    chip = resolve_chip(hw, overrides, accounting)
-    if inputs is None:
-        node = graph.node(graph.input_node())
-        if int(node.get("bits", 1)) != 1:
-            raise UserError(f"graph {graph.name!r} takes {node['bits']}-bit inputs; pass inputs= (random spikes only fit spike inputs)")
-        if timesteps < 1 or samples < 1:
-            raise UserError(f"timesteps and samples must be >= 1 (got {timesteps}, {samples})")
-        inputs = random_spike_inputs(graph, timesteps, samples, spike_rate, seed)
-    inputs = np.asarray(inputs)
-    mapping = map_graph(graph, chip)
-    adc = AdcModel.for_chip(chip, force_ideal=ideal_adc)
-    if adc.calibrated and calibration_inputs is not None:
-        from cimsim.engine.adc_calibration import calibrate_adc
-        from cimsim.functional import check_inputs
+    hw_changes, run_changes = split_overrides(overrides)
+    if isinstance(model, Mapping):
+        if hw is not None or hw_changes:
+            raise UserError("a Mapping carries its chip: pass no hw and no hardware overrides with it")
+        mapping = model
+        opts = resolve_options(mapping.options, options, run_changes, **option_changes)
+        mapping = mapping.with_options(opts)
+    else:
+        graph = resolve_model(model, seed=seed)
+        chip = resolve_chip(DEFAULT_HW if hw is None else hw, hw_changes)
+        opts = resolve_options(chip.run, options, run_changes, **option_changes)
+        mapping = map_graph(graph, chip, opts)
+    x = run_inputs(mapping.graph, inputs, timesteps, samples, spike_rate, seed)
+    report = run_mapping(mapping, x, labels=labels, calibration_inputs=calibration_inputs, seed=seed,
+                         progress=progress)
+    report.meta["wall_time_s"] = time.perf_counter() - wall
+    return report
 
-        adc = calibrate_adc(mapping, check_inputs(graph, np.asarray(calibration_inputs)), adc,
-                            data="ideal-network activations of the separate calibration inputs (all timesteps)")
-    elif adc.calibrated:  # on the first samples of the run's own inputs
-        from cimsim.engine.adc_calibration import calibrate_adc
-        from cimsim.functional import check_inputs
 
-        adc = calibrate_adc(mapping, check_inputs(graph, inputs), adc)
-    T = inputs.shape[0]
+def run_mapping(mapping: Mapping, inputs: np.ndarray, labels: np.ndarray | None = None,
+                calibration_inputs: np.ndarray | None = None, seed: int = 0, progress: bool = False) -> Report:
+    """The stages after the mapping: calibration -> execute -> schedule -> activity -> price -> report."""
+    adc = adc_for_run(mapping, inputs, calibration_inputs)
     if progress:
         from rich.progress import Progress
 
         with Progress(transient=True) as bar:
-            task = bar.add_task(f"simulating {graph.name}", total=T)
+            task = bar.add_task(f"simulating {mapping.graph.name}", total=inputs.shape[0])
             ex = execute(mapping, inputs, adc, progress=lambda: bar.advance(task))
     else:
         ex = execute(mapping, inputs, adc)
     sched = schedule(mapping, ex)
     run = collect_activity(mapping, ex, sched)
-    report = build_report(graph, chip, mapping, ex, sched, run, seed=seed, labels=labels, ideal_adc=adc.ideal)
-    if fidelity and not adc.ideal:
-        ref = evaluate(graph, inputs)
-        changed = sum(int((ref.spikes[n] != ex.spikes[n]).sum()) for n in ref.spikes)
-        total = sum(int(ref.spikes[n].sum()) for n in ref.spikes)
-        report.fidelity = {
-            "reference": "ideal-ADC numpy evaluation of the same graph",
-            "spikes_changed": changed,
-            "spikes_total": total,
-            "spike_change_rate": changed / max(1, sum(ref.spikes[n].size for n in ref.spikes)),
-            "prediction_agreement": float((ref.predictions == ex.predictions).mean()),
-        }
-    if ex.adc is not None and ex.adc.calibration:
-        report.meta["adc_calibration"] = ex.adc.calibration
-        if report.fidelity:
-            report.fidelity["adc_lsb"] = {k: v["lsb"] for k, v in ex.adc.calibration["layers"].items()}
-    report.meta["wall_time_s"] = time.perf_counter() - wall
+    report = build_report(mapping, ex, run, price(mapping, run), seed=seed, labels=labels)
+    if mapping.options.fidelity and not adc.ideal:
+        report.fidelity = fidelity_section(mapping, inputs, ex)
     return report
 
 
@@ -177,69 +187,3 @@ def collect_activity(mapping: Mapping, ex: Execution, sched: Schedule) -> RunAct
                        initiation_interval=ii, tiles_used=mapping.tiles_used, pes_used=mapping.pes_used,
                        crossbars_used=mapping.crossbars_used, n_samples=N, timesteps=T,
                        stage_cycles=dict(sched.stage_cycles))
-
-
-def build_report(graph: SnnGraph, chip: Chip, mapping: Mapping, ex: Execution, sched: Schedule, run: RunActivity,
-                 seed: int, labels, ideal_adc: bool) -> Report:
-    from cimsim import __version__
-    from cimsim.cost import area_breakdown, energy_matrix
-    from cimsim.cost.energy import breakdown_of
-
-    matrix = energy_matrix(chip, run)
-    energy, energy_layers = breakdown_of(matrix)
-    area = area_breakdown(chip, run)
-    total_e = float(sum(energy.values()))
-    latency_s = run.cycles * chip.cycle_s
-    stage_s = {k: v * chip.cycle_s for k, v in run.stage_cycles.items()}
-    tot = run.total()
-    N = run.n_samples
-    totals = {
-        "area_m2": float(sum(area.values())),
-        "energy_j": total_e,
-        "latency_s": latency_s,
-        "cycles": run.cycles,
-        "energy_per_inference_j": total_e / N,
-        "latency_per_inference_s": run.cycles_per_sample * chip.cycle_s,
-        "throughput_inf_per_s": chip.clock_hz / run.initiation_interval if run.initiation_interval else 0.0,
-        "energy_per_sop_j": total_e / tot.sops if tot.sops else 0.0,
-    }
-    if labels is not None:
-        labels = np.asarray(labels).reshape(-1)
-        if labels.shape[0] != N:
-            raise UserError(f"labels has {labels.shape[0]} entries for {N} samples")
-        totals["accuracy"] = float((ex.predictions == labels).mean())
-    layer_rows = []
-    for L in run.layers:
-        lm = mapping.layers[L.name]
-        row = {"name": L.name, "kind": lm.kind, "crossbars": L.crossbars, "pes": L.pes, "tiles": L.tiles,
-               "rows": lm.rows, "outputs": lm.outputs, "row_blocks": lm.row_blocks, "col_blocks": lm.col_blocks,
-               "spikes_in": L.spikes_in, "spikes_out": L.spikes_out, "energy_j": float(energy_layers[L.name]),
-               "cycles": L.busy_cycles, "latency_s": L.busy_cycles * chip.cycle_s,
-               "array_cycles": L.array_cycles,
-               "energy_by_component_j": {k: float(v) for k, v in matrix[L.name].items()},
-               "xbar_reads": L.xbar_reads, "rows_driven": L.rows_driven, "adc_conversions": L.adc_conversions,
-               "lif_updates": L.lif_updates, "sops": L.sops, "noc_flits": L.noc_flits, "noc_hops": L.noc_flit_hops}
-        layer_rows.append(row)
-    n_neurons = sum(int(np.prod(graph.node(n)["shape"])) for n in graph.lif_nodes())
-    spike_total = sum(int(s.sum()) for s in ex.spikes.values())
-    activity = {
-        "sops": tot.sops, "spike_rate": spike_total / max(1, n_neurons * run.timesteps * N),
-        "spikes": spike_total, "xbar_reads": tot.xbar_reads, "rows_driven": tot.rows_driven,
-        "adc_conversions": tot.adc_conversions, "accumulations": tot.accumulations, "lif_updates": tot.lif_updates,
-        "noc_flits": tot.noc_flits, "noc_hops": tot.noc_flit_hops,
-        "crossbars_used": run.crossbars_used, "pes_used": run.pes_used, "tiles_used": run.tiles_used,
-        "crossbar_utilisation": _utilisation(mapping),
-    }
-    meta = {"model": graph.name, "hw": chip.name, "config_hash": chip.config_hash(), "timesteps": run.timesteps,
-            "samples": N, "seed": seed, "version": __version__, "accounting": chip.accounting,
-            "ideal_adc": ideal_adc, "clock_hz": chip.clock_hz, "n_params": graph.n_params(),
-            "weight_bits": chip.weight_bits}
-    return Report(meta, totals, {"area_m2": area, "energy_j": energy, "latency_s": stage_s}, layer_rows, activity,
-                  outputs=ex.outputs, predictions=ex.predictions, spikes=ex.spikes)
-
-
-def _utilisation(mapping: Mapping) -> float:
-    """Fraction of the mapped crossbars' cells that hold weights."""
-    xb = mapping.chip.crossbar
-    used = sum(lm.rows * lm.outputs * lm.cols_per_output * lm.copies for lm in mapping.layers.values())
-    return used / max(1, mapping.crossbars_used * xb.rows * xb.cols)

@@ -59,6 +59,7 @@ def plot(
 
 @app.command()
 def simulate(
+    ctx: typer.Context,
     model: str = typer.Argument("vgg9", help="Built-in network (vgg9, vgg8, tiny), a saved *.snn.json, or 'genotype'"),
     hw: str = typer.Option("spikesim_rram_65nm", "--hw", help="Hardware preset name or YAML file"),
     timesteps: int = typer.Option(5, "--timesteps", "-T", help="Timesteps per inference"),
@@ -75,10 +76,12 @@ def simulate(
     set_: List[str] = typer.Option([], "--set", help="Config override, e.g. --set adc.bits=6 (repeatable)"),
 ) -> None:
     """Map a network onto a chip, simulate it cycle by cycle, write DIR/report.json and print a summary."""
-    from cimsim.cli_simulate import run_simulate
+    from cimsim.cli_simulate import SimulateArgs, run_simulate
 
-    run_simulate(model, hw, timesteps, spike_rate, samples, dataset, data_dir, genotype, channels, out, seed,
-                 ideal_adc, accounting, set_)
+    args = SimulateArgs(model=model, hw=hw, timesteps=timesteps, spike_rate=spike_rate, samples=samples,
+                        dataset=dataset, data_dir=data_dir, genotype=genotype, channels=channels, out=out, seed=seed,
+                        ideal_adc=ideal_adc, accounting=accounting, set_items=list(set_))
+    run_simulate(args, build_genotype=(ctx.obj or {}).get("build_genotype"))
 
 
 @app.command()
@@ -99,14 +102,19 @@ def validate(
         out.write_text(json.dumps(result.to_dict(), indent=1, default=float))
 
 
-def main(argv: Optional[List[str]] = None) -> None:
-    """Entry point: run the typer app, turning :class:`UserError` into one message and exit code 2."""
-    run(app, argv)
+def main(argv: Optional[List[str]] = None, build_genotype=None) -> None:
+    """Entry point: run the typer app, turning :class:`UserError` into one message and exit code 2.
+
+    ``build_genotype`` builds the graph of ``simulate --genotype`` (see :mod:`cimsim.cli_simulate`); the
+    ``cimsim`` command installed with neuronas passes one in.
+    """
+    run(app, argv, obj={"build_genotype": build_genotype})
 
 
-def run(typer_app: typer.Typer, argv: Optional[List[str]] = None) -> None:
+def run(typer_app: typer.Typer, argv: Optional[List[str]] = None, obj: Optional[dict] = None) -> None:
+    """Run a typer app (``obj`` becomes its context object); :class:`UserError` -> one message and exit 2."""
     try:
-        typer_app(args=argv, standalone_mode=False)
+        typer_app(args=argv, standalone_mode=False, obj=obj)
     except UserError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(2)

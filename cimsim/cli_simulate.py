@@ -1,63 +1,70 @@
 """Implementation of ``cimsim simulate`` (argument handling; the work is :func:`cimsim.api.simulate`)."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
-
-import yaml
+from typing import Callable, Optional
 
 from cimsim.errors import UserError
 
-
-def parse_overrides(items: list[str]) -> dict:
-    """``["adc.bits=6", "crossbar.rows=128"]`` -> ``{"adc.bits": 6, ...}`` (values parsed as YAML scalars)."""
-    out = {}
-    for item in items:
-        if "=" not in item:
-            raise UserError(f"--set {item!r}: expected FIELD=VALUE, e.g. --set adc.bits=6")
-        key, value = item.split("=", 1)
-        out[key.strip()] = yaml.safe_load(value)
-    return out
+#: Builds the graph of ``--genotype``: ``(genotype, dataset, channels, timesteps, seed) -> SnnGraph``. cimsim
+#: cannot build a NeuroNAS model itself (it imports nothing from neuronas); the ``cimsim`` command installed
+#: with neuronas (:mod:`neuronas.cimsim_cli`) hands one in.
+GenotypeBuilder = Callable[[str, str, Optional[int], int, int], object]
 
 
-def genotype_graph(genotype: str, dataset: str, channels: int | None, timesteps: int, seed: int):
-    """An untrained, 8-bit quantized NeuroNAS model of ``genotype`` exported as a graph."""
-    import torch
+@dataclass(frozen=True)
+class SimulateArgs:
+    """The options of ``cimsim simulate`` (see ``cimsim simulate --help``)."""
 
-    from neuronas.data import spec
-    from neuronas.export import export
-    from neuronas.models import build
-    from neuronas.quant import quantize
+    model: str = "vgg9"
+    hw: str = "spikesim_rram_65nm"
+    timesteps: int = 5
+    spike_rate: float = 0.1
+    samples: int = 1
+    dataset: Optional[str] = None
+    data_dir: Optional[str] = None
+    genotype: Optional[str] = None
+    channels: Optional[int] = None
+    out: Path = Path("results/simulate")
+    seed: int = 0
+    ideal_adc: bool = False
+    accounting: Optional[str] = None
+    set_items: list[str] = field(default_factory=list)
 
-    torch.manual_seed(seed)
-    ds = spec(dataset)
-    model = build(genotype, ds, channels=channels, timesteps=timesteps)
-    sample = torch.rand(4, ds.channels, ds.size, ds.size, generator=torch.Generator().manual_seed(seed))
-    model.eval()
-    return export(quantize(model, bits=8, calibration=sample), sample, timesteps)
 
+def _graph(args: SimulateArgs, build_genotype: GenotypeBuilder | None):
+    from cimsim.api import resolve_model
 
-def run_simulate(model, hw, timesteps, spike_rate, samples, dataset, data_dir, genotype, channels, out: Path, seed,
-                 ideal_adc, accounting, set_items) -> None:
-    from cimsim.api import resolve_chip, resolve_model, simulate
-    from cimsim.inputs import dataset_inputs
-
-    overrides = parse_overrides(set_items)
-    if genotype is not None:
-        graph = genotype_graph(genotype, dataset or "cifar10", channels, timesteps, seed)
-    elif model == "genotype":
+    if args.genotype is not None:
+        if build_genotype is None:
+            raise UserError("--genotype needs NeuroNAS to build the model: run the `cimsim` command installed with "
+                            "neuronas (python -m neuronas.cimsim_cli)")
+        return build_genotype(args.genotype, args.dataset or "cifar10", args.channels, args.timesteps, args.seed)
+    if args.model == "genotype":
         raise UserError("model 'genotype' needs --genotype STR")
-    else:
-        graph = resolve_model(model, seed=seed)
+    return resolve_model(args.model, seed=args.seed)
+
+
+def run_simulate(args: SimulateArgs, build_genotype: GenotypeBuilder | None = None) -> None:
+    """Resolve the chip once, read the inputs (random spikes or a dataset's images), simulate, write the report."""
+    from cimsim.api import resolve_chip, simulate
+    from cimsim.inputs import dataset_inputs
+    from cimsim.options import parse_overrides, split_overrides
+
+    hw_changes, run_changes = split_overrides(parse_overrides(args.set_items))
+    graph = _graph(args, build_genotype)
+    chip = resolve_chip(args.hw, hw_changes)
     inputs = labels = calibration = None
-    if dataset is not None:
-        inputs, labels = dataset_inputs(graph, dataset, data_dir, samples, timesteps, seed)
-        chip = resolve_chip(hw, overrides, accounting)
-        if chip.adc.range == "calibrated" and not ideal_adc:  # calibrate on training images, score test images
-            calibration = dataset_inputs(graph, dataset, data_dir, chip.adc.calibration_samples, timesteps, seed,
-                                         split="train")[0]
-    report = simulate(graph, hw=hw, timesteps=timesteps, inputs=inputs, spike_rate=spike_rate, samples=samples,
-                      seed=seed, labels=labels, ideal_adc=ideal_adc, accounting=accounting, overrides=overrides,
-                      progress=True, calibration_inputs=calibration)
-    path = report.write(out)
+    if args.dataset is not None:
+        inputs, labels = dataset_inputs(graph, args.dataset, args.data_dir, args.samples, args.timesteps, args.seed)
+        if chip.adc.range == "calibrated" and not args.ideal_adc:  # calibrate on training images, score test images
+            calibration = dataset_inputs(graph, args.dataset, args.data_dir, chip.adc.calibration_samples,
+                                         args.timesteps, args.seed, split="train")[0]
+    report = simulate(graph, chip, timesteps=args.timesteps, inputs=inputs, spike_rate=args.spike_rate,
+                      samples=args.samples, seed=args.seed, labels=labels, calibration_inputs=calibration,
+                      overrides=run_changes, progress=True, accounting=args.accounting,
+                      ideal_adc=args.ideal_adc or None)
+    path = report.write(args.out)
     report.print_summary()
     print(f"wrote {path} and {path.with_suffix('.csv')}")

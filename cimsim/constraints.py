@@ -6,9 +6,12 @@ Names and units (any subset, any order, case of the name ignored, the unit's cas
 memory    a bare number counts crossbar **parameters** (weights; ``4e6`` = HASNAS's 4x10^6 parameters); with a
           byte unit it counts **bytes** of weight memory: ``B``, ``kB``/``KB``, ``MB``, ``GB`` (powers of 1000)
           or ``KiB``, ``MiB``, ``GiB`` (powers of 1024)
-area      ``m2``, ``cm2``, ``mm2``, ``um2`` (bare number = m2)
-latency   ``s``, ``ms``, ``us``, ``ns`` (bare number = s), per inference
-energy    ``J``, ``mJ``, ``uJ``, ``nJ``, ``pJ`` (bare number = J), per inference
+area      ``m2``, ``mm2``, ``um2``, ... (bare number = m2)
+latency   ``s``, ``ms``, ``us``, ``ns``, ... (bare number = s), per inference
+energy    ``J``, ``mJ``, ``uJ``, ``nJ``, ``pJ``, ... (bare number = J), per inference
+
+Units are those of :mod:`cimsim.config.units` (one table), except that byte budgets count ``kB``/``MB``/``GB`` in
+powers of 1000 (:data:`cimsim.config.units.DECIMAL_BYTES`).
 ========= ======================================================================================================
 
 Limits are kept in SI (parameters or bytes, m2, s, J) and a candidate satisfies a limit when its value is at most
@@ -21,6 +24,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Mapping
 
+from cimsim.config import units as U
 from cimsim.errors import UserError
 
 NAMES = ("memory", "area", "latency", "energy")
@@ -29,13 +33,8 @@ NAMES = ("memory", "area", "latency", "energy")
 #: candidate column each constraint is compared with (memory: see :attr:`Constraints.memory_column`)
 COLUMNS = {"area": "area_m2", "latency": "latency_s", "energy": "energy_j"}
 
-_UNITS: dict[str, dict[str, float]] = {
-    "memory": {"B": 1.0, "kB": 1e3, "KB": 1e3, "MB": 1e6, "GB": 1e9, "KiB": 1024.0, "MiB": 1024.0**2,
-               "GiB": 1024.0**3},
-    "area": {"m2": 1.0, "cm2": 1e-4, "mm2": 1e-6, "um2": 1e-12, "µm2": 1e-12},
-    "latency": {"s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "ns": 1e-9},
-    "energy": {"J": 1.0, "mJ": 1e-3, "uJ": 1e-6, "µJ": 1e-6, "nJ": 1e-9, "pJ": 1e-12},
-}
+#: dimension of each budget's unit in the one units table (:mod:`cimsim.config.units`)
+_DIMS = {"memory": U.INFORMATION, "area": U.AREA, "latency": U.TIME, "energy": U.ENERGY}
 _VALUE = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*([A-Za-zµ0-9]*)\s*$")
 _PRINT = {"area": (1e-6, "mm2"), "latency": (1e-3, "ms"), "energy": (1e-6, "uJ")}
 
@@ -164,22 +163,28 @@ def parse_constraints(text: "str | Constraints | None") -> Constraints:
         number, unit = float(m.group(1)), m.group(2)
         if not number > 0 or not math.isfinite(number):
             raise UserError(f"--constraints: {name}={raw.strip()} must be a positive number")
-        if name == "memory":
-            if unit == "":
-                values["memory_params"] = number
-                continue
-            if unit not in _UNITS["memory"]:
-                raise UserError(f"--constraints: unknown memory unit {unit!r} in {item!r}; expected a bare number of "
-                                f"parameters or bytes in {', '.join(_UNITS['memory'])}")
-            values["memory_bytes"] = number * _UNITS["memory"][unit]
-            continue
-        if unit == "":
+        if name == "memory" and unit == "":
+            values["memory_params"] = number
+        elif unit == "":
             values[COLUMNS[name]] = number
-            continue
-        if unit not in _UNITS[name]:
-            raise UserError(f"--constraints: unknown {name} unit {unit!r} in {item!r}; expected one of {', '.join(_UNITS[name])}")
-        values[COLUMNS[name]] = number * _UNITS[name][unit]
+        else:
+            values["memory_bytes" if name == "memory" else COLUMNS[name]] = number * _unit_scale(name, unit, item)
     return Constraints(**values, text=str(text))
+
+
+def _unit_scale(name: str, unit: str, item: str) -> float:
+    """SI size of one ``unit`` of budget ``name`` (memory: bytes, decimal ``kB``/``MB``/``GB``)."""
+    if name == "memory" and unit in U.DECIMAL_BYTES:
+        return U.DECIMAL_BYTES[unit]
+    scale, dim = U.UNITS.get(unit, (0.0, None))
+    if dim != _DIMS[name] or (name == "memory" and not unit.endswith("B")):  # memory budgets are in bytes
+        known = [u for u, (_, d) in U.UNITS.items() if d == _DIMS[name] and u.isascii()]
+        if name == "memory":
+            known = list(U.DECIMAL_BYTES) + [u for u in known if u.endswith("B") and u not in U.DECIMAL_BYTES]
+            raise UserError(f"--constraints: unknown memory unit {unit!r} in {item!r}; expected a bare number of "
+                            f"parameters or bytes in {', '.join(known)}")
+        raise UserError(f"--constraints: unknown {name} unit {unit!r} in {item!r}; expected one of {', '.join(known)}")
+    return scale / 8.0 if name == "memory" else scale  # the table counts data in bits
 
 
 def _example(name: str) -> str:

@@ -14,10 +14,7 @@ import numpy as np
 from cimsim.errors import UserError
 from cimsim.graph import SnnGraph
 from cimsim.nodes import Runner
-from cimsim.ops import layer_input_rows, vote_scores, weight_matrix
-
-# layer_input_rows and weight_matrix are re-exported: the mapping and the ADC calibration import them from here
-__all__ = ["FunctionalResult", "check_inputs", "evaluate", "predict", "layer_input_rows", "weight_matrix"]
+from cimsim.ops import vote_scores
 
 
 @dataclass

@@ -33,12 +33,11 @@ def encode_images(graph: SnnGraph, images: np.ndarray, timesteps: int, seed: int
 
 def dataset_inputs(graph: SnnGraph, dataset: str, data_dir: str | None, samples: int, timesteps: int,
                    seed: int = 0, split: str = "test") -> tuple[np.ndarray, np.ndarray]:
-    """The first ``samples`` images of ``dataset``'s ``split`` (test by default) encoded for ``graph``, and their
-    labels."""
-    from neuronas.data import load_dataset
+    """The first ``samples`` images of ``dataset``'s ``split`` (test by default), normalised with the dataset's
+    statistics and encoded for ``graph``, and their labels (no augmentation)."""
+    from cimsim.datasets import default_data_dir, normalized, read_images, spec
 
-    ds = load_dataset(dataset, data_dir=data_dir, split=split, seed=seed)
-    n = min(samples, len(ds))
-    xs, ys = zip(*(ds[i] for i in range(n)))
-    images = np.stack([np.asarray(x) for x in xs])
-    return encode_images(graph, images, timesteps, seed), np.asarray([int(y) for y in ys])
+    ds = spec(dataset)
+    images, labels = read_images(ds, data_dir if data_dir is not None else default_data_dir(), split, seed)
+    n = min(samples, len(labels))
+    return encode_images(graph, normalized(images[:n], ds), timesteps, seed), labels[:n].astype(np.int64)

@@ -68,7 +68,7 @@ def search(
 ) -> None:
     """Hardware-aware architecture search under memory, area, latency and energy budgets (resumable)."""
     from neuronas.search import SearchSettings, run_search
-    from neuronas.search.codesign import parse_overrides
+    from cimsim.options import parse_overrides
     from neuronas.search.finalize import format_summary
 
     settings = SearchSettings(dataset=dataset, hw=hw, constraints=constraints, strategy=strategy, candidates=candidates,

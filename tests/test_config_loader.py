@@ -67,7 +67,7 @@ def test_neurosim_derived_numbers():
     assert chip.clock_hz == pytest.approx(1 / 1.97768e-9)
     assert chip.crossbar.read_cycles == 0 and chip.adc.conversion_cycles == 1 and chip.crossbar.parallel_rows == 64
     assert chip.n_slices == 8 and chip.crossbar.signed == "offset"  # 8 bits on 1-bit cells, dummy-column offset
-    assert chip.mapping.duplicate_to_balance and chip.mapping.pack_copies and chip.accounting == "all_groups"
+    assert chip.run.mapping.duplicate_to_balance and chip.run.mapping.pack_copies and chip.accounting == "all_groups"
     # 16 MLSAs + encoders = 534.7 um2 per subarray; comparators 15 x 9 minimum cells; 15 x 1.624 fJ switching
     assert 16 * chip.adc.costs.area.value == pytest.approx(534.7e-12, rel=1e-3)
     t_col = 1.7552e-9 - 1.32118e-10 * math.log(6000 / 64 / (15 / 16))  # NeuroSim's fit at its lowest reference

@@ -165,3 +165,13 @@ def test_loaders_are_seeded():
     assert torch.equal(next(iter(a))[1], next(iter(b))[1])
     xb, yb = next(iter(test))
     assert xb.shape[1:] == (1, 8, 8) and yb.dtype == torch.int64
+
+
+def test_cimsim_reads_the_images_neuronas_loads():
+    """cimsim's numpy readers are the ones neuronas builds its torch datasets on (same images, same order)."""
+    from cimsim.datasets import normalized, read_images
+
+    images, labels = read_images("digits", "unused", "test", seed=3)
+    ds = load_dataset("digits", split="test", seed=3)
+    assert np.array_equal(normalized(images, spec("digits")), ds.images.numpy())
+    assert np.array_equal(labels, ds.labels.numpy())

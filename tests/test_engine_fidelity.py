@@ -8,7 +8,8 @@ import kernels.reference as ref
 from cimsim.graph import SnnGraph
 from cimsim.engine.crossbar_layer import AdcModel
 from cimsim.engine.execute import execute
-from cimsim.functional import evaluate, layer_input_rows
+from cimsim.functional import evaluate
+from cimsim.ops import layer_input_rows
 from cimsim.mapping import map_graph
 
 

@@ -6,7 +6,7 @@ import torch
 from cimsim.errors import UserError
 from cimsim.functional import evaluate
 from cimsim.graph import SnnGraph
-from neuronas.data.spec import spec
+from neuronas.data import spec
 from neuronas.export import collect_spikes, export, to_inputs
 from neuronas.models import build
 from neuronas.quant import quantize

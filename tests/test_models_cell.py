@@ -5,7 +5,7 @@ import torch
 
 from cimsim.errors import UserError
 from cimsim.ops import pool as oracle_pool
-from neuronas.data.spec import spec
+from neuronas.data import spec
 from neuronas.models import build
 from neuronas.models.cell import Cell
 from neuronas.models.ops import AvgPool, make_op

@@ -8,7 +8,7 @@ import pytest
 
 from cimsim.cli import main
 from cimsim.plot import load_report, write_all
-from cimsim.plot.synthetic import synthetic_candidates, synthetic_report, synthetic_sweep, write_candidates_csv
+from helpers.synthetic import synthetic_candidates, synthetic_report, synthetic_sweep, write_candidates_csv
 
 
 def run_cli(args):

@@ -14,10 +14,10 @@ from cimsim.errors import UserError
 from cimsim.plot import (
     bottleneck_index, breakdown, compare, heatmap, layers, non_dominated, pareto, save_figure, sweep_grid,
 )
-from cimsim.plot.check import layout_problems, overlapping_texts
+from helpers.check import layout_problems, overlapping_texts
 from cimsim.plot.inputs import per_inference, validate_report
 from cimsim.plot.style import COMPONENT_LOOKS, EXTRA_COLORS, HIGHLIGHT, abbreviate, component_label
-from cimsim.plot.synthetic import synthetic_candidates, synthetic_report, synthetic_sweep
+from helpers.synthetic import synthetic_candidates, synthetic_report, synthetic_sweep
 
 _PREFIX = {"f": 1e15, "p": 1e12, "n": 1e9, "µ": 1e6, "m": 1e3, "": 1.0}
 

@@ -9,7 +9,7 @@ import pytest
 from cimsim.errors import UserError
 from cimsim.plot import load_best, load_candidates, load_report, load_sweep, parse_constraints, report_labels
 from cimsim.plot.inputs import file_labels
-from cimsim.plot.synthetic import synthetic_candidates, synthetic_report, write_candidates_csv
+from helpers.synthetic import synthetic_candidates, synthetic_report, write_candidates_csv
 
 
 def _write(tmp_path, obj, name="report.json"):

@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 from cimsim.errors import UserError
-from neuronas.data.spec import spec
+from neuronas.data import spec
 from neuronas.export import export
 from neuronas.models import build
 from neuronas.models.ops import ConvBN, TimeBatchNorm

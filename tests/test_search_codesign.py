@@ -5,7 +5,8 @@ import json
 import pytest
 
 from cimsim.errors import UserError
-from neuronas.search.codesign import hardware_points, load_sweep, parse_overrides, run_codesign
+from cimsim.options import parse_overrides
+from neuronas.search.codesign import hardware_points, load_sweep, run_codesign
 
 SWEEP = """
 dataset: digits
@@ -53,7 +54,7 @@ def test_grid_and_overrides():
     assert hardware_points({"a.b": [1, 2], "c": [3]}) == [{"a.b": 1, "c": 3}, {"a.b": 2, "c": 3}]
     assert hardware_points({}) == [{}]
     assert parse_overrides(["adc.bits=6", "clock_hz=500 MHz"]) == {"adc.bits": 6, "clock_hz": "500 MHz"}
-    with pytest.raises(UserError, match="KEY=VALUE"):
+    with pytest.raises(UserError, match="FIELD=VALUE"):
         parse_overrides(["adc.bits"])
 
 

@@ -86,7 +86,7 @@ def test_graph_errors_name_the_node():
 
 
 def _cli(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "cimsim.cli", *args], capture_output=True, text=True, cwd=cwd)
+    return subprocess.run([sys.executable, "-m", "neuronas.cimsim_cli", *args], capture_output=True, text=True, cwd=cwd)
 
 
 def test_cli_simulate_writes_report(tmp_path):

@@ -2,6 +2,9 @@
 
 A config file is YAML read with ``yaml.safe_load``. Top-level keys besides the :class:`Chip` fields:
 
+``accounting``, ``mapping`` (and the other :class:`cimsim.options.RunOptions` fields)
+    the preset's default run options, kept in ``Chip.run`` (not hardware: not part of the config hash).
+
 ``include``
     a file name or a list of them, relative to the including file; they are loaded first, in order, and deep
     merged (later files, then the including file itself, override earlier keys).
@@ -35,6 +38,7 @@ import cimsim
 from cimsim.config import units as U
 from cimsim.config.schema import Chip, Quantity, Unit
 from cimsim.errors import UserError
+from cimsim.options import RunOptions
 
 PRESET_DIR = Path(cimsim.__file__).resolve().parents[1] / "hwconfigs"
 DEFAULT_PRESET = "spikesim_rram_65nm"
@@ -374,6 +378,7 @@ def _format_validation(exc: ValidationError, resolver: _Resolver, raw: dict) -> 
     errors = exc.errors()
     for err in errors[:5]:
         loc = tuple(err["loc"])
+        loc = loc[1:] if loc[:1] == ("run",) else loc  # run options are written at the top level
         msg = err["msg"].removeprefix("Value error, ")
         field = ".".join(map(str, loc)) if loc else "(chip)"
         given = _raw_at(raw, loc) if loc else None
@@ -418,11 +423,15 @@ def load_config(path_or_name: str | os.PathLike = DEFAULT_PRESET, overrides: Opt
     for name in raw_vars:  # report a bad variable even when no field uses it
         variables[name]
     data.setdefault("name", main.stem)
-    resolved = resolver.model(data, Chip, ())
+    if "run" in data:
+        raise UserError(f"{origins.get(('run',), main)}: field run: unknown field (write the run options "
+                        f"{', '.join(RunOptions.model_fields)} at the top level)")
+    run = {k: data.pop(k) for k in list(data) if k in RunOptions.model_fields}  # the preset's default RunOptions
+    resolved = {**resolver.model(data, Chip, ()), "run": resolver.model(run, RunOptions, ())}
     try:
         return Chip.model_validate(resolved)
     except ValidationError as exc:
-        raise _format_validation(exc, resolver, data) from None
+        raise _format_validation(exc, resolver, {**data, **run}) from None
 
 
 def describe(chip: Chip) -> str:

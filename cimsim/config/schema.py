@@ -21,6 +21,7 @@ from typing import Annotated, Literal, Optional
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, model_validator
 
 from cimsim.config import units as U
+from cimsim.options import RunOptions, is_run_option
 
 
 @dataclass(frozen=True)
@@ -241,25 +242,6 @@ class PeripheryBlock(Strict):
     """Energy per ``charged_per`` unit (J), area and leakage per instance (m2, W)."""
 
 
-class MappingConfig(Strict):
-    """How layers are placed on the chip."""
-
-    duplicate_to_balance: bool = False
-    """Replicate the crossbars of layers that would bottleneck the layer pipeline (NeuroSim's weight duplication
-    for pipeline balance): a layer with ``k`` copies processes its output positions ``k`` at a time (``k`` x its
-    hardware, 1/k of its per-timestep latency). Copies are chosen so each layer's positions per copy are about
-    those of the layer with the fewest positions (see :func:`cimsim.mapping.duplication_factors`)."""
-    max_duplication: PositiveInt = 64
-    """Upper bound on the copies of one layer."""
-    share_tiles: bool = False
-    """Layers share tiles: each layer's PEs follow the previous layer's, so a tile may hold the end of one layer
-    and the start of the next (SpikeSim's energy/area script packs layers this way); off: a layer owns whole
-    tiles. Copies of duplicated layers are then packed too."""
-    pack_copies: bool = False
-    """Copies of a duplicated layer share PEs and tiles, laid out one after the other (NeuroSim duplicates
-    subarrays inside PEs and PEs inside tiles); off: every copy owns whole tiles."""
-
-
 class Chip(Strict):
     name: str
     description: str = ""
@@ -277,12 +259,9 @@ class Chip(Strict):
     tile: TileConfig
     noc: NocConfig
     global_buffer: Optional[BufferConfig] = None
-    mapping: MappingConfig = MappingConfig()
-    accounting: Literal["event", "dense", "all_groups"] = "event"
-    """event: only row groups holding a spike are read, only rows with a spike are driven; dense: every row of
-    every row group of every mapped crossbar every timestep (SpikeSim's accounting); all_groups: every row group
-    is read and converted every timestep but only rows with a spike are driven (DNN+NeuroSim's synchronous reads
-    of real activation traces)."""
+    run: RunOptions = RunOptions()
+    """The preset's default run options (YAML top-level ``accounting:`` and ``mapping:``): how a run counts, not
+    hardware, so not part of :meth:`config_hash`; a run replaces them (:meth:`with_options`)."""
     periphery: dict[str, PeripheryBlock] = Field(default_factory=dict)
     """Extra peripheral blocks by name (:class:`PeripheryBlock`)."""
     sources: dict[str, str] = Field(default_factory=dict)
@@ -327,14 +306,24 @@ class Chip(Strict):
     def cycle_s(self) -> float:
         return 1.0 / self.clock_hz
 
+    @property
+    def accounting(self) -> str:
+        """The accounting mode of the run this chip object is used for (``run.accounting``; read by the engine)."""
+        return self.run.accounting
+
     def config_hash(self) -> str:
-        """Stable hash of the resolved configuration (cache key for search)."""
-        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True).encode()
+        """Stable hash of the resolved hardware (cache key for search); the run options are not part of it."""
+        blob = json.dumps(self.model_dump(mode="json", exclude={"run"}), sort_keys=True).encode()
         return hashlib.sha256(blob).hexdigest()[:16]
+
+    def with_options(self, options: RunOptions) -> "Chip":
+        """The same hardware with the run options ``options`` (the hash does not change)."""
+        return self if options == self.run else self.model_copy(update={"run": options})
 
     def with_changes(self, changes: dict) -> "Chip":
         """A copy with dotted-path overrides in SI units, e.g. ``{"adc.bits": 6}``; validated again.
 
+        Paths of run options (``accounting``, ``mapping.share_tiles``; :mod:`cimsim.options`) change ``run``.
         Quantities are replaced by a number (keeps the source) or a ``{value, source}`` mapping. ADC costs follow
         ``adc.bits`` through the scaling law of :mod:`cimsim.components.adc`. To change a value that others are
         computed from (a YAML variable), use ``load_config(..., overrides={"variables.NAME": value})`` instead.
@@ -350,7 +339,7 @@ class Chip(Strict):
         data = self.model_dump()
         for path, value in changes.items():
             d = data
-            keys = path.split(".")
+            keys = (["run"] if is_run_option(path) else []) + path.split(".")
             for k in keys[:-1]:
                 if not isinstance(d, dict) or not isinstance(d.get(k), dict):
                     raise UserError(f"chip {self.name}: change {path!r}: no field {k!r} there")

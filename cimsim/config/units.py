@@ -107,7 +107,8 @@ def _build_units() -> dict[str, tuple[float, Dim]]:
             units[p + base] = (_SI_PREFIXES[p], dim)
             if p == "u":
                 units["µ" + base] = units["μ" + base] = (1e-6, dim)
-    for p in ("n", "u", "m", ""):
+    units["cm"] = (1e-2, LENGTH)
+    for p in ("n", "u", "µ", "m", "c", ""):
         scale, _ = units[p + "m"]
         units[p + "m2"] = (scale**2, AREA)
     for name, scale in (("bit", 1.0), ("b", 1.0), ("B", 8.0), ("byte", 8.0)):
@@ -122,6 +123,9 @@ def _build_units() -> dict[str, tuple[float, Dim]]:
 
 
 UNITS: dict[str, tuple[float, Dim]] = _build_units()
+#: Decimal byte units in bytes (powers of 1000): the convention of memory *budgets* (``--constraints memory=4MB``
+#: is 4e6 bytes, as weight-memory figures are quoted); config values use the binary units of :data:`UNITS`.
+DECIMAL_BYTES: dict[str, float] = {"kB": 1e3, "KB": 1e3, "MB": 1e6, "GB": 1e9}
 FUNCTIONS: dict[str, Callable] = {"min": min, "max": max, "ceil": math.ceil, "floor": math.floor, "log2": math.log2}
 
 

@@ -46,7 +46,8 @@ import kernels
 from cimsim.config.schema import Chip
 from cimsim.engine.crossbar_layer import (AdcModel, bit_planes, block_cells, block_rows, reference_levels,
                                           virtual_rows)
-from cimsim.functional import evaluate, layer_input_rows
+from cimsim.functional import check_inputs, evaluate
+from cimsim.ops import layer_input_rows
 from cimsim.mapping import LayerMapping, Mapping
 
 
@@ -137,6 +138,24 @@ def layer_inputs(mapping: Mapping, values: dict[str, np.ndarray], name: str, t: 
     if delay == 0:
         return vals[t]
     return vals[t - 1] if t >= 1 else np.zeros_like(vals[0])
+
+
+def adc_for_run(mapping: Mapping, inputs: np.ndarray, calibration_inputs: np.ndarray | None = None) -> AdcModel:
+    """The calibration stage of a run (the one place a run calibrates): the ADC of ``mapping``'s chip, ideal with
+    ``options.ideal_adc``; with ``adc.range: calibrated`` its LSBs set on ``calibration_inputs`` when given, else
+    on the first ``adc.calibration_samples`` samples of the run's ``inputs`` ``[T, N, *input_shape]``.
+
+    Raises
+    ------
+    UserError: inputs that do not fit the graph's input node.
+    """
+    adc = AdcModel.for_chip(mapping.chip, force_ideal=mapping.options.ideal_adc)
+    if not adc.calibrated:
+        return adc
+    if calibration_inputs is not None:
+        return calibrate_adc(mapping, check_inputs(mapping.graph, np.asarray(calibration_inputs)), adc,
+                             data="ideal-network activations of the separate calibration inputs (all timesteps)")
+    return calibrate_adc(mapping, check_inputs(mapping.graph, np.asarray(inputs)), adc)
 
 
 def calibrate_adc(mapping: Mapping, inputs: np.ndarray, adc: AdcModel,

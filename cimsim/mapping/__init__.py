@@ -15,193 +15,28 @@ affine, flatten, output) run on the tiles of their *host*: the latest crossbar l
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from cimsim.config.schema import Chip
 from cimsim.errors import UserError
-from cimsim.functional import weight_matrix
-from cimsim.graph import SnnGraph, ValueType
+from cimsim.ops import weight_matrix
+from cimsim.graph import SnnGraph
+from cimsim.mapping.layer import LayerMapping, Placement, place_layer
+from cimsim.mapping.slicing import slice_layout, slice_weights, weight_slices
+from cimsim.options import RunOptions
+
+__all__ = ["IO_HOST", "LayerMapping", "Mapping", "Placement", "assign_hosts", "duplication_factors", "map_graph",
+           "place_layer", "slice_layout", "slice_weights", "weight_slices"]
 
 IO_HOST = "io"
 """Host of nodes that precede every crossbar layer (the input port, at mesh position 0)."""
 
 
-@dataclass
-class LayerMapping:
-    """How one conv/linear node sits on the chip.
-
-    Attributes
-    ----------
-    node: graph node name.
-    rows / outputs: crossbar-matrix rows (Cin*kh*kw or in-features) and outputs (Cout).
-    positions: output positions per timestep (Ho*Wo, 1 for linear).
-    cols_per_output: cell columns one output needs (slices x signs).
-    outputs_per_crossbar: outputs stored side by side in one crossbar.
-    row_blocks / col_blocks: crossbar grid of the layer.
-    crossbars / pes / tiles: hardware occupied (with ``mapping.share_tiles`` a tile may also hold other layers).
-    tile_ids: mesh tile ids (y * mesh_cols + x) of the layer's tiles.
-    pe_offset: PEs of other layers before the layer's first PE in its first tile (``mapping.share_tiles``).
-    lif_units: LIF update units serving the layer's neurons (a shared tile's units are split by PEs).
-    wmat: the signed integer weight matrix ``[rows, outputs]``.
-    cells: uint8 ``[rows, outputs * cols_per_output]`` cell levels, columns ordered (output, sign, slice)
-    (computed on first use: only finite-ADC reads need them).
-    col_weights: int64 ``[cols_per_output]`` signed significance of each cell column of an output.
-    offset: value subtracted per driven input in ``offset`` mode (0 for differential).
-    in_type: what drives the rows (spikes or bit-serial integers).
-    cols_used: cell columns used in each column block (the last block may be partly filled).
-    weight_bits: the layer's weight precision (sets the slices per weight).
-    sum_blocks: row blocks whose column currents are summed in analog before one ADC conversion (``pe.crossbars``
-    with ``pe.analog_sum``, else 1); the digital partial sums of a layer come from :attr:`adc_blocks` groups.
-    """
-
-    node: str
-    kind: str
-    rows: int
-    outputs: int
-    positions: int
-    cols_per_output: int
-    outputs_per_crossbar: int
-    row_blocks: int
-    col_blocks: int
-    crossbars: int
-    pes: int
-    tiles: int
-    in_type: ValueType
-    wmat: np.ndarray
-    col_weights: np.ndarray
-    offset: int
-    cols_used: list[int]
-    weight_bits: int = 8
-    sum_blocks: int = 1
-    copies: int = 1
-    """Replicas of the layer's crossbars (``mapping.duplicate_to_balance``); ``crossbars``/``pes``/``tiles``
-    count all of them; each copy computes ``positions_per_copy`` of the output positions."""
-    pe_offset: int = 0
-    lif_units: int = 0
-    tile_ids: list[int] = field(default_factory=list)
-    chip: Chip | None = None
-    placement: "Placement | None" = None
-    _cells: np.ndarray | None = None
-
-    @property
-    def cells(self) -> np.ndarray:
-        if self._cells is None:
-            self._cells = slice_weights(self.wmat, self.chip, self.weight_bits)[0]
-        return self._cells
-
-    @property
-    def positions_per_copy(self) -> int:
-        return -(-self.positions // self.copies)
-
-    @property
-    def adc_blocks(self) -> int:
-        """Groups of row blocks converted together (one digital partial sum per group and column)."""
-        return -(-self.row_blocks // self.sum_blocks)
-
-    def adc_block(self, j: int) -> range:
-        """Row blocks summed in analog in ADC block ``j``."""
-        return range(j * self.sum_blocks, min((j + 1) * self.sum_blocks, self.row_blocks))
-
-    def pe_of(self, c: int, b: int, chip: Chip) -> int:
-        """Layer-local PE index of the crossbar holding column block ``c``, row block ``b`` (column-major)."""
-        if self.sum_blocks > 1:
-            return c * self.adc_blocks + b // self.sum_blocks
-        return (c * self.row_blocks + b) // chip.pe.crossbars
-
-    @property
-    def in_planes(self) -> int:
-        """Bit planes applied per timestep (1 for spikes, ``bits`` for bit-serial integers)."""
-        return 1 if self.in_type.kind == "spike" else self.in_type.bits
-
-    def row_block(self, b: int, chip: Chip) -> slice:
-        return slice(b * chip.crossbar.rows, min((b + 1) * chip.crossbar.rows, self.rows))
-
-
-@dataclass
-class Placement:
-    """Where a layer's crossbars sit inside its tiles, and the partial-sum traffic that follows from it.
-
-    Crossbars are laid out column-block major (all row blocks of column block 0, then of block 1, ...), so an
-    output's partial sums are mostly reduced inside one PE / tile, and inputs are broadcast instead (sparse
-    spikes are cheaper to move than dense multi-bit partial sums).
-
-    Attributes
-    ----------
-    in_frac / out_frac: per tile, the share of the layer's input rows it needs / outputs it produces.
-    pe_psum_words: partial sums per output position leaving PEs for their tile (one per (PE, output)).
-    buffered_psum_words: partial sums per position accumulated through the tile buffer (outputs whose row
-        blocks span several PEs).
-    reduction: ``(src tile index, dst tile index, words per position)`` for outputs whose row blocks span
-        several tiles: every tile but the output's home tile sends its partial sums there over the NoC.
-    """
-
-    in_frac: np.ndarray
-    out_frac: np.ndarray
-    pe_psum_words: int
-    buffered_psum_words: int
-    reduction: list[tuple[int, int, int]]
-
-
-def place_layer(lm: "LayerMapping", chip: Chip) -> Placement:
-    """Placement of all copies; each copy computes 1/copies of the positions.
-
-    Copies own whole tiles each (default), or with ``mapping.pack_copies`` (or ``share_tiles``) they are laid out one
-    after the other in the layer's PEs and tiles (copy ``k``'s crossbars / PEs follow copy ``k-1``'s), so PEs and tiles may hold
-    parts of several copies (NeuroSim's subarray and PE duplication).
-    """
-    k = lm.copies
-    if k == 1 or not packs_copies(chip):
-        one = _place_copies(lm, chip, 1)
-        if k == 1:
-            return one
-        per = len(one.in_frac)
-        red = [(s + c * per, d + c * per, w) for c in range(k) for s, d, w in one.reduction]
-        return Placement(np.tile(one.in_frac, k) / k, np.tile(one.out_frac, k) / k, one.pe_psum_words,
-                         one.buffered_psum_words, red)
-    return _place_copies(lm, chip, k)
-
-
-def _place_copies(lm: "LayerMapping", chip: Chip, copies: int) -> Placement:
-    """Placement of ``copies`` copies packed one after the other into ``lm.tiles * copies / lm.copies`` tiles (the
-    first one starting ``lm.pe_offset`` PEs into its tile)."""
-    outs_in = [min(lm.outputs_per_crossbar, lm.outputs - c * lm.outputs_per_crossbar) for c in range(lm.col_blocks)]
-    pes_of_c: list[set] = [set() for _ in range(lm.col_blocks * copies)]
-    tiles_of_c: list[set] = [set() for _ in range(lm.col_blocks * copies)]
-    tiles = lm.tiles * copies // lm.copies
-    rows_of_t: list[set] = [set() for _ in range(tiles)]
-    cols_of_t: list[set] = [set() for _ in range(tiles)]
-    pes_per_copy = lm.pes // lm.copies
-    for k in range(copies):
-        for i in range(lm.row_blocks * lm.col_blocks):
-            c, b = divmod(i, lm.row_blocks)
-            if lm.sum_blocks > 1:  # analog sum: a PE holds row blocks of one column block, PEs never shared
-                pe = k * pes_per_copy + lm.pe_of(c, b, chip)
-            else:
-                pe = (k * lm.row_blocks * lm.col_blocks + i) // chip.pe.crossbars
-            tile = (pe + lm.pe_offset) // chip.tile.pes
-            pes_of_c[k * lm.col_blocks + c].add(pe)
-            tiles_of_c[k * lm.col_blocks + c].add(tile)
-            rows_of_t[tile].add((k, b))
-            cols_of_t[tile].add((k, c))
-    outs = outs_in * copies
-    # per output position, averaged over the copies (each computes 1/copies of the positions)
-    pe_words = round(sum(len(p) * o for p, o in zip(pes_of_c, outs)) / copies)
-    buffered = round(sum(len(p) * o for p, o in zip(pes_of_c, outs) if len(p) > 1) / copies)
-    red: dict[tuple[int, int], int] = {}
-    for c, tiles_c in enumerate(tiles_of_c):
-        home = min(tiles_c)
-        for t in tiles_c - {home}:
-            red[(t, home)] = red.get((t, home), 0) + outs[c]
-    return Placement(np.array([len(r) / (lm.row_blocks * copies) for r in rows_of_t]),
-                     np.array([len(c) / (lm.col_blocks * copies) for c in cols_of_t]), pe_words, buffered,
-                     [(s, d, w) for (s, d), w in sorted(red.items())])
-
-
-@dataclass
+@dataclass(frozen=True, eq=False)
 class Mapping:
-    """The whole network on the chip."""
+    """The whole network on the chip: the stage output of :func:`map_graph` (immutable)."""
 
     chip: Chip
     graph: SnnGraph
@@ -211,6 +46,23 @@ class Mapping:
     order: list[str]
     """Crossbar layers in topological order."""
     tile_xy: dict[int, tuple[int, int]]
+
+    @property
+    def options(self) -> RunOptions:
+        """The run options the mapping was made with (its policy) and the run's counting follows."""
+        return self.chip.run
+
+    def with_options(self, options: RunOptions) -> "Mapping":
+        """The same placement for a run with ``options`` (e.g. another accounting mode).
+
+        Raises
+        ------
+        UserError: ``options`` ask for another mapping policy (map the graph again with them).
+        """
+        if options.mapping != self.options.mapping:
+            raise UserError(f"the mapping of {self.graph.name!r} was made with mapping policy "
+                            f"{self.options.mapping.model_dump()}, not {options.mapping.model_dump()}: map it again")
+        return replace(self, chip=self.chip.with_options(options))
 
     @property
     def tiles_used(self) -> int:
@@ -229,155 +81,112 @@ class Mapping:
         return [0] if host == IO_HOST else self.layers[host].tile_ids
 
 
-def weight_slices(chip: Chip, bits: int | None = None) -> int:
-    """Cells per weight magnitude: ``bits`` (default: the chip's) sliced over ``bits_per_cell``-bit cells; the
-    sign takes no bit in ``offset`` mode and a second column set in ``differential`` mode."""
-    bits = chip.weight_bits if bits is None else int(bits)
-    mag = bits - 1 if chip.crossbar.signed == "differential" else bits
-    return max(1, -(-mag // chip.crossbar.bits_per_cell))
+def map_graph(graph: SnnGraph, chip: Chip, options: RunOptions | None = None) -> Mapping:
+    """Place every conv/linear of ``graph`` on ``chip``; raise :class:`UserError` when it does not fit.
 
-
-def slice_weights(w: np.ndarray, chip: Chip, bits: int | None = None) -> tuple[np.ndarray, np.ndarray, int]:
-    """Integer weight matrix ``[R, C]`` of ``bits``-bit weights (default: the chip's ``weight_bits``) -> cell
-    levels ``[R, C * cols_per_output]``, column weights, offset.
-
-    Returns
-    -------
-    cells: uint8 cell levels, columns ordered (output, sign, slice) with slice 0 the least significant.
-    col_weights: int64 signed significance of each of an output's columns (``+-2**(k*bits_per_cell)``).
-    offset: the per-driven-row constant to subtract digitally (``offset`` mode), else 0.
+    ``options`` (default: the chip's ``run``) set the mapping policy; the mapping's chip carries them
+    (:attr:`Mapping.options`) for the stages that follow.
     """
-    col_weights, offset = slice_layout(w, chip, bits)
-    bpc = chip.crossbar.bits_per_cell
-    n = weight_slices(chip, bits)
-    mask = (1 << bpc) - 1
-    w = np.asarray(w)
-    if chip.crossbar.signed == "differential":
-        mag = np.abs(w).astype(np.uint16)
-        parts = [np.where(w > 0, mag, 0), np.where(w < 0, mag, 0)]
-    else:
-        parts = [(w.astype(np.int32) + offset).astype(np.uint16)]
-    cells = np.empty((w.shape[0], w.shape[1], len(parts), n), dtype=np.uint8)
-    for si, part in enumerate(parts):
-        for k in range(n):
-            cells[:, :, si, k] = (part >> (k * bpc)) & mask
-    return cells.reshape(w.shape[0], -1), col_weights, offset
-
-
-def slice_layout(w: np.ndarray, chip: Chip, bits: int | None = None) -> tuple[np.ndarray, int]:
-    """Signed significance of an output's cell columns and the ``offset`` constant; checks the weight range."""
-    bits = chip.weight_bits if bits is None else int(bits)
-    bpc = chip.crossbar.bits_per_cell
-    n = weight_slices(chip, bits)
-    if chip.crossbar.signed == "differential":
-        lim = 2 ** (bits - 1)
-        wmax = int(np.abs(np.asarray(w, dtype=np.int64)).max(initial=0))
-        if wmax >= lim:
-            raise UserError(
-                f"weights reach {wmax}, beyond the {bits - 1}-bit magnitude a differential "
-                f"pair of {bits}-bit weights stores (use symmetric quantization)")
-        signs, offset = (1, -1), 0
-    else:
-        signs, offset = (1,), 2 ** (bits - 1)
-    col_weights = np.asarray([sg * (1 << (k * bpc)) for sg in signs for k in range(n)], dtype=np.int64)
-    return col_weights, offset
-
-
-def map_graph(graph: SnnGraph, chip: Chip) -> Mapping:
-    """Place every conv/linear of ``graph`` on ``chip``; raise :class:`UserError` when it does not fit."""
+    if options is not None:
+        chip = chip.with_options(options)
     graph.validate()
-    types = graph.value_types()
     order = graph.compute_nodes()
     if not order:
         raise UserError(f"graph {graph.name!r} has no conv or linear layer to map")
-    xb = chip.crossbar
-    layers: dict[str, LayerMapping] = {}
     copies = duplication_factors(graph, chip)
-    for n in order:
-        d = graph.node(n)
-        if int(d["weight_bits"]) > chip.weight_bits:
-            raise UserError(f"layer {n!r} has {d['weight_bits']}-bit weights; chip {chip.name!r} stores {chip.weight_bits}-bit weights")
-        wmat = weight_matrix(d)
-        wbits = int(d["weight_bits"])
-        col_weights, offset = slice_layout(wmat, chip, wbits)
-        cpo = len(col_weights)
-        if cpo > xb.cols:
-            raise UserError(f"layer {n!r}: one weight needs {cpo} cell columns but a crossbar has {xb.cols}")
-        opx = xb.cols // cpo
-        rows, outs = wmat.shape
-        rb, cb = math.ceil(rows / xb.rows), math.ceil(outs / opx)
-        n_xb = rb * cb
-        sum_blocks = chip.pe.crossbars if chip.pe.analog_sum else 1
-        # analog sum: a PE holds row blocks of one column block only
-        pes = cb * math.ceil(rb / sum_blocks) if sum_blocks > 1 else math.ceil(n_xb / chip.pe.crossbars)
-        tiles = math.ceil(pes / chip.tile.pes)
-        k = copies[n]
-        if packs_copies(chip) and k > 1:  # copies share PEs (crossbar-level packing) and tiles
-            pes = pes * k if sum_blocks > 1 else math.ceil(n_xb * k / chip.pe.crossbars)
-            n_xb, tiles = n_xb * k, math.ceil(pes / chip.tile.pes)
-        else:
-            n_xb, pes, tiles = n_xb * k, pes * k, tiles * k  # every copy owns whole tiles
-        (src, _), = graph.inputs_of(n)
-        positions = int(np.prod(d["shape"][1:])) if d["kind"] == "conv" else 1
-        cols_used = [min(opx, outs - c * opx) * cpo for c in range(cb)]
-        layers[n] = LayerMapping(n, d["kind"], rows, outs, positions, cpo, opx, rb, cb, n_xb, pes, tiles,
-                                 types[src], wmat, col_weights, offset, cols_used, wbits, sum_blocks, k, chip=chip)
-    first_tile = _tile_layout(layers, chip)
-    for n in order:
-        layers[n].placement = place_layer(layers[n], chip)
-    need_tiles = max(first_tile[n] + layers[n].tiles for n in order)
-    if need_tiles > chip.tiles:
-        need_xb = sum(m.crossbars for m in layers.values())
-        worst = max(layers.values(), key=lambda m: m.tiles)
-        raise UserError(
-            f"network {graph.name!r} does not fit chip {chip.name!r}: it needs {need_xb} crossbars in {need_tiles} tiles "
-            f"({'layers share tiles' if chip.mapping.share_tiles else 'layers own whole tiles'}) but the chip has "
-            f"{chip.crossbars_total} crossbars in {chip.tiles} tiles; "
-            f"largest layer {worst.node!r} needs {worst.crossbars} crossbars ({worst.tiles} tiles)")
+    types = graph.value_types()
+    shapes = {n: _layer_shape(graph, n, chip, copies[n], types) for n in order}
+    tiles = _tile_layout(shapes, chip)
+    _check_fit(graph, chip, shapes, tiles)
     mesh_r, mesh_c = chip.mesh_shape
     snake = [(y, x if y % 2 == 0 else mesh_c - 1 - x) for y in range(mesh_r) for x in range(mesh_c)]
     tile_xy: dict[int, tuple[int, int]] = {}
+    layers: dict[str, LayerMapping] = {}
     for n in order:
+        first, n_tiles, pe_offset, lif_units = tiles[n]
         ids = []
-        for i in range(first_tile[n], first_tile[n] + layers[n].tiles):
-            y, x = snake[i]
-            tid = y * mesh_c + x
-            ids.append(tid)
-            tile_xy[tid] = (x, y)
-        layers[n].tile_ids = ids
-    host = assign_hosts(graph, set(order))
-    return Mapping(chip, graph, layers, host, order, tile_xy)
+        for y, x in snake[first:first + n_tiles]:
+            ids.append(y * mesh_c + x)
+            tile_xy[ids[-1]] = (x, y)
+        lm = LayerMapping(**shapes[n], tiles=n_tiles, pe_offset=pe_offset, lif_units=lif_units, tile_ids=ids,
+                          chip=chip)
+        layers[n] = replace(lm, placement=place_layer(lm, chip))
+    return Mapping(chip, graph, layers, assign_hosts(graph, set(order)), order, tile_xy)
 
 
-def packs_copies(chip: Chip) -> bool:
-    """Copies of a duplicated layer fill PEs and tiles one after the other (``pack_copies`` or ``share_tiles``)."""
-    return chip.mapping.pack_copies or chip.mapping.share_tiles
+def _layer_shape(graph: SnnGraph, n: str, chip: Chip, copies: int, types: dict) -> dict:
+    """The crossbar grid of layer ``n`` (all its ``copies``): the :class:`LayerMapping` fields that do not depend
+    on the other layers; ``pes`` counts its own PEs (a layer's tiles follow from the tile layout)."""
+    d = graph.node(n)
+    xb = chip.crossbar
+    wbits = int(d["weight_bits"])
+    if wbits > chip.weight_bits:
+        raise UserError(f"layer {n!r} has {wbits}-bit weights; chip {chip.name!r} stores {chip.weight_bits}-bit weights")
+    wmat = weight_matrix(d)
+    col_weights, offset = slice_layout(wmat, chip, wbits)
+    cpo = len(col_weights)
+    if cpo > xb.cols:
+        raise UserError(f"layer {n!r}: one weight needs {cpo} cell columns but a crossbar has {xb.cols}")
+    opx = xb.cols // cpo
+    rows, outs = wmat.shape
+    rb, cb = math.ceil(rows / xb.rows), math.ceil(outs / opx)
+    n_xb = rb * cb
+    sum_blocks = chip.pe.crossbars if chip.pe.analog_sum else 1
+    # analog sum: a PE holds row blocks of one column block only
+    pes = cb * math.ceil(rb / sum_blocks) if sum_blocks > 1 else math.ceil(n_xb / chip.pe.crossbars)
+    if chip.run.mapping.packs_copies and copies > 1:  # copies share PEs (crossbar-level packing) and tiles
+        pes = pes * copies if sum_blocks > 1 else math.ceil(n_xb * copies / chip.pe.crossbars)
+    else:
+        pes = pes * copies  # every copy owns whole tiles (see _tile_layout)
+    (src, _), = graph.inputs_of(n)
+    return dict(node=n, kind=d["kind"], rows=rows, outputs=outs,
+                positions=int(np.prod(d["shape"][1:])) if d["kind"] == "conv" else 1,
+                cols_per_output=cpo, outputs_per_crossbar=opx, row_blocks=rb, col_blocks=cb, crossbars=n_xb * copies,
+                pes=pes, in_type=types[src], wmat=wmat, col_weights=col_weights, offset=offset,
+                cols_used=[min(opx, outs - c * opx) * cpo for c in range(cb)], weight_bits=wbits,
+                sum_blocks=sum_blocks, copies=copies)
 
 
-def _tile_layout(layers: dict[str, "LayerMapping"], chip: Chip) -> dict[str, int]:
-    """Index (along the mesh's snake path) of each layer's first tile; sets ``tiles``, ``pe_offset``, ``lif_units``.
+def _check_fit(graph: SnnGraph, chip: Chip, shapes: dict[str, dict], tiles: dict[str, tuple]) -> None:
+    """Raise :class:`UserError` when the layers need more tiles than the chip has."""
+    need_tiles = max(first + n for first, n, _, _ in tiles.values())
+    if need_tiles <= chip.tiles:
+        return
+    need_xb = sum(s["crossbars"] for s in shapes.values())
+    worst = max(shapes, key=lambda n: tiles[n][1])
+    raise UserError(
+        f"network {graph.name!r} does not fit chip {chip.name!r}: it needs {need_xb} crossbars in {need_tiles} tiles "
+        f"({'layers share tiles' if chip.run.mapping.share_tiles else 'layers own whole tiles'}) but the chip has "
+        f"{chip.crossbars_total} crossbars in {chip.tiles} tiles; "
+        f"largest layer {worst!r} needs {shapes[worst]['crossbars']} crossbars ({tiles[worst][1]} tiles)")
 
-    Layers own whole tiles, one after the other, or with ``mapping.share_tiles`` their PEs follow each other and a
-    tile may hold the last PEs of one layer and the first of the next (SpikeSim's tile packing); a shared tile's
-    LIF units are split between its layers in proportion to their PEs in it (at least one per layer and tile).
+
+def _tile_layout(shapes: dict[str, dict], chip: Chip) -> dict[str, tuple[int, int, int, int]]:
+    """Per layer: index (along the mesh's snake path) of its first tile, its tiles, its ``pe_offset`` and its
+    ``lif_units``.
+
+    Layers own whole tiles, one after the other (every copy of a duplicated layer its own, unless copies are
+    packed), or with ``mapping.share_tiles`` their PEs follow each other and a tile may hold the last PEs of one
+    layer and the first of the next (SpikeSim's energy/area script packs layers this way); a shared tile's LIF
+    units are split between its layers in proportion to their PEs in it (at least one per layer and tile).
     """
-    per_tile, units = chip.tile.pes, chip.tile.lif.units
-    first, nxt_tile, nxt_pe = {}, 0, 0
-    for n, lm in layers.items():
-        if chip.mapping.share_tiles:
-            first[n], lm.pe_offset = divmod(nxt_pe, per_tile)
-            lm.tiles = -(-(lm.pe_offset + lm.pes) // per_tile)
-            lm.lif_units = 0
-            start, end = nxt_pe, nxt_pe + lm.pes
-            for t in range(first[n], first[n] + lm.tiles):  # the layer's PEs in each of its tiles
-                in_tile = min(end, (t + 1) * per_tile) - max(start, t * per_tile)
-                lm.lif_units += max(1, units * in_tile // per_tile)
+    per_tile, units, policy = chip.tile.pes, chip.tile.lif.units, chip.run.mapping
+    out, nxt_tile, nxt_pe = {}, 0, 0
+    for n, s in shapes.items():
+        if policy.share_tiles:
+            first, pe_offset = divmod(nxt_pe, per_tile)
+            tiles = -(-(pe_offset + s["pes"]) // per_tile)
+            start, end = nxt_pe, nxt_pe + s["pes"]
+            lif_units = sum(max(1, units * (min(end, (t + 1) * per_tile) - max(start, t * per_tile)) // per_tile)
+                            for t in range(first, first + tiles))  # the layer's PEs in each of its tiles
+            out[n] = (first, tiles, pe_offset, lif_units)
             nxt_pe = end
         else:
-            first[n] = nxt_tile
-            lm.lif_units = units * lm.tiles
-            nxt_tile += lm.tiles
-    return first
+            k = 1 if policy.packs_copies else s["copies"]
+            tiles = math.ceil(s["pes"] // k / per_tile) * k
+            out[n] = (nxt_tile, tiles, 0, units * tiles)
+            nxt_tile += tiles
+    return out
 
 
 def duplication_factors(graph: SnnGraph, chip: Chip) -> dict[str, int]:
@@ -388,14 +197,14 @@ def duplication_factors(graph: SnnGraph, chip: Chip) -> dict[str, int]:
     """
     order = graph.compute_nodes()
     out = {n: 1 for n in order}
-    if not chip.mapping.duplicate_to_balance:
+    if not chip.run.mapping.duplicate_to_balance:
         return out
     pos = {n: int(np.prod(graph.node(n)["shape"][1:])) for n in order if graph.node(n)["kind"] == "conv"}
     if not pos:
         return out
     fewest = min(pos.values())
     for n, p in pos.items():
-        out[n] = min(chip.mapping.max_duplication, -(-p // fewest))
+        out[n] = min(chip.run.mapping.max_duplication, -(-p // fewest))
     return out
 
 

@@ -6,7 +6,7 @@ from typing import Callable
 import torch
 from torch.utils.data import Dataset
 
-from neuronas.data.spec import DatasetSpec
+from cimsim.datasets import DatasetSpec
 
 
 class ImageDataset(Dataset):

@@ -1,25 +1,14 @@
 """``load_dataset``: one entry point for every dataset and split, with the standard transforms."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import torch
 from torch.utils.data import DataLoader
 
-from cimsim.errors import UserError
+from cimsim.datasets import DatasetSpec, default_data_dir, read_images, spec
 from neuronas.data.dataset import ImageDataset
-from neuronas.data.sources import make_synthetic, read_cifar, read_digits, read_tinyimagenet
-from neuronas.data.spec import DatasetSpec, spec
 from neuronas.data.transforms import Compose, Normalize, RandomCrop, RandomHorizontalFlip
-
-DATA_DIR_ENV = "NEURONAS_DATA_DIR"
-SPLITS = ("train", "test")
-
-
-def default_data_dir() -> Path:
-    """``$NEURONAS_DATA_DIR`` or ``./data``."""
-    return Path(os.environ.get(DATA_DIR_ENV, "data"))
 
 
 def build_transform(ds: DatasetSpec, augment: bool, normalize: bool, seed: int) -> Compose | None:
@@ -72,23 +61,9 @@ def load_dataset(
     ImageDataset
         ``dataset[i] -> (image [C, H, W] float32, label)``; ``dataset.spec`` describes it.
     """
-    if split not in SPLITS:
-        raise UserError(f"dataset split {split!r}; expected one of {', '.join(SPLITS)}")
     ds = spec(name, **spec_overrides)
     root = Path(data_dir) if data_dir is not None else default_data_dir()
-    if ds.name in ("cifar10", "cifar100"):
-        images, labels = read_cifar(ds.name, root, split)
-    elif ds.name == "tinyimagenet":
-        images, labels = read_tinyimagenet(root, split)
-    elif ds.name == "digits":
-        images, labels = read_digits(split, seed, test_fraction)
-    else:
-        n = n_samples if n_samples is not None else (256 if split == "train" else 64)
-        if int(n) < 1:
-            raise UserError(f"synthetic dataset: n_samples={n}; expected >= 1")
-        images, labels = make_synthetic(ds.shape, ds.classes, n, seed * 2 + (split == "test"))
-    if labels.numel() and (int(labels.min()) < 0 or int(labels.max()) >= ds.classes):
-        raise UserError(f"dataset {ds.name!r} ({split}): labels span {int(labels.min())}..{int(labels.max())}; expected 0..{ds.classes - 1}")
+    images, labels = (torch.from_numpy(a) for a in read_images(ds, root, split, seed, test_fraction, n_samples))
     if augment is None:
         augment = split == "train" and ds.name in ("cifar10", "cifar100", "tinyimagenet")
     return ImageDataset(images, labels, ds, build_transform(ds, augment, normalize, seed))

@@ -43,17 +43,6 @@ _KEYS = {"dataset", "hw", "constraints", "channels", "hidden", "timesteps", "see
 SELECT = ("score", "energy_j", "latency_s", "area_m2")
 
 
-def parse_overrides(items: list[str]) -> dict:
-    """``["adc.bits=6", "crossbar.rows=128"]`` -> ``{"adc.bits": 6, "crossbar.rows": 128}`` (YAML scalars)."""
-    out = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise UserError(f"--set {item!r}: expected KEY=VALUE, e.g. adc.bits=6")
-        out[key.strip()] = yaml.safe_load(value)
-    return out
-
-
 def load_sweep(path: "str | Path") -> dict:
     """Read and check a sweep YAML (see the module docstring)."""
     path = Path(path)

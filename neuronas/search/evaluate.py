@@ -238,8 +238,8 @@ class Evaluator:
         parts = {"kind": kind, "genotype": str(g), "dataset": self.spec.name, "macro": repr(self.macro),
                  "seed": s.seed, "bits": s.weight_bits, "score_batch": s.score_batch, "repeats": s.score_repeats}
         if kind == "hw":
-            parts.update(chip=self.chip.config_hash(), channels=self.macro.channels, timesteps=s.timesteps,
-                         samples=s.hw_samples, calib=s.calib_batch, activity="ideal-adc")
+            parts.update(chip=self.chip.config_hash(), run=self.chip.run.options_hash(), channels=self.macro.channels,
+                         timesteps=s.timesteps, samples=s.hw_samples, calib=s.calib_batch, activity="ideal-adc")
         return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:20]
 
     def _cache_get(self, kind: str, g: Genotype) -> dict | None:
@@ -338,7 +338,7 @@ class Evaluator:
             res["area_m2"] = float(tiles_area)
             return res
         res["stage"] = "simulate"
-        report = cimsim.simulate(graph, self.chip, inputs=to_inputs(deploy, images, self.settings.timesteps),
+        report = cimsim.simulate(mapping, inputs=to_inputs(deploy, images, self.settings.timesteps),
                                  ideal_adc=True, fidelity=False, seed=self.settings.seed)
         t = report.totals
         res.update(area_m2=float(t["area_m2"]), latency_s=float(t["latency_per_inference_s"]),

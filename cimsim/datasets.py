@@ -1,4 +1,7 @@
-"""Readers for the on-disk dataset formats. Nothing is downloaded; missing files raise :class:`UserError`.
+"""Dataset files as numpy arrays, and dataset descriptions (:class:`DatasetSpec`): what ``cimsim simulate
+--dataset`` reads; :mod:`neuronas.data` builds its torch datasets on the same readers.
+
+Nothing is downloaded; missing files raise :class:`UserError`.
 
 ``cifar10``       ``cifar-10-batches-py/``: python pickles ``data_batch_1`` .. ``data_batch_5`` (train) and
                   ``test_batch``; each a dict with ``b"data"`` (uint8 ``[n, 3072]``, channel-major 3x32x32) and
@@ -9,19 +12,90 @@
                   split; class index = position of the wnid in sorted order.
 ``digits``        scikit-learn's embedded 8x8 digits (1797 images, values 0..16 scaled to [0, 1]); a stratified
                   train/test split fixed by the seed.
-``synthetic``     uniform random images with random labels, for timing.
+``synthetic``     uniform random images with random labels, for timing (:func:`make_synthetic`).
 
 ``data_dir`` may be the dataset folder itself or its parent (the standard folder name is appended).
 """
 from __future__ import annotations
 
+import os
 import pickle
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from cimsim.errors import UserError
+
+SPLITS = ("train", "test")
+DATA_DIR_ENV = "NEURONAS_DATA_DIR"
+
+
+def default_data_dir() -> Path:
+    """``$NEURONAS_DATA_DIR`` or ``./data``."""
+    return Path(os.environ.get(DATA_DIR_ENV, "data"))
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """What a model needs to know about a dataset.
+
+    Parameters
+    ----------
+    name:
+        Registry name (``cifar10``, ``cifar100``, ``tinyimagenet``, ``digits``, ``synthetic``).
+    channels, size:
+        Image shape ``[channels, size, size]`` (pixels).
+    classes:
+        Number of classes.
+    mean, std:
+        Per-channel normalisation of intensities in [0, 1] (``(x - mean) / std``), or None for none.
+    """
+
+    name: str
+    channels: int
+    size: int
+    classes: int
+    mean: tuple[float, ...] | None = None
+    std: tuple[float, ...] | None = None
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        """``(channels, size, size)``."""
+        return (self.channels, self.size, self.size)
+
+
+# Per-channel statistics of the training splits as commonly published for these datasets (e.g. the
+# normalisation in SNASNet's and most CIFAR training scripts); the test split is normalised with them too.
+SPECS: dict[str, DatasetSpec] = {
+    "cifar10": DatasetSpec("cifar10", 3, 32, 10, (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)),
+    "cifar100": DatasetSpec("cifar100", 3, 32, 100, (0.5071, 0.4865, 0.4409), (0.2673, 0.2564, 0.2762)),
+    "tinyimagenet": DatasetSpec("tinyimagenet", 3, 64, 200, (0.4802, 0.4481, 0.3975), (0.2770, 0.2691, 0.2821)),
+    "digits": DatasetSpec("digits", 1, 8, 10),
+    "synthetic": DatasetSpec("synthetic", 3, 32, 10),
+}
+
+
+def spec(name: "str | DatasetSpec", **overrides) -> DatasetSpec:
+    """The :class:`DatasetSpec` of ``name``; ``overrides`` (channels, size, classes) only for ``synthetic``."""
+    if isinstance(name, DatasetSpec):
+        return replace(name, **overrides) if overrides else name
+    key = str(name).lower().replace("-", "").replace("_", "")
+    key = {"tinyimagenet200": "tinyimagenet"}.get(key, key)
+    if key not in SPECS:
+        raise UserError(f"unknown dataset {name!r}; expected one of {', '.join(SPECS)}")
+    base = SPECS[key]
+    if overrides:
+        if key != "synthetic":
+            raise UserError(f"dataset {key!r} has a fixed shape; only 'synthetic' takes {', '.join(overrides)}")
+        for field, value in overrides.items():
+            if field not in ("channels", "size", "classes"):
+                raise UserError(f"synthetic dataset: unknown option {field!r}; expected channels, size or classes")
+            if int(value) < 1 or (field == "classes" and int(value) < 2):
+                raise UserError(f"synthetic dataset: {field}={value}; expected a positive integer (classes >= 2)")
+        base = replace(base, **{k: int(v) for k, v in overrides.items()})
+    return base
+
 
 FOLDERS = {"cifar10": "cifar-10-batches-py", "cifar100": "cifar-100-python", "tinyimagenet": "tiny-imagenet-200"}
 
@@ -64,7 +138,7 @@ def _cifar_arrays(name: str, path: Path, label_key: bytes) -> tuple[np.ndarray, 
     return data.reshape(-1, 3, 32, 32), labels
 
 
-def read_cifar(name: str, data_dir: Path, split: str) -> tuple[torch.Tensor, torch.Tensor]:
+def read_cifar(name: str, data_dir: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
     """CIFAR-10 / CIFAR-100 images ``uint8 [N, 3, 32, 32]`` and labels ``[N]``."""
     if name == "cifar10":
         files = [f"data_batch_{k}" for k in range(1, 6)] if split == "train" else ["test_batch"]
@@ -79,7 +153,7 @@ def read_cifar(name: str, data_dir: Path, split: str) -> tuple[torch.Tensor, tor
     parts = [_cifar_arrays(name, root / f, label_key) for f in files]
     images = np.concatenate([p[0] for p in parts])
     labels = np.concatenate([p[1] for p in parts])
-    return torch.from_numpy(images), torch.from_numpy(labels)
+    return images, labels
 
 
 def _read_jpeg(path: Path) -> np.ndarray:
@@ -92,7 +166,7 @@ def _read_jpeg(path: Path) -> np.ndarray:
         raise UserError(f"dataset file {path} is not a readable image: {exc}") from None
 
 
-def read_tinyimagenet(data_dir: Path, split: str) -> tuple[torch.Tensor, torch.Tensor]:
+def read_tinyimagenet(data_dir: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
     """TinyImageNet-200 images ``uint8 [N, 3, 64, 64]`` and labels ``[N]`` (``test`` = the labelled val split)."""
     name = "tinyimagenet"
     expected = "wnids.txt, train/<wnid>/images/*.JPEG, val/images/*.JPEG and val/val_annotations.txt"
@@ -131,10 +205,10 @@ def read_tinyimagenet(data_dir: Path, split: str) -> tuple[torch.Tensor, torch.T
     images = np.stack([_read_jpeg(p) for p in files]).transpose(0, 3, 1, 2)
     if images.shape[1:] != (3, 64, 64):
         raise UserError(f"dataset {name!r}: images have shape {images.shape[1:]}; expected 3x64x64")
-    return torch.from_numpy(np.ascontiguousarray(images)), torch.tensor(labels, dtype=torch.int64)
+    return np.ascontiguousarray(images), np.asarray(labels, dtype=np.int64)
 
 
-def read_digits(split: str, seed: int, test_fraction: float = 0.2) -> tuple[torch.Tensor, torch.Tensor]:
+def read_digits(split: str, seed: int, test_fraction: float = 0.2) -> tuple[np.ndarray, np.ndarray]:
     """scikit-learn digits as float ``[N, 1, 8, 8]`` in [0, 1]; stratified split fixed by ``seed``."""
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
@@ -147,10 +221,51 @@ def read_digits(split: str, seed: int, test_fraction: float = 0.2) -> tuple[torc
         np.arange(len(d.target)), test_size=test_fraction, stratify=d.target, random_state=int(seed)
     )
     idx = idx_train if split == "train" else idx_test
-    return torch.from_numpy(x[idx]), torch.from_numpy(d.target[idx].astype(np.int64))
+    return x[idx], d.target[idx].astype(np.int64)
 
 
-def make_synthetic(shape: tuple[int, int, int], classes: int, n_samples: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Uniform random float images ``[n, *shape]`` in [0, 1] and random labels."""
-    g = torch.Generator().manual_seed(int(seed))
-    return torch.rand((int(n_samples), *shape), generator=g), torch.randint(int(classes), (int(n_samples),), generator=g)
+def read_images(name: "str | DatasetSpec", data_dir: "str | Path", split: str, seed: int = 0,
+                test_fraction: float = 0.2, n_samples: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Images ``[N, C, H, W]`` (uint8 0..255, or float in [0, 1] for digits and synthetic) and labels ``[N]`` of a
+    dataset read from files (``cifar10``, ``cifar100``, ``tinyimagenet``), embedded (``digits``) or made up
+    (``synthetic``: ``n_samples`` images, default 256 train / 64 test; its seed is ``2 * seed`` for train and
+    ``2 * seed + 1`` for test).
+
+    Raises
+    ------
+    UserError: unknown dataset or split, missing or malformed files, labels out of range.
+    """
+    if split not in SPLITS:
+        raise UserError(f"dataset split {split!r}; expected one of {', '.join(SPLITS)}")
+    ds = spec(name)
+    if ds.name in ("cifar10", "cifar100"):
+        images, labels = read_cifar(ds.name, Path(data_dir), split)
+    elif ds.name == "tinyimagenet":
+        images, labels = read_tinyimagenet(Path(data_dir), split)
+    elif ds.name == "digits":
+        images, labels = read_digits(split, seed, test_fraction)
+    else:
+        n = n_samples if n_samples is not None else (256 if split == "train" else 64)
+        if int(n) < 1:
+            raise UserError(f"synthetic dataset: n_samples={n}; expected >= 1")
+        images, labels = make_synthetic(ds.shape, ds.classes, n, seed * 2 + (split == "test"))
+    if labels.size and (int(labels.min()) < 0 or int(labels.max()) >= ds.classes):
+        raise UserError(f"dataset {ds.name!r} ({split}): labels span {int(labels.min())}..{int(labels.max())}; "
+                        f"expected 0..{ds.classes - 1}")
+    return images, labels
+
+
+def normalized(images: np.ndarray, ds: DatasetSpec) -> np.ndarray:
+    """Float32 intensities in [0, 1] (uint8 / 255), normalised per channel with ``ds``'s mean and std."""
+    x = images.astype(np.float32) / np.float32(255.0) if images.dtype == np.uint8 else images.astype(np.float32)
+    if ds.mean is None:
+        return x
+    mean = np.asarray(ds.mean, np.float32).reshape(-1, 1, 1)
+    std = np.asarray(ds.std, np.float32).reshape(-1, 1, 1)
+    return (x - mean) / std
+
+
+def make_synthetic(shape: tuple[int, int, int], classes: int, n_samples: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Uniform random float32 images ``[n, *shape]`` in [0, 1] and random labels (for timing), seeded."""
+    rng = np.random.default_rng(int(seed))
+    return rng.random((int(n_samples), *shape), dtype=np.float32), rng.integers(int(classes), size=int(n_samples))
