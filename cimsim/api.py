@@ -7,14 +7,15 @@ from pathlib import Path
 import numpy as np
 
 from cimsim.config.schema import Chip
-from cimsim.cost.activity import LayerActivity, RunActivity
+from cimsim.cost.activity import RunActivity
+from cimsim.cost.collect import collect_activity
 from cimsim.engine.crossbar_layer import AdcModel
 from cimsim.engine.execute import Execution, execute
 from cimsim.engine.schedule import Schedule, schedule
 from cimsim.errors import UserError
 from cimsim.functional import evaluate
 from cimsim.graph import SnnGraph
-from cimsim.mapping import IO_HOST, Mapping, map_graph
+from cimsim.mapping import Mapping, map_graph
 from cimsim.networks import ARCHS, build_network, random_spike_inputs
 from cimsim.report import Report
 
@@ -125,64 +126,15 @@ def simulate(model: SnnGraph | str | Path, hw: Chip | str | Path = DEFAULT_HW, t
     return report
 
 
-def collect_activity(mapping: Mapping, ex: Execution, sched: Schedule) -> RunActivity:
-    """Fold the per-(t, n) counts of the execution and the schedule's NoC counts into :class:`RunActivity`."""
-    chip = mapping.chip
-    T, N = next(iter(ex.hosts.values())).xbar_cycles.shape
-    received = {h: 0 for h in mapping.order}
-    from_io = {h: 0 for h in mapping.order}  # chip inputs are fetched from the global buffer
-    for (u, k, _), bits in ex.traffic_bits.items():
-        if k != IO_HOST:
-            received[k] += int(bits.sum())
-            if mapping.host[u] == IO_HOST:
-                from_io[k] += int(bits.sum())
-    layers = []
-    for h in mapping.order:
-        lm, c, noc = mapping.layers[h], ex.hosts[h], sched.noc[h]
-        conv = int(c.adc_conversions.sum())
-        # partial sums (membrane width): one per (PE, output) goes over the H-tree to the tile; outputs whose
-        # row blocks span several PEs are accumulated through the tile buffer (written and read back)
-        pl = lm.placement
-        per_run = lm.positions * lm.in_planes * chip.tile.lif.membrane_bits * T * N
-        psum_bits = pl.pe_psum_words * per_run
-        buffered_psum_bits = pl.buffered_psum_words * per_run
-        if chip.accounting == "dense":
-            # SpikeSim's accounting: every read (PE cycle) fetches its whole input vector from the tile buffer
-            # (written and read) and broadcasts it over the H-tree, and its partial sums pass the tile buffer
-            # once: no reuse of inputs between positions (the conversion in assume_spikesim_per_action)
-            tile_bits = 2 * int(c.rows_driven.sum()) + psum_bits
-            htree_bits = int(c.rows_driven.sum()) + psum_bits
-        else:
-            tile_bits = 2 * received[h] + 2 * buffered_psum_bits
-            htree_bits = received[h] + psum_bits
-        layers.append(LayerActivity(
-            name=h, crossbars=lm.crossbars, pes=lm.pes, tiles=lm.tiles, neurons=c.neurons,
-            xbar_reads=int(c.xbar_reads.sum()), rows_driven=int(c.rows_driven.sum()), adc_conversions=conv,
-            mux_selects=conv, shift_adds=conv, accumulations=int(c.accumulations.sum()),
-            lif_updates=int(c.lif_updates.sum()),
-            pe_buffer_bits=int(c.rows_driven.sum()) + conv * chip.adc.bits,
-            tile_buffer_bits=tile_bits,
-            htree_bits=htree_bits,
-            noc_flits=noc["flits"], noc_flit_hops=noc["flit_hops"], noc_router_traversals=noc["router_traversals"],
-            spikes_in=int(c.spikes_in.sum()), spikes_out=int(c.spikes_out.sum()), sops=int(c.sops.sum()),
-            busy_cycles=sched.host_busy[h], global_buffer_bits=from_io[h],
-            array_cycles=int(c.xbar_cycles.sum() + c.adc_cycles.sum())))
-    ii = max(sched.host_busy.values()) / N if N else 0.0
-    return RunActivity(layers=layers, cycles=sched.cycles, cycles_per_sample=float(sched.sample_latency.mean()),
-                       initiation_interval=ii, tiles_used=mapping.tiles_used, pes_used=mapping.pes_used,
-                       crossbars_used=mapping.crossbars_used, n_samples=N, timesteps=T,
-                       stage_cycles=dict(sched.stage_cycles))
-
-
 def build_report(graph: SnnGraph, chip: Chip, mapping: Mapping, ex: Execution, sched: Schedule, run: RunActivity,
                  seed: int, labels, ideal_adc: bool) -> Report:
     from cimsim import __version__
-    from cimsim.cost import area_breakdown, energy_matrix
-    from cimsim.cost.energy import breakdown_of
+    from cimsim.cost import area_breakdown, breakdown_of, energy_matrix, price
 
-    matrix = energy_matrix(chip, run)
+    table = price(chip)
+    matrix = energy_matrix(table, run)
     energy, energy_layers = breakdown_of(matrix)
-    area = area_breakdown(chip, run)
+    area = area_breakdown(table, run)
     total_e = float(sum(energy.values()))
     latency_s = run.cycles * chip.cycle_s
     stage_s = {k: v * chip.cycle_s for k, v in run.stage_cycles.items()}
@@ -230,7 +182,7 @@ def build_report(graph: SnnGraph, chip: Chip, mapping: Mapping, ex: Execution, s
             "ideal_adc": ideal_adc, "clock_hz": chip.clock_hz, "n_params": graph.n_params(),
             "weight_bits": chip.weight_bits}
     return Report(meta, totals, {"area_m2": area, "energy_j": energy, "latency_s": stage_s}, layer_rows, activity,
-                  outputs=ex.outputs, predictions=ex.predictions, spikes=ex.spikes)
+                  priced_table=table.as_list(), outputs=ex.outputs, predictions=ex.predictions, spikes=ex.spikes)
 
 
 def _utilisation(mapping: Mapping) -> float:
