@@ -46,14 +46,12 @@ class Buffer(Component):
 
 
 class _BufferKind(ComponentKind):
-    """A buffer at ``path`` of the config; charged per bit accessed."""
-
-    path: str
+    """A buffer whose section is its one declared field; charged per bit accessed."""
 
     @classmethod
     def config(cls, chip) -> Optional[BufferConfig]:
         node = chip
-        for part in cls.path.split("."):
+        for part in next(iter(cls.fields)).split("."):
             node = getattr(node, part)
         return node
 
@@ -74,7 +72,7 @@ def _tile_buffer_bits(ctx) -> int:
 
 
 class PeBufferKind(_BufferKind):
-    name, order, label, look, level, path = "pe_buffer", 80, "PE buffer", Look("#56B4E9"), "pe", "pe.buffer"
+    name, order, label, look, level = "pe_buffer", 80, "PE buffer", Look("#56B4E9"), "pe"
     fields = {"pe.buffer": (BufferConfig, ...)}
     actions = (Action("access", "pe_buffer_bits", "bit accessed"),)
     counts = {"pe_buffer_bits": lambda ctx: (ctx.counts["rows_driven"]
@@ -82,7 +80,7 @@ class PeBufferKind(_BufferKind):
 
 
 class TileBufferKind(_BufferKind):
-    name, order, label, look, level, path = "tile_buffer", 90, "tile buffer", Look("#A9D8F3", "///"), "tile", "tile.buffer"
+    name, order, label, look, level = "tile_buffer", 90, "tile buffer", Look("#A9D8F3", "///"), "tile"
     fields = {"tile.buffer": (BufferConfig, ...)}
     actions = (Action("access", "tile_buffer_bits", "bit accessed"),)
     counts = {"tile_buffer_bits": _tile_buffer_bits}
@@ -92,7 +90,6 @@ class GlobalBufferKind(_BufferKind):
     """Optional chip-level buffer (``global_buffer:``); chip inputs are fetched from it."""
 
     name, order, label, look, level = "global_buffer", 100, "global buffer", Look("#D7ECF9", "xxx"), "chip"
-    path = "global_buffer"
     fields = {"global_buffer": (Optional[BufferConfig], None)}
     actions = (Action("access", "global_buffer_bits", "bit accessed"),)
     counts = {"global_buffer_bits": lambda ctx: ctx.io_bits}

@@ -68,7 +68,8 @@ def _hierarchy(chip) -> list[str]:
         + adcs + f" ({a.bits} bit, {a.scaling}, {a.cols_per_adc} columns each via a mux), {x.rows} wordline drivers",
         f"  peak: {chip.crossbars_total} crossbars,"
         f" {chip.crossbars_total * x.rows * x.cols * x.bits_per_cell / 8 / 2**20:.4g} MiB of cells",
-        f"  crossbar read + conversions: {x.read_cycles} + {min(a.cols_per_adc, x.cols)} x {scaled_conversion_cycles(a)}"
+        f"  crossbar read + conversions: {x.read_cycles} + {min(a.cols_per_adc, x.cols)}"
+        f" x {scaled_conversion_cycles(a)}"
         f" (+ mux {chip.mux.cycles} + shift-add {chip.shift_add.cycles}) = {pe_cycle} cycles"
         f" ({pe_cycle * chip.cycle_s * 1e9:.4g} ns)",
     ]
@@ -120,7 +121,8 @@ def _area(chip, c: ChipComponents) -> list[str]:
         "area",
         f"  per tile {fmt_area(tile_area)}  ({shares})",
         f"  per PE {fmt_area(c.pe.total_area_m2())}",
-        f"  chip (all {chip.tiles} tiles{', global buffer' if c.global_buffer else ''}) {fmt_area(c.chip.total_area_m2())}"
+        f"  chip (all {chip.tiles} tiles{', global buffer' if c.global_buffer else ''})"
+        f" {fmt_area(c.chip.total_area_m2())}"
         f", plus membrane storage per mapped neuron",
         f"  leakage per tile {fmt_power(tile.total_leakage_w())}, chip {fmt_power(c.chip.total_leakage_w())}",
     ]
