@@ -14,15 +14,17 @@ from pathlib import Path
 
 import numpy as np
 
-from cimsim.assemble import build_report, fidelity_section, price
+from cimsim.assemble import build_report, fidelity_section
 from cimsim.config.schema import Chip
 from cimsim.cost.activity import LayerActivity, RunActivity
 from cimsim.engine.adc_calibration import adc_for_run
+from cimsim.cost.collect import collect_activity
+from cimsim.cost.price import price
 from cimsim.engine.execute import Execution, execute
 from cimsim.engine.schedule import Schedule, schedule
 from cimsim.errors import UserError
 from cimsim.graph import SnnGraph
-from cimsim.mapping import IO_HOST, Mapping, map_graph
+from cimsim.mapping import Mapping, map_graph
 from cimsim.networks import ARCHS, build_network, random_spike_inputs
 from cimsim.options import RunOptions, split_overrides
 from cimsim.report import Report
@@ -133,57 +135,10 @@ def run_mapping(mapping: Mapping, inputs: np.ndarray, labels: np.ndarray | None 
     else:
         ex = execute(mapping, inputs, adc)
     sched = schedule(mapping, ex)
-    run = collect_activity(mapping, ex, sched)
-    report = build_report(mapping, ex, run, price(mapping, run), seed=seed, labels=labels)
+    run = collect_activity(mapping, ex, sched, mapping.options.accounting)
+    report = build_report(mapping, ex, run, price(mapping.chip, run), seed=seed, labels=labels)
     if mapping.options.fidelity and not adc.ideal:
         report.fidelity = fidelity_section(mapping, inputs, ex)
     return report
 
 
-def collect_activity(mapping: Mapping, ex: Execution, sched: Schedule) -> RunActivity:
-    """Fold the per-(t, n) counts of the execution and the schedule's NoC counts into :class:`RunActivity`."""
-    chip = mapping.chip
-    T, N = next(iter(ex.hosts.values())).xbar_cycles.shape
-    received = {h: 0 for h in mapping.order}
-    from_io = {h: 0 for h in mapping.order}  # chip inputs are fetched from the global buffer
-    for (u, k, _), bits in ex.traffic_bits.items():
-        if k != IO_HOST:
-            received[k] += int(bits.sum())
-            if mapping.host[u] == IO_HOST:
-                from_io[k] += int(bits.sum())
-    layers = []
-    for h in mapping.order:
-        lm, c, noc = mapping.layers[h], ex.hosts[h], sched.noc[h]
-        conv = int(c.adc_conversions.sum())
-        # partial sums (membrane width): one per (PE, output) goes over the H-tree to the tile; outputs whose
-        # row blocks span several PEs are accumulated through the tile buffer (written and read back)
-        pl = lm.placement
-        per_run = lm.positions * lm.in_planes * chip.tile.lif.membrane_bits * T * N
-        psum_bits = pl.pe_psum_words * per_run
-        buffered_psum_bits = pl.buffered_psum_words * per_run
-        if chip.accounting == "dense":
-            # SpikeSim's accounting: every read (PE cycle) fetches its whole input vector from the tile buffer
-            # (written and read) and broadcasts it over the H-tree, and its partial sums pass the tile buffer
-            # once: no reuse of inputs between positions (the conversion in assume_spikesim_per_action)
-            tile_bits = 2 * int(c.rows_driven.sum()) + psum_bits
-            htree_bits = int(c.rows_driven.sum()) + psum_bits
-        else:
-            tile_bits = 2 * received[h] + 2 * buffered_psum_bits
-            htree_bits = received[h] + psum_bits
-        layers.append(LayerActivity(
-            name=h, crossbars=lm.crossbars, pes=lm.pes, tiles=lm.tiles, neurons=c.neurons,
-            xbar_reads=int(c.xbar_reads.sum()), rows_driven=int(c.rows_driven.sum()), adc_conversions=conv,
-            mux_selects=conv, shift_adds=conv, accumulations=int(c.accumulations.sum()),
-            lif_updates=int(c.lif_updates.sum()),
-            pe_buffer_bits=int(c.rows_driven.sum()) + conv * chip.adc.bits,
-            tile_buffer_bits=tile_bits,
-            htree_bits=htree_bits,
-            noc_flits=noc["flits"], noc_flit_hops=noc["flit_hops"], noc_router_traversals=noc["router_traversals"],
-            spikes_in=int(c.spikes_in.sum()), spikes_out=int(c.spikes_out.sum()), sops=int(c.sops.sum()),
-            busy_cycles=sched.host_busy[h], global_buffer_bits=from_io[h],
-            array_cycles=int(c.xbar_cycles.sum() + c.adc_cycles.sum())))
-    ii = max(sched.host_busy.values()) / N if N else 0.0
-    return RunActivity(layers=layers, cycles=sched.cycles, cycles_per_sample=float(sched.sample_latency.mean()),
-                       initiation_interval=ii, tiles_used=mapping.tiles_used, pes_used=mapping.pes_used,
-                       crossbars_used=mapping.crossbars_used, n_samples=N, timesteps=T,
-                       stage_cycles=dict(sched.stage_cycles))

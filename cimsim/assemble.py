@@ -1,45 +1,19 @@
-"""The last two stages of a run: ``price`` (action counts x the priced table, area) and :class:`Report` assembly.
+"""The last stage of a run: :class:`Report` assembly.
 
-``price`` takes the run's :class:`~cimsim.cost.activity.RunActivity` (what the engine and the schedule counted)
-and returns :class:`Prices`; :func:`build_report` turns a mapping, its execution, the activity and the prices into
+:func:`build_report` turns a mapping, its execution, the activity and the prices into
 a :class:`~cimsim.report.Report`; :func:`fidelity_section` compares the run's spikes with the ideal network's.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from cimsim.cost.activity import RunActivity
+from cimsim.cost.price import Prices
 from cimsim.engine.execute import Execution
 from cimsim.errors import UserError
 from cimsim.functional import evaluate
 from cimsim.mapping import Mapping
 from cimsim.report import Report
-
-
-@dataclass(frozen=True)
-class Prices:
-    """Stage output of :func:`price`: energy by layer and component (J), its breakdowns, and area (m2)."""
-
-    matrix: dict[str, dict[str, float]]
-    """layer -> component -> energy (J)."""
-    energy_j: dict[str, float]
-    """component -> energy (J)."""
-    layer_energy_j: dict[str, float]
-    """layer -> energy (J)."""
-    area_m2: dict[str, float]
-    """component -> area (m2)."""
-
-
-def price(mapping: Mapping, run: RunActivity) -> Prices:
-    """Price the run's action counts on the mapping's chip (counts x energy per action + leakage x time)."""
-    from cimsim.cost import area_breakdown, energy_matrix
-    from cimsim.cost.energy import breakdown_of
-
-    matrix = energy_matrix(mapping.chip, run)
-    energy, energy_layers = breakdown_of(matrix)
-    return Prices(matrix, energy, energy_layers, area_breakdown(mapping.chip, run))
 
 
 def build_report(mapping: Mapping, ex: Execution, run: RunActivity, prices: Prices, seed: int,
@@ -62,8 +36,8 @@ def build_report(mapping: Mapping, ex: Execution, run: RunActivity, prices: Pric
             "n_params": graph.n_params(), "weight_bits": chip.weight_bits}
     stage_s = {k: v * chip.cycle_s for k, v in run.stage_cycles.items()}
     report = Report(meta, totals, {"area_m2": prices.area_m2, "energy_j": prices.energy_j, "latency_s": stage_s},
-                    layer_rows, _activity(mapping, ex, run), outputs=ex.outputs, predictions=ex.predictions,
-                    spikes=ex.spikes)
+                    layer_rows, _activity(mapping, ex, run), priced_table=prices.table.as_list(), outputs=ex.outputs,
+                    predictions=ex.predictions, spikes=ex.spikes)
     if ex.adc is not None and ex.adc.calibration:
         report.meta["adc_calibration"] = ex.adc.calibration
     return report

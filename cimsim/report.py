@@ -25,6 +25,10 @@ class Report:
     layers: list[dict]
     activity: dict
     fidelity: dict = field(default_factory=dict)
+    priced_table: list[dict] = field(default_factory=list)
+    """The run's priced table (:meth:`cimsim.cost.price.PricedTable.as_list`): per component and action, energy
+    per unit of the count it is charged per, time per action, area and leakage per instance, sources, and whether
+    the figures are published at this design point or scaled by a model."""
     # not serialised: arrays of the run, for tests and further analysis
     outputs: Any = None
     predictions: Any = None
@@ -35,6 +39,8 @@ class Report:
              "activity": self.activity}
         if self.fidelity:
             d["fidelity"] = self.fidelity
+        if self.priced_table:
+            d["priced_table"] = self.priced_table
         return _plain(d)
 
     def write(self, out_dir: str | Path) -> Path:

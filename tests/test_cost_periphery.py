@@ -107,7 +107,7 @@ def test_energy_is_charged_per_count_under_its_category(base, chip):
 
 
 def test_describe_lists_the_blocks(chip):
-    from cimsim.components.chip import describe_chip
+    from cimsim.components.describe import describe_chip
 
     text = describe_chip(chip)
     for name in ("level_shifter", "switch_matrix", "adder_tree", "bus"):

@@ -9,7 +9,8 @@ from conftest import make_chip, random_graph, random_inputs
 
 import cimsim
 from cimsim.api import collect_activity, run_mapping
-from cimsim.assemble import build_report, price
+from cimsim.assemble import build_report
+from cimsim.cost import price
 from cimsim.config.loader import load_config
 from cimsim.engine.adc_calibration import adc_for_run
 from cimsim.engine.execute import execute
@@ -31,7 +32,7 @@ def test_stages_one_by_one_give_the_report_of_simulate():
     adc = adc_for_run(mapping, x)
     ex = execute(mapping, x, adc)
     run = collect_activity(mapping, ex, schedule(mapping, ex))
-    report = build_report(mapping, ex, run, price(mapping, run), seed=0)
+    report = build_report(mapping, ex, run, price(mapping.chip, run), seed=0)
     whole = cimsim.simulate(g, chip, inputs=x, fidelity=False)
     assert report.totals == whole.totals and report.breakdown == whole.breakdown
     assert report.meta["adc_calibration"] == whole.meta["adc_calibration"]

@@ -9,7 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterator, Mapping
 
-from cimsim.config.schema import Costs
+from pydantic import Field
+
+from cimsim.config.quantity import Costs, Strict
+
+
+class PeriphConfig(Strict):
+    """A peripheral priced per action: wordline driver (per row driven), mux (per selection), shift-add (per op)."""
+
+    costs: Costs
+    cycles: int = Field(default=1, ge=0)
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,32 @@
-"""SRAM / eDRAM buffers: energy per access of ``width_bits``, so per bit = energy / width."""
+"""SRAM / eDRAM buffers (PE, tile and global): energy per access of ``width_bits``, so per bit = energy / width.
+
+Traffic model (the counts the buffers are charged per, in bits, derived from the engine's counts and the mapping):
+
+* PE buffer: every driven row's input bit is read, and every conversion result (``adc.bits``) is written;
+* tile buffer: the inputs a layer receives are written and read back, and partial sums of outputs whose row
+  blocks span several PEs are accumulated through it (written and read back). With ``dense`` accounting
+  (SpikeSim's), every read fetches its whole input vector from the tile buffer (written and read) and its partial
+  sums pass the tile buffer once: no reuse of inputs between positions;
+* global buffer: the chip's inputs a layer fetches.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated, Optional
+
+from pydantic import PositiveInt
 
 from cimsim.components.base import Component
-from cimsim.config.schema import BufferConfig
+from cimsim.components.registry import Action, ComponentKind, Look
+from cimsim.config import units as U
+from cimsim.config.quantity import Costs, Strict, Unit
+
+
+class BufferConfig(Strict):
+    size_bytes: Annotated[PositiveInt, Unit(U.INFORMATION, per=8.0)]
+    width_bits: PositiveInt
+    """Bits per access; energy is per access of this width."""
+    costs: Costs
 
 
 @dataclass(frozen=True)
@@ -21,3 +43,57 @@ class Buffer(Component):
     def energy_per_bit_j(self) -> float:
         """Energy (J) per bit read or written (partial-width accesses priced pro rata)."""
         return self.energy_j / self.width_bits
+
+
+class _BufferKind(ComponentKind):
+    """A buffer whose section is its one declared field; charged per bit accessed."""
+
+    @classmethod
+    def config(cls, chip) -> Optional[BufferConfig]:
+        node = chip
+        for part in next(iter(cls.fields)).split("."):
+            node = getattr(node, part)
+        return node
+
+    @classmethod
+    def model(cls, chip) -> Optional[Buffer]:
+        cfg = cls.config(chip)
+        return Buffer.from_config(cls.name, cfg) if cfg is not None else None
+
+    @classmethod
+    def energy_per_unit_j(cls, comp: Buffer, action: Action) -> float:
+        return comp.energy_per_bit_j
+
+
+def _tile_buffer_bits(ctx) -> int:
+    if ctx.accounting == "dense":
+        return 2 * ctx.counts["rows_driven"] + ctx.psum_bits
+    return 2 * ctx.received_bits + 2 * ctx.buffered_psum_bits
+
+
+class PeBufferKind(_BufferKind):
+    name, order, label, look, level = "pe_buffer", 80, "PE buffer", Look("#56B4E9"), "pe"
+    fields = {"pe.buffer": (BufferConfig, ...)}
+    actions = (Action("access", "pe_buffer_bits", "bit accessed"),)
+    counts = {"pe_buffer_bits": lambda ctx: (ctx.counts["rows_driven"]
+                                             + ctx.counts["adc_conversions"] * ctx.chip.adc.bits)}
+
+
+class TileBufferKind(_BufferKind):
+    name, order, label, look, level = "tile_buffer", 90, "tile buffer", Look("#A9D8F3", "///"), "tile"
+    fields = {"tile.buffer": (BufferConfig, ...)}
+    actions = (Action("access", "tile_buffer_bits", "bit accessed"),)
+    counts = {"tile_buffer_bits": _tile_buffer_bits}
+
+
+class GlobalBufferKind(_BufferKind):
+    """Optional chip-level buffer (``global_buffer:``); chip inputs are fetched from it."""
+
+    name, order, label, look, level = "global_buffer", 100, "global buffer", Look("#D7ECF9", "xxx"), "chip"
+    fields = {"global_buffer": (Optional[BufferConfig], None)}
+    actions = (Action("access", "global_buffer_bits", "bit accessed"),)
+    counts = {"global_buffer_bits": lambda ctx: ctx.io_bits}
+
+    @classmethod
+    def placement(cls, chip) -> tuple[str, float]:
+        return "chip", 1 if chip.global_buffer is not None else 0

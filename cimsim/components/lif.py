@@ -1,19 +1,61 @@
-"""LIF neuron update units and membrane storage."""
+"""LIF neuron update units (per tile) and membrane storage (per mapped neuron)."""
 from __future__ import annotations
 
+from typing import Optional
+
+from pydantic import PositiveInt
+
 from cimsim.components.base import Component
-from cimsim.config.schema import LifUnitConfig
+from cimsim.components.registry import Action, ComponentKind, Look
+from cimsim.config.quantity import Area, Costs, Strict
 
 
-def lif_unit(cfg: LifUnitConfig) -> Component:
+class LifUnitConfig(Strict):
+    units: PositiveInt
+    """LIF update units per tile; each updates one neuron per ``cycles``."""
+    cycles: PositiveInt = 1
+    membrane_bits: PositiveInt = 16
+    costs: Costs
+    """energy per neuron update (charge + compare + reset); area/leakage per unit."""
+    membrane_area_per_neuron: Area
+    """Membrane storage area per mapped neuron (m2)."""
+
+
+class LifUnitKind(ComponentKind):
     """One LIF update unit: an action is one neuron update (leak + charge + compare + reset)."""
-    return Component.from_costs("lif_unit", cfg.costs, action="neuron update")
+
+    name, order, label, look, level = "lif_unit", 70, "LIF unit", Look("#CC79A7"), "tile"
+    fields = {"tile.lif": (LifUnitConfig, ...)}
+    actions = (Action("neuron update", "lif_updates", "neuron update"),)
+
+    @classmethod
+    def placement(cls, chip) -> tuple[str, float]:
+        return "tile", chip.tile.lif.units
+
+    @classmethod
+    def model(cls, chip) -> Component:
+        return Component.from_costs("lif_unit", chip.tile.lif.costs, action="neuron update")
+
+    @classmethod
+    def action_cycles(cls, chip, action: Action) -> Optional[int]:
+        return chip.tile.lif.cycles
 
 
-def membrane_storage(cfg: LifUnitConfig) -> Component:
+class MembraneKind(ComponentKind):
     """Membrane-potential storage of one mapped neuron (``membrane_bits`` bits); area only.
 
-    Counted under ``lif_unit`` in area breakdowns: the neuron's state belongs to the neuron hardware.
+    Reported under ``lif_unit``: the neuron's state belongs to the neuron hardware. Its instances are the neurons
+    a run maps, so it sits at the level ``neuron`` (outside the chip -> tile -> PE -> crossbar trees).
     """
-    q = cfg.membrane_area_per_neuron
-    return Component(name="lif_unit", action="(storage)", area_m2=q.value, sources={"area": q.source})
+
+    name, category, order, label, look, level = "membrane", "lif_unit", 71, "LIF unit", Look("#CC79A7"), "neuron"
+
+    @classmethod
+    def model(cls, chip) -> Component:
+        q = chip.tile.lif.membrane_area_per_neuron
+        return Component(name="membrane", category="lif_unit", action="(storage)", area_m2=q.value,
+                         sources={"area": q.source})
+
+    @classmethod
+    def describe_energy(cls, chip, comp) -> str:
+        return "(storage per mapped neuron)"

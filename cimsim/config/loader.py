@@ -436,6 +436,6 @@ def load_config(path_or_name: str | os.PathLike = DEFAULT_PRESET, overrides: Opt
 
 def describe(chip: Chip) -> str:
     """A readable account of a resolved chip (see :func:`cimsim.components.describe_chip`)."""
-    from cimsim.components.chip import describe_chip
+    from cimsim.components.describe import describe_chip
 
     return describe_chip(chip)

@@ -8,6 +8,10 @@ Hierarchy (composition, mirroring the hardware): ``Chip`` has ``tiles`` of ``Til
 ``PE`` plus a tile buffer, LIF neuron units and a router; a PE has ``crossbars`` of ``Crossbar`` with their
 peripherals (wordline drivers, column muxes, ADCs, shift-add) and a PE buffer.
 
+The structure (tiles, PEs per tile, crossbars per PE) is declared here; the components' sections (``crossbar``,
+``adc``, ``tile.lif``, ``pe.buffer`` ...) are declared by the components themselves
+(:mod:`cimsim.components.registry`) and assembled into :class:`PeConfig`, :class:`TileConfig` and :class:`Chip`.
+
 Energies are per action (J), areas per instance (m2), leakage per instance (W), latencies in clock cycles
 (integers) unless the field name ends in ``_s``.
 """
@@ -15,197 +19,37 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, model_validator
+from pydantic import Field, PositiveInt, create_model, field_validator, model_validator
 
+from cimsim.components import registry
 from cimsim.config import units as U
+from cimsim.config.quantity import Area, Costs, Energy, EnergyPerBit, Power, Quantity, Strict, Unit
 from cimsim.options import RunOptions, is_run_option
 
-
-@dataclass(frozen=True)
-class Unit:
-    """Field metadata for the loader: the physical dimension a value must have, and the field's own unit.
-
-    ``per`` is the size of one field unit in SI (``technology_nm``: 1e-9 m; ``size_bytes``: 8 bits). ``also``
-    lists further accepted dimensions (an H-tree energy may be written per bit or as a plain energy per bit).
-    """
-
-    dim: tuple
-    per: float = 1.0
-    also: tuple = ()
+__all__ = ["Area", "Chip", "Costs", "Energy", "EnergyPerBit", "PERIPHERY_CATEGORIES", "PeConfig",
+           "PeripheryBlock", "Power", "Quantity", "Strict", "TileConfig", "Unit"]
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class PeConfig(create_model("PeSections", __base__=Strict, **registry.section_fields("pe"))):
+    """A PE: ``crossbars`` arrays, plus the fields its components declare (``buffer``, ``interconnect_energy``)."""
 
-
-class Quantity(Strict):
-    """A physical number in SI units with the bibliography key of where it comes from."""
-
-    value: float = Field(ge=0)
-    source: str = Field(min_length=1)
-
-    def __float__(self) -> float:
-        return float(self.value)
-
-
-Energy = Annotated[Quantity, Unit(U.ENERGY)]
-Area = Annotated[Quantity, Unit(U.AREA)]
-Power = Annotated[Quantity, Unit(U.POWER)]
-EnergyPerBit = Annotated[Quantity, Unit(U.ENERGY_PER_BIT, also=(U.ENERGY,))]
-
-
-class Costs(Strict):
-    """Energy per action (J), area per instance (m2), leakage power per instance (W)."""
-
-    energy: Energy
-    area: Area
-    leakage: Power
-
-
-class CrossbarConfig(Strict):
-    rows: PositiveInt
-    cols: PositiveInt
-    bits_per_cell: PositiveInt = 1
-    parallel_rows: PositiveInt
-    """Rows driven together in one read (row group); <= rows."""
-    read_cycles: int = Field(default=1, ge=0)
-    """Clock cycles of one row-group read (wordline pulse + settling) before its conversions; 0 when sensing is
-    part of each conversion cycle (NeuroSim's current-mode sense amps)."""
-    device: Literal["rram", "sram", "fefet", "pcm"] = "rram"
-    signed: Literal["differential", "offset"] = "differential"
-    """Signed weights: a positive and a negative array (differential) or one array with an offset column."""
-    offset_reference: Literal["digital", "analog"] = "digital"
-    """``offset`` weights: remove the offset digitally after the ADC (the ADC sees the unsigned sum), or in the
-    analog domain with a reference column per slice before the ADC (NeuroSim's dummy column): the ADC then sees
-    the signed sum ``sum(x * (cell - ref))`` and converts it with a signed range ``[-2**(bits-1), 2**(bits-1)-1]``."""
-    costs: Costs
-    """energy = one read with all ``rows`` driven (scaled by rows actually driven); area/leakage per array."""
-
-    @model_validator(mode="after")
-    def _check(self):
-        if self.parallel_rows > self.rows:
-            raise ValueError(f"parallel_rows ({self.parallel_rows}) exceeds rows ({self.rows})")
-        return self
-
-
-class AdcConfig(Strict):
-    bits: int = Field(ge=1, le=16)
-    cols_per_adc: PositiveInt = 8
-    """Columns sharing one ADC through a column mux (conversions serialised)."""
-    range: Literal["saturate", "full", "calibrated"] = "saturate"
-    """saturate: LSB = one cell level, clipped at 2**bits - 1; full: LSB = max column sum / (2**bits - 1);
-    calibrated: per layer (and cell column of an output), a power-of-two LSB (>= one cell level) fitted to the
-    nonzero per-read column values seen on calibration inputs by ``calibration_rule``
-    (:mod:`cimsim.engine.adc_calibration`); larger values saturate."""
-    calibration_rule: Literal["mse", "quantile"] = "mse"
-    """``calibrated`` range: how the power-of-two LSB is chosen from the calibration column values: ``mse``, the one
-    with the least squared conversion error (rounding + saturation); ``quantile``, the smallest whose top code
-    covers ``calibration_quantile`` of them."""
-    calibration_quantile: float = Field(default=0.999, gt=0.0, le=1.0)
-    """``calibrated`` range, ``quantile`` rule: quantile of the |nonzero per-read column values| the top code must
-    reach (0 < q <= 1)."""
-    calibration_samples: PositiveInt = 8
-    """``calibrated`` range: samples of the run (its first ones) whose ideal-network activations calibrate the
-    LSBs, unless separate calibration inputs are given to :func:`cimsim.simulate`."""
-    calibration_granularity: Literal["slice", "layer"] = "slice"
-    """``calibrated`` range: one LSB per cell column of an output (weight slice, and sign with ``differential``)
-    of each layer, the ADC reference switched with the column mux; or one LSB per layer."""
-    conversion_cycles: PositiveInt = 1
-    """Clock cycles of one conversion at ``bits`` (write it as an expression of the bits to sweep it)."""
-    costs: Costs
-    """Energy per conversion, area and leakage per ADC, all at ``reference_bits``."""
-    reference_bits: Optional[int] = Field(default=None, ge=1, le=16)
-    """Resolution the ``costs`` were published for (default: ``bits``); :mod:`cimsim.components.adc` scales
-    energy, area and leakage from it to ``bits`` with the ``scaling`` law."""
-    scaling: Literal["sar", "flash"] = "sar"
-    """sar: energy, area ~ 2**bits, latency ~ bits + 1; flash: energy, area ~ 2**bits, latency constant."""
-
-    @model_validator(mode="before")
-    @classmethod
-    def _pin_reference_bits(cls, data):
-        # Pinned at load time so that a later sweep over ``bits`` (Chip.with_changes) scales the costs.
-        if isinstance(data, dict) and data.get("reference_bits") is None and "bits" in data:
-            data = {**data, "reference_bits": data["bits"]}
-        return data
-
-    @property
-    def costs_bits(self) -> int:
-        return self.reference_bits if self.reference_bits is not None else self.bits
-
-
-class PeriphConfig(Strict):
-    """A peripheral priced per action: wordline driver (per row driven), mux (per selection), shift-add (per op)."""
-
-    costs: Costs
-    cycles: int = Field(default=1, ge=0)
-
-
-class BufferConfig(Strict):
-    size_bytes: Annotated[PositiveInt, Unit(U.INFORMATION, per=8.0)]
-    width_bits: PositiveInt
-    """Bits per access; energy is per access of this width."""
-    costs: Costs
-
-
-class LifUnitConfig(Strict):
-    units: PositiveInt
-    """LIF update units per tile; each updates one neuron per ``cycles``."""
-    cycles: PositiveInt = 1
-    membrane_bits: PositiveInt = 16
-    costs: Costs
-    """energy per neuron update (charge + compare + reset); area/leakage per unit."""
-    membrane_area_per_neuron: Area
-    """Membrane storage area per mapped neuron (m2)."""
-
-
-class NocConfig(Strict):
-    topology: Literal["mesh"] = "mesh"
-    flit_bits: PositiveInt = 64
-    router_cycles: PositiveInt = 1
-    link_cycles: PositiveInt = 1
-    router: Costs
-    """energy per flit through a router; area/leakage per router (one per tile)."""
-    link_energy: Energy
-    """energy per flit per link traversal (J)."""
-    spike_address_bits: PositiveInt = 16
-    """Bits to address one spike in a packet (address-event representation)."""
-
-
-class PeConfig(Strict):
     crossbars: PositiveInt
     analog_sum: bool = False
     """PE-level analog summation (SpikeSim): the PE's crossbars hold different row blocks of one column block,
     their bitline currents are summed and converted by the PE's ``ceil(cols / cols_per_adc)`` shared ADCs (one
     conversion per column per PE read, not per crossbar). Off: every crossbar has its own ADCs."""
-    buffer: BufferConfig
-    interconnect_energy: EnergyPerBit
-    """Intra-tile H-tree energy per bit moved between a PE and the tile (J/bit)."""
 
 
-class TileConfig(Strict):
+class TileConfig(create_model("TileSections", __base__=Strict, **registry.section_fields("tile"))):
+    """A tile: ``pes`` PEs, plus the fields its components declare (``buffer``, ``lif``, ``accumulator`` ...)."""
+
     pes: PositiveInt
-    buffer: BufferConfig
-    lif: LifUnitConfig
-    accumulator: PeriphConfig
-    """Partial-sum adder across crossbars / PEs: energy per add; area/leakage per instance."""
-    accumulators: PositiveInt = 1
-    """Accumulator instances per tile (area and leakage)."""
-    htree_area: Area = Quantity(value=0.0, source="none")
-    """Area of the intra-tile interconnect (H-tree) between the PEs and the tile."""
-    other_area: Area = Quantity(value=0.0, source="none")
-    """Tile-level area not modelled by a component."""
 
 
-#: Breakdown keys an extra periphery block may be reported under (those of :mod:`cimsim.cost`).
-PERIPHERY_CATEGORIES = ("crossbar", "adc", "mux", "wl_driver", "shift_add", "accumulator", "lif_unit", "pe_buffer",
-                        "tile_buffer", "global_buffer", "htree", "router", "other")
-#: LayerActivity counts an extra periphery block's energy may be charged per.
-PERIPHERY_CHARGED_PER = ("none", "xbar_reads", "rows_driven", "adc_conversions", "shift_adds", "accumulations",
-                         "lif_updates", "pe_buffer_bits", "tile_buffer_bits", "global_buffer_bits", "htree_bits",
-                         "noc_flits")
+#: Breakdown keys an extra periphery block may be reported under (those of :mod:`cimsim.cost` with an area).
+PERIPHERY_CATEGORIES = registry.area_keys()
 
 
 class PeripheryBlock(Strict):
@@ -229,20 +73,38 @@ class PeripheryBlock(Strict):
     :class:`cimsim.cost.activity.LayerActivity`), reported under ``category``.
     """
 
-    level: Literal["crossbar", "pe", "tile", "chip"]
+    level: Literal[registry.LEVELS]  # type: ignore[valid-type]
     """The hierarchy level it is instantiated at."""
     count: float = Field(default=1.0, ge=0)
     """Instances per crossbar / PE / tile / chip."""
     category: Literal[PERIPHERY_CATEGORIES] = "other"  # type: ignore[valid-type]
     """Breakdown key its energy and area are added to."""
-    charged_per: Literal[PERIPHERY_CHARGED_PER] = "none"  # type: ignore[valid-type]
-    """Count its energy per action is charged per; ``none`` for a block whose energy is not modelled (area and
-    leakage only)."""
+    charged_per: str = "none"
+    """Count its energy per action is charged per (a :class:`cimsim.cost.activity.LayerActivity` count:
+    ``xbar_reads``, ``adc_conversions`` ...); ``none`` for a block whose energy is not modelled (area and leakage
+    only)."""
     costs: Costs
     """Energy per ``charged_per`` unit (J), area and leakage per instance (m2, W)."""
 
+    @field_validator("charged_per")
+    @classmethod
+    def _known_count(cls, value: str) -> str:
+        # the counts are those the engine measures plus those the components derive (imported here: the cost
+        # package is assembled after the schema)
+        from cimsim.cost.activity import count_names
 
-class Chip(Strict):
+        names = ("none",) + count_names()
+        if value not in names:
+            raise ValueError(f"unknown count {value!r}; expected one of {', '.join(names)}")
+        return value
+
+
+#: The chip's component sections (``crossbar``, ``adc``, ``noc`` ...), declared by the components.
+ChipSections = create_model("ChipSections", __base__=Strict, pe=(PeConfig, ...), tile=(TileConfig, ...),
+                            **registry.section_fields(""))
+
+
+class Chip(ChipSections):
     name: str
     description: str = ""
     technology_nm: Annotated[float, Unit(U.LENGTH, per=1e-9)] = Field(gt=0)
@@ -250,15 +112,6 @@ class Chip(Strict):
     weight_bits: int = Field(default=8, ge=2, le=16)
     tiles: PositiveInt
     """Tiles available on the chip (placed on a near-square mesh)."""
-    crossbar: CrossbarConfig
-    adc: AdcConfig
-    wl_driver: PeriphConfig
-    mux: PeriphConfig
-    shift_add: PeriphConfig
-    pe: PeConfig
-    tile: TileConfig
-    noc: NocConfig
-    global_buffer: Optional[BufferConfig] = None
     run: RunOptions = RunOptions()
     """The preset's default run options (YAML top-level ``accounting:`` and ``mapping:``): how a run counts, not
     hardware, so not part of :meth:`config_hash`; a run replaces them (:meth:`with_options`)."""

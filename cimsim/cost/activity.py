@@ -1,15 +1,40 @@
 """Action counts: what the engine measured, before any pricing.
 
 The engine (:mod:`cimsim.engine`) only counts actions and cycles; :mod:`cimsim.cost` prices them with the chip's
-energy table (energy = counts x table + leakage x time) and rolls areas up the hierarchy. Counts are totals over
+priced table (energy = counts x table + leakage x time) and rolls areas up the hierarchy. Counts are totals over
 all samples and timesteps of a run.
+
+The counts of a layer are one record, :class:`LayerActivity`, whose count names are
+
+* every per-host count of the engine (:class:`cimsim.engine.execute.HostCounts`: ``xbar_reads``,
+  ``rows_driven``, ``adc_conversions``, ``accumulations``, ``lif_updates``, ``spikes_in``, ``sops``, the cycles
+  of each stage ...), summed over timesteps and samples;
+* ``busy_cycles`` (cycles the layer's hardware computed, from the schedule) and ``array_cycles`` (of those, the
+  crossbar reads and ADC conversions);
+* the counts the components derive from these (:attr:`cimsim.components.registry.ComponentKind.counts`:
+  ``mux_selects``, ``shift_adds``, buffer and H-tree bits, NoC flits, hops and router traversals ...).
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+import functools
+from dataclasses import dataclass, field, fields
+
+#: Fields of a layer record that describe its mapping, not actions.
+MAPPING_FIELDS = ("crossbars", "pes", "tiles", "neurons")
+#: Counts the cost stage adds from the schedule and the engine's cycles.
+SCHEDULE_COUNTS = ("busy_cycles", "array_cycles")
 
 
-@dataclass
+@functools.cache
+def count_names() -> tuple[str, ...]:
+    """Every count of a :class:`LayerActivity`, in record order (see the module docstring)."""
+    from cimsim.components.registry import derived_counts
+    from cimsim.engine.execute import HostCounts
+
+    engine = tuple(f.name for f in fields(HostCounts) if f.name not in MAPPING_FIELDS)
+    return engine + SCHEDULE_COUNTS + tuple(derived_counts())
+
+
 class LayerActivity:
     """Actions of one mapped layer (a conv/linear node and the neurons/pool/add work attached to it).
 
@@ -18,55 +43,40 @@ class LayerActivity:
     name: graph node name.
     crossbars / pes / tiles: hardware the layer occupies (from the mapping).
     neurons: output neurons of the layer (membranes stored in its tiles).
-    xbar_reads: row-group reads, each of one crossbar (all its columns).
-    rows_driven: wordline activations summed over reads (rows with a spike, or every row in dense accounting).
-    adc_conversions: ADC conversions (columns read through the mux, per read).
-    mux_selects: column-mux selections (one per conversion).
-    shift_adds: shift-add operations (one per conversion).
-    accumulations: partial-sum adds across row blocks / crossbars and digital adds (residual, pool).
-    lif_updates: neuron updates (charge + compare + reset), one per neuron per timestep.
-    pe_buffer_bits / tile_buffer_bits / global_buffer_bits: bits read or written in PE / tile / global buffers.
-    htree_bits: bits moved between PEs and their tile (inputs broadcast + partial sums).
-    noc_flits / noc_flit_hops: flits injected into the mesh by this layer, and their router-to-router hops.
-    noc_router_traversals: flits passing a router (hops + 1 per flit).
-    busy_cycles: cycles the layer's hardware was computing (summed over timesteps and samples).
-    array_cycles: of those, the crossbar reads and ADC conversions (the array side, before digital work).
+    counts: count name -> total (:func:`count_names`); each count is also an attribute (0 when not set).
     """
 
-    name: str
-    crossbars: int = 0
-    pes: int = 0
-    tiles: int = 0
-    neurons: int = 0
-    xbar_reads: int = 0
-    rows_driven: int = 0
-    adc_conversions: int = 0
-    mux_selects: int = 0
-    shift_adds: int = 0
-    accumulations: int = 0
-    lif_updates: int = 0
-    pe_buffer_bits: int = 0
-    tile_buffer_bits: int = 0
-    global_buffer_bits: int = 0
-    htree_bits: int = 0
-    noc_flits: int = 0
-    noc_flit_hops: int = 0
-    noc_router_traversals: int = 0
-    spikes_in: int = 0
-    spikes_out: int = 0
-    sops: int = 0
-    busy_cycles: int = 0
-    array_cycles: int = 0
+    def __init__(self, name: str, crossbars: int = 0, pes: int = 0, tiles: int = 0, neurons: int = 0,
+                 **counts: int):
+        object.__setattr__(self, "counts", {})
+        self.name, self.crossbars, self.pes, self.tiles, self.neurons = name, crossbars, pes, tiles, neurons
+        for key, value in counts.items():
+            setattr(self, key, value)
+
+    def __getattr__(self, key: str):
+        if not key.startswith("_") and key != "counts" and key in count_names():
+            return self.counts.get(key, 0)
+        raise AttributeError(f"LayerActivity has no count {key!r}")
+
+    def __setattr__(self, key: str, value) -> None:
+        if key == "name" or key in MAPPING_FIELDS:
+            object.__setattr__(self, key, value)
+        elif key in count_names():
+            self.counts[key] = value
+        else:
+            raise AttributeError(f"LayerActivity has no count {key!r}; counts: {', '.join(count_names())}")
+
+    def __repr__(self) -> str:
+        return f"LayerActivity({self.as_dict()!r})"
 
     def add(self, other: "LayerActivity") -> None:
         """Accumulate another record's counts (not the mapping fields)."""
-        for f in fields(self):
-            if f.name in ("name", "crossbars", "pes", "tiles", "neurons"):
-                continue
-            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+        for key, value in other.counts.items():
+            self.counts[key] = self.counts.get(key, 0) + value
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        return {"name": self.name, **{k: getattr(self, k) for k in MAPPING_FIELDS},
+                **{k: self.counts.get(k, 0) for k in count_names()}}
 
 
 @dataclass

@@ -18,53 +18,32 @@ import matplotlib
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-# Okabe-Ito
-_BLUE, _VERMILLION, _ORANGE, _YELLOW = "#0072B2", "#D55E00", "#E69F00", "#F0E442"
-_GREEN, _PURPLE, _SKY, _BLACK = "#009E73", "#CC79A7", "#56B4E9", "#000000"
+from cimsim.components import registry
+from cimsim.components.registry import Look
+
+# Okabe-Ito (the components' colours are declared with them; these are for the rest)
+_BLUE, _VERMILLION, _GREEN, _PURPLE = "#0072B2", "#D55E00", "#009E73", "#CC79A7"
 
 
-@dataclass(frozen=True)
-class Look:
-    """How one component is drawn: face colour and hatch pattern ('' for none)."""
-
-    color: str
-    hatch: str = ""
-
-
-#: Known components in the order they are stacked (bottom to top) and listed in legends.
-COMPONENT_LOOKS: dict[str, Look] = {
-    "crossbar": Look(_BLUE),
-    "adc": Look(_VERMILLION),
-    "mux": Look(_ORANGE),
-    "wl_driver": Look(_YELLOW),
-    "shift_add": Look(_GREEN),
-    "accumulator": Look("#7FCEB9", "///"),
-    "lif_unit": Look(_PURPLE),
-    "pe_buffer": Look(_SKY),
-    "tile_buffer": Look("#A9D8F3", "///"),
-    "global_buffer": Look("#D7ECF9", "xxx"),
-    "htree": Look("#555555"),
-    "router": Look("#888888", "///"),
-    "link": Look("#BBBBBB", "xxx"),
+#: Looks of the breakdown keys that are not components: leakage, and latency stages (the hardware doing the work
+#: keeps its colour).
+_OTHER_LOOKS = {
     "leakage": Look("#E0E0E0", "..."),
-    "other": Look("#F5F5F5", "\\\\\\"),
-    # latency stages (the hardware doing the work keeps its colour)
     "digital": Look(_GREEN),
     "lif": Look(_PURPLE),
     "noc": Look("#888888", "///"),
 }
+
+#: Known keys in the order they are stacked (bottom to top) and listed in legends: the components' own looks
+#: (declared with each component, :mod:`cimsim.components.registry`), then the others.
+COMPONENT_LOOKS: dict[str, Look] = {**registry.looks(), **_OTHER_LOOKS}
 
 #: Paul Tol "muted" scheme, for component names not listed above.
 EXTRA_COLORS = ("#CC6677", "#332288", "#DDCC77", "#117733", "#88CCEE", "#882255", "#44AA99", "#999933", "#AA4499")
 EXTRA_HATCHES = ("", "///", "xxx", "...")
 
 #: Human-readable legend names.
-COMPONENT_LABELS = {
-    "crossbar": "crossbar", "adc": "ADC", "mux": "mux", "wl_driver": "WL driver", "shift_add": "shift-add",
-    "accumulator": "accumulator", "lif_unit": "LIF unit", "pe_buffer": "PE buffer", "tile_buffer": "tile buffer",
-    "global_buffer": "global buffer", "htree": "H-tree", "router": "router", "link": "link",
-    "leakage": "leakage", "other": "other", "digital": "digital", "lif": "LIF", "noc": "NoC",
-}
+COMPONENT_LABELS = {**registry.labels(), "leakage": "leakage", "digital": "digital", "lif": "LIF", "noc": "NoC"}
 
 #: Colour of highlighted items (bottleneck layer, chosen candidate) and of greyed-out ones.
 HIGHLIGHT = _VERMILLION
