@@ -250,7 +250,8 @@ def train(model: nn.Module, data: "str | tuple[Iterable, Iterable | None] | Data
             loss, acc = _train_epoch(model, train_loader, opt, sched, s,
                                      lambda loss, acc: bar.update(task, advance=1, loss=loss, acc=acc))
             if not math.isfinite(loss):
-                raise UserError(f"training diverged in epoch {epoch} (loss {loss}); lower the learning rate (lr={s.lr})")
+                raise UserError(f"training diverged in epoch {epoch} (loss {loss}); lower the learning rate "
+                                f"(lr={s.lr})")
             test_acc = evaluate(model, test_loader, s.device) if test_loader is not None else float("nan")
             history.epoch.append(epoch)
             history.train_loss.append(loss)

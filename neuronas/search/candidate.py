@@ -40,7 +40,8 @@ class Candidate:
         simulation ran (an early stop measured less than every budget needs)."""
         for k in HARDWARE_NUMBERS:
             setattr(self, k, float(hw[k]))
-        self.failed, self.message, self.stage, self.hw_time_s = list(hw["failed"]), hw["message"], hw["stage"], hw["time_s"]
+        self.failed, self.message, self.stage = list(hw["failed"]), hw["message"], hw["stage"]
+        self.hw_time_s = hw["time_s"]
         self.feasible = not self.failed and hw["stage"] == "simulate"
 
     def to_attrs(self) -> dict:

@@ -189,7 +189,8 @@ def select_best(pairs: list[Candidate], select: str) -> int | None:
     if not ok:
         return None
     if select == "score":
-        return min(ok, key=lambda i: (-pairs[i].score if math.isfinite(pairs[i].score) else math.inf, pairs[i].energy_j))
+        return min(ok, key=lambda i: (-pairs[i].score if math.isfinite(pairs[i].score) else math.inf,
+                                      pairs[i].energy_j))
     return min(ok, key=lambda i: (getattr(pairs[i], select), -pairs[i].score))
 
 
@@ -229,7 +230,8 @@ def run_codesign(path: "str | Path", out: "str | Path | None" = None, progress: 
         result["figures"] = []
     (out_dir / "codesign.json").write_text(json.dumps(result, indent=2, default=str))
     if best is None:
-        raise UserError(f"no hardware/architecture pair meets: {limits} ({len(pairs)} pairs in {out_dir / 'sweep.csv'})")
+        raise UserError(f"no hardware/architecture pair meets: {limits} ({len(pairs)} pairs in "
+                        f"{out_dir / 'sweep.csv'})")
     return result
 
 

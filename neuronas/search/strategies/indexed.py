@@ -46,7 +46,8 @@ class IndexedStrategy(Strategy):
             i = mine[0]
             trial = st.claim(study, index=i, genotype=plan[i])
             # two workers may claim the same index at once: the smaller trial number keeps it
-            rivals = [t for t in st.running(study) + st.finished(study) if _index_of(t) == i and t.number < trial.number]
+            rivals = [t for t in st.running(study) + st.finished(study)
+                      if _index_of(t) == i and t.number < trial.number]
             if rivals:
                 study.tell(trial, state=TrialState.FAIL)
                 continue
