@@ -6,7 +6,7 @@ SpikeSim 65 nm RRAM preset, the HASNAS budgets (4e6 parameters, 100 mm2, 400 ms,
 * ``neuronas``: pruned operation set; memory -> mapping/area -> simulated latency/energy, SAHD only for the
   feasible cells (``neuronas.search.runner.search_candidates``);
 * ``snasnet``: full operation set, SAHD on every cell, then hardware in score order until one cell is feasible
-  (``finalize.check_hardware_afterwards``), as our baseline does;
+  (its strategy's ``after_search``), as our baseline does;
 * ``random``, ``evolution``, ``nsga2``: the other strategies on the same cells budget (candidates per minute);
 * final QAT training is left out of all (it is the same work for the same top-k).
 
@@ -31,7 +31,6 @@ import tempfile
 import time
 
 CONSTRAINTS = "memory=4e6,area=100mm2,latency=400ms,energy=120uJ"
-STRATEGIES = ("neuronas", "snasnet", "random", "evolution", "nsga2")
 HIDDEN = 128
 CHANNELS = 128
 
@@ -46,8 +45,8 @@ def _settings(strategy: str, out: str, n: int, score_batch: int, hidden: int = H
 
 def _search(strategy: str, n: int, score_batch: int) -> dict:
     from neuronas.search.evaluate import Evaluator
-    from neuronas.search.finalize import check_hardware_afterwards
     from neuronas.search.runner import search_candidates
+    from neuronas.search.strategy import make_strategy
 
     with tempfile.TemporaryDirectory() as tmp:
         s = _settings(strategy, tmp, n, score_batch)
@@ -55,8 +54,7 @@ def _search(strategy: str, n: int, score_batch: int) -> dict:
         ev.score_images, ev.hw_images  # data loading is not search time  # noqa: B018
         t0 = time.perf_counter()
         cands = search_candidates(s, ev)
-        if strategy == "snasnet":
-            check_hardware_afterwards(s.with_(top_k=1), cands, ev)
+        make_strategy(s).after_search(cands, ev)  # the snasnet baseline checks hardware now (top_k=0: until one fits)
         wall = time.perf_counter() - t0
     checked = [c for c in cands if "unchecked" not in c.failed]
     feasible = [c for c in checked if c.feasible]
@@ -91,7 +89,7 @@ def _failed_counts(cands) -> dict:
 def _unit_costs(n: int, score_batch: int) -> dict:
     """Median time of one full hardware evaluation and one SAHD score on the same ``n`` cells (no caches)."""
     from neuronas.search.evaluate import Evaluator
-    from neuronas.search.strategies import planned_genotypes
+    from neuronas.search.cells import planned_genotypes
 
     with tempfile.TemporaryDirectory() as tmp:
         s = _settings("neuronas", tmp, n, score_batch).with_(constraints="")
@@ -115,7 +113,7 @@ def _unit_costs(n: int, score_batch: int) -> dict:
 
 def _min_params_with_snasnet_hidden(n: int) -> dict:
     from neuronas.search.evaluate import Evaluator
-    from neuronas.search.strategies import planned_genotypes
+    from neuronas.search.cells import planned_genotypes
 
     s = _settings("neuronas", tempfile.gettempdir(), n, 8, hidden=1024)
     ev = Evaluator(s, cache_dir=None)
@@ -132,7 +130,9 @@ def run(quick: bool = True) -> list[dict]:
     torch.set_num_threads(os.cpu_count() or 1)
     n, batch = (6, 32) if quick else (16, 64)
     cimsim.simulate("tiny", fidelity=False)  # one-time Numba compilation is not search time
-    rows = [_search(strategy, n, batch) for strategy in STRATEGIES]
+    from neuronas.search.strategy import strategy_names
+
+    rows = [_search(strategy, n, batch) for strategy in strategy_names()]
     by = {r["strategy"]: r for r in rows}
     rows.append({"case": "neuronas vs snasnet", "speedup": by["snasnet"]["search_s"] / by["neuronas"]["search_s"],
                  "target": 6.6, "neuronas_best_meets_all": by["neuronas"]["best_meets_all"],

@@ -50,7 +50,7 @@ def _best(fn, repeats: int) -> float:
 def bench_train_digits(quick: bool) -> dict:
     from neuronas.data import make_loaders, spec
     from neuronas.models import build
-    from neuronas.train import default_hyperparameters, train
+    from neuronas.train import TrainSettings, default_hyperparameters, train
 
     torch.manual_seed(SEED)
     t0 = time.perf_counter()
@@ -58,7 +58,7 @@ def bench_train_digits(quick: bool) -> dict:
     loaders = make_loaders("digits", batch_size=64, seed=SEED)
     epochs = 1 if quick else MAX_EPOCHS
     hp = default_hyperparameters("digits")
-    hist = train(model, loaders, epochs=epochs, seed=SEED, progress=False, stop_at_acc=TARGET_ACC, **hp)
+    hist = train(model, loaders, TrainSettings(epochs=epochs, seed=SEED, progress=False, stop_at_acc=TARGET_ACC, **hp))
     wall = time.perf_counter() - t0
     reached = hist.final_acc >= TARGET_ACC
     return {"bench": "train_digits", "case": f"{DIGITS_GENOTYPE} C=16 T=5 {hp['optimizer']} lr {hp['lr']:g}", "epochs": len(hist.epoch),

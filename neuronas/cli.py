@@ -10,6 +10,7 @@ from typing import List, Optional
 import typer
 
 from cimsim.cli import run
+from neuronas.search.strategy import strategy_names
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Hardware-aware SNN architecture search.")
 
@@ -36,9 +37,11 @@ def train(
     threads: Optional[int] = typer.Option(None, "--threads", help="torch CPU threads"),
 ) -> None:
     """Train the SNN of a genotype with surrogate gradients; print the test accuracy."""
-    from neuronas.train import train_genotype
+    from neuronas.train import TrainSettings, train_genotype
 
-    h = train_genotype(genotype, dataset, data_dir, epochs, channels, timesteps, out, seed, lr, optimizer, batch_size, qat_bits, threads)
+    settings = TrainSettings.recipe(dataset, optimizer=optimizer, lr=lr, epochs=epochs, seed=seed, qat_bits=qat_bits,
+                                    out_dir=out, batch_size=batch_size, data_dir=data_dir, threads=threads)
+    h = train_genotype(genotype, dataset, settings, channels=channels, timesteps=timesteps)
     typer.echo(f"test accuracy {h.final_acc:.4f} (best {h.best_acc:.4f}) after {len(h.epoch)} epochs, {h.total_time_s:.1f} s")
 
 
@@ -47,7 +50,7 @@ def search(
     dataset: str = typer.Option(..., "--dataset", help="cifar10 | cifar100 | tinyimagenet | digits | synthetic"),
     hw: str = typer.Option("spikesim_rram_65nm", "--hw", help="Hardware preset or YAML file"),
     constraints: str = typer.Option("", "--constraints", help='e.g. "memory=4e6,area=100mm2,latency=400ms,energy=120uJ" (memory: parameters, or bytes with a unit)'),
-    strategy: str = typer.Option("neuronas", "--strategy", help="neuronas | snasnet | random | evolution | nsga2"),
+    strategy: str = typer.Option("neuronas", "--strategy", help=" | ".join(strategy_names())),
     candidates: int = typer.Option(40, "--candidates", help="Candidates to evaluate"),
     storage: Optional[str] = typer.Option(None, "--storage", help="Optuna storage URL shared by workers (default: sqlite in --out)"),
     workers: int = typer.Option(1, "--workers", help="Local worker processes"),

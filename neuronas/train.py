@@ -19,6 +19,7 @@ from torch import nn
 from torch.utils.data import DataLoader
 
 from cimsim.errors import UserError
+from cimsim.progress import progress_bar
 from neuronas.models.lif import reset_states
 
 OPTIMIZERS = ("sgd", "adam")
@@ -94,149 +95,174 @@ def _resolve_loaders(data, data_dir, batch_size, seed):
     return make_loaders(data, data_dir, batch_size=batch_size, seed=seed)
 
 
-def _make_optimizer(name: str, params, lr: float, weight_decay: float, momentum: float) -> torch.optim.Optimizer:
-    if name == "sgd":
-        return torch.optim.SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay, nesterov=momentum > 0)
-    if name == "adam":
-        return torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
-    raise UserError(f"unknown optimizer {name!r}; expected one of {', '.join(OPTIMIZERS)}")
+@dataclass(frozen=True)
+class TrainSettings:
+    """How to train (everything but the model and the data).
+
+    Parameters
+    ----------
+    epochs, lr: number of passes over the training set; initial learning rate.
+    optimizer: ``"sgd"`` (Nesterov momentum ``momentum``) or ``"adam"``; ``weight_decay`` for either.
+    schedule: ``"cosine"`` (annealed to 0 over all steps, updated per batch) or ``"constant"``.
+    seed: seeds torch/numpy at the start (dropout, shuffling, the loaders of a named dataset).
+    qat_bits: if set, quantization-aware training: ``neuronas.quant.enable_qat(model, qat_bits)`` is called first.
+    out_dir: if set, ``last.pt`` (state dict after the last epoch), ``best.pt`` (best test accuracy) and
+        ``history.json`` are written there.
+    progress: show a progress bar with the running loss and accuracy.
+    batch_size, data_dir: loaders of a dataset given by name (:func:`neuronas.data.make_loaders`).
+    grad_clip: clip the gradient norm to this value (None: no clipping).
+    device: torch device of the run.
+    threads: ``torch.set_num_threads`` for the run (None: leave as is).
+    stop_at_acc: stop after the first epoch whose test accuracy reaches this value (the schedule still spans
+        ``epochs``).
+    """
+
+    epochs: int = 10
+    lr: float = 0.1
+    optimizer: str = "sgd"
+    schedule: str = "cosine"
+    weight_decay: float = 5e-4
+    momentum: float = 0.9
+    seed: int = 0
+    qat_bits: int | None = None
+    out_dir: "str | Path | None" = None
+    progress: bool = True
+    batch_size: int = 64
+    data_dir: "str | Path | None" = None
+    grad_clip: float | None = None
+    device: "str | torch.device" = "cpu"
+    threads: int | None = None
+    stop_at_acc: float | None = None
+
+    def __post_init__(self):
+        if int(self.epochs) < 1:
+            raise UserError(f"epochs={self.epochs}; expected >= 1")
+        if not float(self.lr) > 0:
+            raise UserError(f"lr={self.lr}; expected > 0")
+        if self.schedule not in SCHEDULES:
+            raise UserError(f"unknown schedule {self.schedule!r}; expected one of {', '.join(SCHEDULES)}")
+        if self.optimizer not in OPTIMIZERS:
+            raise UserError(f"unknown optimizer {self.optimizer!r}; expected one of {', '.join(OPTIMIZERS)}")
+
+    @classmethod
+    def recipe(cls, dataset: str, optimizer: str | None = None, lr: float | None = None, **fields) -> "TrainSettings":
+        """Settings starting from :func:`default_hyperparameters` of ``dataset``.
+
+        ``optimizer`` other than the dataset's switches to that optimizer's usual starting point (SGD 0.1 with
+        weight decay 5e-4, Adam 1e-3 without); ``lr`` overrides the rate; ``fields`` set the other settings.
+        """
+        from neuronas.data import spec
+
+        hp = default_hyperparameters(spec(dataset).name)
+        if optimizer is not None and optimizer != hp["optimizer"]:
+            hp = {"optimizer": optimizer, "lr": 0.1 if optimizer == "sgd" else 1e-3,
+                  "weight_decay": 5e-4 if optimizer == "sgd" else 0.0}
+        if lr is not None:
+            hp["lr"] = float(lr)
+        return cls(**hp, **fields)
 
 
-def _progress(enabled: bool):
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+def _setup(model: nn.Module, data, s: TrainSettings):
+    """Seeds, loaders, QAT, optimizer and schedule of a run: ``(train_loader, test_loader, opt, sched)``."""
+    if s.threads is not None:
+        torch.set_num_threads(int(s.threads))
+    seed_everything(s.seed)
+    train_loader, test_loader = _resolve_loaders(data, s.data_dir, s.batch_size, s.seed)
+    if s.qat_bits is not None:
+        from neuronas.quant import enable_qat
 
-    return Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("loss {task.fields[loss]:.4f}  acc {task.fields[acc]:.2%}  test {task.fields[test]}"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        disable=not enabled,
-        transient=False,
-    )
+        enable_qat(model, int(s.qat_bits))
+    model.to(s.device)
+    params = [p for p in model.parameters() if p.requires_grad]
+    if s.optimizer == "sgd":
+        opt = torch.optim.SGD(params, lr=float(s.lr), momentum=s.momentum, weight_decay=s.weight_decay,
+                              nesterov=s.momentum > 0)
+    else:
+        opt = torch.optim.Adam(params, lr=float(s.lr), weight_decay=s.weight_decay)
+    steps = int(s.epochs) * len(train_loader)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(steps, 1)) if s.schedule == "cosine" else None
+    return train_loader, test_loader, opt, sched
 
 
-def train(
-    model: nn.Module,
-    data: "str | tuple[Iterable, Iterable | None] | DataLoader",
-    epochs: int = 10,
-    lr: float = 0.1,
-    optimizer: str = "sgd",
-    schedule: str = "cosine",
-    seed: int = 0,
-    qat_bits: int | None = None,
-    out_dir: "str | Path | None" = None,
-    progress: bool = True,
-    batch_size: int = 64,
-    data_dir: "str | Path | None" = None,
-    weight_decay: float = 5e-4,
-    momentum: float = 0.9,
-    grad_clip: float | None = None,
-    device: "str | torch.device" = "cpu",
-    threads: int | None = None,
-    stop_at_acc: float | None = None,
-) -> History:
+def _train_epoch(model: nn.Module, loader: Iterable, opt, sched, s: TrainSettings, step) -> tuple[float, float]:
+    """One pass over ``loader``; ``step(loss, acc)`` after each batch. Returns (mean loss, accuracy) of the epoch."""
+    model.train()
+    loss_fn = nn.CrossEntropyLoss()
+    loss_sum, correct, seen = 0.0, 0, 0
+    for x, y in loader:
+        x, y = x.to(s.device), y.to(s.device)
+        logits = _forward(model, x)
+        loss = loss_fn(logits, y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        if s.grad_clip is not None:
+            nn.utils.clip_grad_norm_(model.parameters(), s.grad_clip)
+        opt.step()
+        if sched is not None:
+            sched.step()
+        n = int(y.numel())
+        loss_sum += float(loss.detach()) * n
+        correct += int((logits.detach().argmax(1) == y).sum())
+        seen += n
+        step(loss_sum / seen, correct / seen)
+    return loss_sum / max(seen, 1), correct / max(seen, 1)
+
+
+def _checkpoint(model: nn.Module, history: History, out: Path) -> None:
+    """``last.pt``; ``best.pt`` when the last epoch beats every earlier one (or there is no test set: always);
+    ``history.json``."""
+    torch.save(model.state_dict(), out / "last.pt")
+    acc = history.test_acc[-1]
+    earlier = [a for a in history.test_acc[:-1] if not math.isnan(a)]
+    if math.isnan(acc) or acc > max(earlier, default=-1.0):
+        torch.save(model.state_dict(), out / "best.pt")
+    history.save(out / "history.json")
+
+
+def train(model: nn.Module, data: "str | tuple[Iterable, Iterable | None] | DataLoader",
+          settings: TrainSettings | None = None) -> History:
     """Train ``model`` with surrogate gradients (BPTT) and cross-entropy.
 
     Parameters
     ----------
-    model:
-        ``forward([N, C, H, W]) -> logits [N, classes]``.
-    data:
-        A dataset name (loaded with :func:`neuronas.data.make_loaders`, ``data_dir``, ``batch_size``, ``seed``),
-        or a ``(train_loader, test_loader_or_None)`` pair.
-    epochs, lr:
-        Number of passes over the training set; initial learning rate.
-    optimizer:
-        ``"sgd"`` (Nesterov momentum) or ``"adam"``.
-    schedule:
-        ``"cosine"`` (annealed to 0 over all steps, updated per batch) or ``"constant"``.
-    seed:
-        Seeds torch/numpy at the start (dropout, shuffling).
-    qat_bits:
-        If set, quantization-aware training: ``neuronas.quant.enable_qat(model, qat_bits)`` is called first.
-    out_dir:
-        If set, writes ``last.pt`` (state dict after the last epoch), ``best.pt`` (best test accuracy) and
-        ``history.json``.
-    progress:
-        Show a rich progress bar with the running loss and accuracy.
-    grad_clip:
-        Clip the gradient norm to this value (None: no clipping).
-    threads:
-        ``torch.set_num_threads`` for the run (None: leave as is).
-    stop_at_acc:
-        Stop after the first epoch whose test accuracy reaches this value (the schedule still spans ``epochs``).
+    model: ``forward([N, C, H, W]) -> logits [N, classes]``.
+    data: a dataset name (loaded with :func:`neuronas.data.make_loaders` with the settings' ``data_dir``,
+        ``batch_size`` and ``seed``), or a ``(train_loader, test_loader_or_None)`` pair.
+    settings: how to train (default: :class:`TrainSettings` ()).
 
     Returns
     -------
-    History
-        Loss, accuracies, learning rate and wall time per epoch.
+    History: loss, accuracies, learning rate and wall time per epoch.
     """
-    if int(epochs) < 1:
-        raise UserError(f"epochs={epochs}; expected >= 1")
-    if not float(lr) > 0:
-        raise UserError(f"lr={lr}; expected > 0")
-    if schedule not in SCHEDULES:
-        raise UserError(f"unknown schedule {schedule!r}; expected one of {', '.join(SCHEDULES)}")
-    if threads is not None:
-        torch.set_num_threads(int(threads))
-    seed_everything(seed)
-    train_loader, test_loader = _resolve_loaders(data, data_dir, batch_size, seed)
-    if qat_bits is not None:
-        from neuronas.quant import enable_qat
-
-        enable_qat(model, int(qat_bits))
-    model.to(device)
-    opt = _make_optimizer(optimizer, [p for p in model.parameters() if p.requires_grad], float(lr), weight_decay, momentum)
-    steps = int(epochs) * len(train_loader)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(steps, 1)) if schedule == "cosine" else None
-    loss_fn = nn.CrossEntropyLoss()
-    out = Path(out_dir) if out_dir is not None else None
+    s = settings or TrainSettings()
+    train_loader, test_loader, opt, sched = _setup(model, data, s)
+    out = Path(s.out_dir) if s.out_dir is not None else None
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
     history = History()
-    best = -1.0
-    with _progress(progress) as bar:
-        task = bar.add_task("train", total=steps, loss=float("nan"), acc=0.0, test="-")
-        for epoch in range(1, int(epochs) + 1):
+    status = "loss {task.fields[loss]:.4f}  acc {task.fields[acc]:.2%}  test {task.fields[test]}"
+    with progress_bar(s.progress, status) as bar:
+        task = bar.add_task("train", total=int(s.epochs) * len(train_loader), loss=float("nan"), acc=0.0, test="-")
+        for epoch in range(1, int(s.epochs) + 1):
             t0 = time.perf_counter()
-            model.train()
-            loss_sum, correct, seen = 0.0, 0, 0
             epoch_lr = opt.param_groups[0]["lr"]
-            for x, y in train_loader:
-                x, y = x.to(device), y.to(device)
-                logits = _forward(model, x)
-                loss = loss_fn(logits, y)
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                if grad_clip is not None:
-                    nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
-                opt.step()
-                if sched is not None:
-                    sched.step()
-                n = int(y.numel())
-                loss_sum += float(loss.detach()) * n
-                correct += int((logits.detach().argmax(1) == y).sum())
-                seen += n
-                bar.update(task, advance=1, description=f"epoch {epoch}/{epochs}", loss=loss_sum / seen, acc=correct / seen)
-            if not math.isfinite(loss_sum):
-                raise UserError(f"training diverged in epoch {epoch} (loss {loss_sum / max(seen, 1)}); lower the learning rate (lr={lr})")
-            test_acc = evaluate(model, test_loader, device) if test_loader is not None else float("nan")
+            bar.update(task, description=f"epoch {epoch}/{s.epochs}")
+            loss, acc = _train_epoch(model, train_loader, opt, sched, s,
+                                     lambda loss, acc: bar.update(task, advance=1, loss=loss, acc=acc))
+            if not math.isfinite(loss):
+                raise UserError(f"training diverged in epoch {epoch} (loss {loss}); lower the learning rate "
+                                f"(lr={s.lr})")
+            test_acc = evaluate(model, test_loader, s.device) if test_loader is not None else float("nan")
             history.epoch.append(epoch)
-            history.train_loss.append(loss_sum / max(seen, 1))
-            history.train_acc.append(correct / max(seen, 1))
+            history.train_loss.append(loss)
+            history.train_acc.append(acc)
             history.test_acc.append(test_acc)
             history.lr.append(epoch_lr)
             history.time_s.append(time.perf_counter() - t0)
             bar.update(task, test=f"{test_acc:.2%}")
             if out is not None:
-                torch.save(model.state_dict(), out / "last.pt")
-                if test_acc > best or math.isnan(test_acc):
-                    best = test_acc if not math.isnan(test_acc) else best
-                    torch.save(model.state_dict(), out / "best.pt")
-                history.save(out / "history.json")
-            if stop_at_acc is not None and test_acc >= stop_at_acc:
+                _checkpoint(model, history, out)
+            if s.stop_at_acc is not None and test_acc >= s.stop_at_acc:
                 break
     return history
 
@@ -266,26 +292,19 @@ def default_hyperparameters(dataset: str) -> dict:
     return {"optimizer": "sgd", "lr": 0.1, "weight_decay": 5e-4}
 
 
-def train_genotype(
-    genotype: str,
-    dataset: str,
-    data_dir: "str | Path | None" = None,
-    epochs: int = 10,
-    channels: int | None = None,
-    timesteps: int = 5,
-    out_dir: "str | Path | None" = None,
-    seed: int = 0,
-    lr: float | None = None,
-    optimizer: str | None = None,
-    batch_size: int = 64,
-    qat_bits: int | None = None,
-    threads: int | None = None,
-    progress: bool = True,
-) -> History:
+def train_genotype(genotype: str, dataset: str, settings: TrainSettings, channels: int | None = None,
+                   timesteps: int = 5) -> History:
     """Build the SNN of ``genotype`` for ``dataset`` (``neuronas.models.build``) and train it (the CLI command).
 
-    ``optimizer`` / ``lr`` default to :func:`default_hyperparameters` of the dataset. Writes ``genotype.txt`` and
-    ``run.json`` (the arguments) next to the checkpoints when ``out_dir`` is set.
+    Parameters
+    ----------
+    genotype: genotype string or SNASNet connection matrix.
+    dataset: dataset name (also the data of the run).
+    settings: how to train (see :meth:`TrainSettings.recipe` for the dataset's usual optimizer and rate).
+    channels, timesteps: cell channels C (default: the dataset's macro) and T.
+
+    Writes ``genotype.txt`` and ``run.json`` (the run's arguments) next to the checkpoints when
+    ``settings.out_dir`` is set.
     """
     from neuronas.data import spec as dataset_spec
     from neuronas.models import build
@@ -295,22 +314,14 @@ def train_genotype(
     if not g.is_valid():
         raise UserError(f"genotype {str(g)!r} is not a valid cell: the output node is not reachable from the input")
     ds = dataset_spec(dataset)
-    hp = default_hyperparameters(ds.name)
-    if optimizer is not None and optimizer != hp["optimizer"]:  # the other optimizer's usual starting point
-        hp = {"optimizer": optimizer, "lr": 0.1 if optimizer == "sgd" else 1e-3, "weight_decay": 5e-4 if optimizer == "sgd" else 0.0}
-    if lr is not None:
-        hp["lr"] = float(lr)
-    optimizer, lr = hp["optimizer"], hp["lr"]
-    seed_everything(seed)
+    seed_everything(settings.seed)
     model = build(g, ds, channels=channels, timesteps=timesteps)
-    if out_dir is not None:
-        out = Path(out_dir)
+    if settings.out_dir is not None:
+        out = Path(settings.out_dir)
         out.mkdir(parents=True, exist_ok=True)
         (out / "genotype.txt").write_text(str(g) + "\n")
-        run = {"genotype": str(g), "matrix": g.matrix_string(), "dataset": ds.name, "epochs": epochs, "channels": channels,
-               "timesteps": timesteps, "seed": seed, "lr": lr, "optimizer": optimizer, "batch_size": batch_size,
-               "qat_bits": qat_bits}
+        run = {"genotype": str(g), "matrix": g.matrix_string(), "dataset": ds.name, "epochs": settings.epochs,
+               "channels": channels, "timesteps": timesteps, "seed": settings.seed, "lr": settings.lr,
+               "optimizer": settings.optimizer, "batch_size": settings.batch_size, "qat_bits": settings.qat_bits}
         (out / "run.json").write_text(json.dumps(run, indent=2))
-    return train(model, ds.name, epochs=epochs, lr=lr, optimizer=optimizer, seed=seed, qat_bits=qat_bits, out_dir=out_dir,
-                 progress=progress, batch_size=batch_size, data_dir=data_dir, threads=threads,
-                 weight_decay=hp["weight_decay"])
+    return train(model, ds.name, settings)

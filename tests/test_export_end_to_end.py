@@ -11,7 +11,7 @@ from neuronas.export import collect_spikes, export, to_inputs
 from neuronas.models import build
 from neuronas.quant import quantize
 from neuronas.train import evaluate as accuracy
-from neuronas.train import train
+from neuronas.train import TrainSettings, train
 
 GENOTYPE = "conv3x3~0|conv1x1~0,skip~1|conv3x3~0,conv1x1<1,conv1x1~2"  # has a backward (delayed) edge 3 -> 1
 
@@ -25,7 +25,7 @@ def test_genotype_to_simulator_bit_exact_on_digits():
     loaders = (torch.utils.data.DataLoader(train_set, batch_size=64, shuffle=True,
                                            generator=torch.Generator().manual_seed(0)),
                torch.utils.data.DataLoader(test_set, batch_size=256))
-    hist = train(model, loaders, epochs=3, lr=5e-3, optimizer="adam", progress=False, seed=0, threads=1)
+    hist = train(model, loaders, TrainSettings(epochs=3, lr=5e-3, optimizer="adam", progress=False, seed=0, threads=1))
     assert hist.test_acc[-1] >= 0.85
 
     calib = torch.stack([train_set[i][0] for i in range(256)])

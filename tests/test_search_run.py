@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from neuronas.search import SearchSettings, run_search
+from neuronas.search import SearchSettings, get_strategy, run_search, strategy_names
 from cimsim.constraints import parse_constraints
 
 TINY = dict(dataset="digits", channels=4, hidden=16, score_batch=8, hw_samples=1, report_samples=2, top_k=0,
@@ -40,13 +40,13 @@ def _assert_feasible_rows_meet(rows, constraints: str):
             assert value <= lim.limit(name), (name, value, r["genotype"])
 
 
-@pytest.mark.parametrize("strategy", ["neuronas", "snasnet", "random", "evolution", "nsga2"])
+@pytest.mark.parametrize("strategy", strategy_names())
 def test_every_strategy_finds_a_feasible_best(tmp_path, strategy):
     constraints = "memory=2e5,energy=50uJ"
     s = SearchSettings(**TINY, strategy=strategy, constraints=constraints, candidates=4, out=str(tmp_path))
     summary = run_search(s)
     rows = _rows(tmp_path)
-    assert len(rows) == 4 if strategy in ("neuronas", "snasnet", "random") else len(rows) >= 3
+    assert len(rows) == 4 if get_strategy(strategy).indexed else len(rows) >= 3
     _assert_feasible_rows_meet(rows, constraints)
     best = json.loads((tmp_path / "best.json").read_text())
     assert best == json.loads(json.dumps(summary, default=str))
@@ -64,7 +64,7 @@ def test_every_strategy_finds_a_feasible_best(tmp_path, strategy):
 
 def test_constraint_first_scores_only_feasible_and_stored_numbers_meet_limits(tmp_path):
     from neuronas.search.evaluate import Evaluator
-    from neuronas.search.strategies import planned_genotypes
+    from neuronas.search.cells import planned_genotypes
 
     s = SearchSettings(**TINY, candidates=6, out=str(tmp_path))
     ev = Evaluator(s, cache_dir=None)

@@ -10,7 +10,7 @@ from torch import nn
 from cimsim.errors import UserError
 from neuronas.data import direct, make_loaders
 from neuronas.models import LIF
-from neuronas.train import History, evaluate, load_checkpoint, train
+from neuronas.train import History, TrainSettings, evaluate, load_checkpoint, train
 
 
 class TinySNN(nn.Module):
@@ -44,7 +44,8 @@ def test_training_on_digits_beats_chance_and_checkpoints(digits_loaders, tmp_pat
     torch.manual_seed(0)
     model = TinySNN(timesteps=2, channels=8)
     before = evaluate(model, digits_loaders[1])
-    hist = train(model, digits_loaders, epochs=2, lr=0.05, optimizer="adam", seed=0, out_dir=tmp_path, progress=False, weight_decay=0.0)
+    hist = train(model, digits_loaders, TrainSettings(epochs=2, lr=0.05, optimizer="adam", seed=0, out_dir=tmp_path,
+                                                     progress=False, weight_decay=0.0))
     assert isinstance(hist, History) and hist.epoch == [1, 2]
     assert hist.final_acc > 0.6 > before + 0.3
     assert hist.train_loss[-1] < hist.train_loss[0]
@@ -62,7 +63,7 @@ def test_training_is_seeded(digits_loaders):
         torch.manual_seed(1)
         m = TinySNN(timesteps=2, channels=4)
         train_loader = torch.utils.data.DataLoader(digits_loaders[0].dataset, batch_size=64, shuffle=True, generator=torch.Generator().manual_seed(2))
-        h = train(m, (train_loader, None), epochs=1, lr=0.05, optimizer="sgd", seed=1, progress=False)
+        h = train(m, (train_loader, None), TrainSettings(epochs=1, lr=0.05, optimizer="sgd", seed=1, progress=False))
         return h, m
 
     (h1, m1), (h2, m2) = run(), run()
@@ -87,15 +88,15 @@ def test_qat_hook_is_called(monkeypatch, digits_loaders):
     fake.enable_qat = lambda model, bits: calls.append((type(model).__name__, bits))
     monkeypatch.setitem(sys.modules, "neuronas.quant", fake)
     small = torch.utils.data.DataLoader(torch.utils.data.Subset(digits_loaders[0].dataset, range(64)), batch_size=32)
-    train(TinySNN(timesteps=1, channels=2), (small, None), epochs=1, qat_bits=8, progress=False)
+    train(TinySNN(timesteps=1, channels=2), (small, None), TrainSettings(epochs=1, qat_bits=8, progress=False))
     assert calls == [("TinySNN", 8)]
 
 
 def test_bad_arguments_are_user_errors(digits_loaders, tmp_path):
     with pytest.raises(UserError, match="optimizer"):
-        train(TinySNN(), digits_loaders, epochs=1, optimizer="rmsprop", progress=False)
+        train(TinySNN(), digits_loaders, TrainSettings(epochs=1, optimizer="rmsprop", progress=False))
     with pytest.raises(UserError, match="epochs"):
-        train(TinySNN(), digits_loaders, epochs=0, progress=False)
+        train(TinySNN(), digits_loaders, TrainSettings(epochs=0, progress=False))
     (tmp_path / "bad.pt").write_bytes(b"garbage")
     with pytest.raises(UserError, match="not a weights-only state dict"):
         load_checkpoint(TinySNN(), tmp_path / "bad.pt")
@@ -111,5 +112,5 @@ def test_built_digits_macro_learns(digits_loaders):
     model = build("conv3x3~0|zeroize~0,conv3x3~1|skip~0,zeroize~1,conv3x3~2", spec("digits"), channels=8, timesteps=2)
     hp = default_hyperparameters("digits")
     assert hp["optimizer"] == "adam" and default_hyperparameters("cifar10")["optimizer"] == "sgd"
-    hist = train(model, digits_loaders, epochs=2, seed=0, progress=False, **hp)
+    hist = train(model, digits_loaders, TrainSettings(epochs=2, seed=0, progress=False, **hp))
     assert hist.final_acc > 0.5  # chance is 0.1

@@ -1,5 +1,7 @@
 """Reading what the figures show: simulator reports, search candidates, constraints and co-design sweeps.
 
+The candidates reader is :func:`cimsim.candidates.load_candidates`, next to the table's writer and columns.
+
 Every reader validates its input and raises :class:`~cimsim.errors.UserError` naming the file and the problem,
 so the ``cimsim plot`` command can exit with code 2 and one message.
 """
@@ -8,10 +10,10 @@ from __future__ import annotations
 import csv
 import json
 import math
-import re
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
+from cimsim.candidates import load_candidates  # noqa: F401  (re-exported: the figures' readers are all here)
 from cimsim.errors import UserError
 
 #: Quantities of ``totals`` that have a breakdown which must sum to them.
@@ -195,47 +197,7 @@ def parse_constraints(text: str) -> dict[str, float]:
 
 
 # ------------------------------------------------------------------------------------------------ candidates
-CANDIDATE_NUMERIC = ("params", "memory_bytes", "area_m2", "latency_s", "energy_j", "score", "accuracy")
-
-
-def load_candidates(path: "str | Path") -> list[dict]:
-    """Read a search ``candidates.csv``.
-
-    Numeric columns become floats (NaN when empty), ``feasible`` a bool, ``failed`` a list of constraint names
-    (separated by ``;``, ``|``, ``,`` or spaces).
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise UserError(f"{path}: no such candidates file")
-    with path.open(newline="") as fh:
-        reader = csv.DictReader(fh)
-        required = {"genotype", "feasible"}
-        if reader.fieldnames is None or not required <= set(reader.fieldnames):
-            raise UserError(f"{path}: not a candidates CSV (needs columns genotype, feasible and metrics)")
-        rows = []
-        for line, raw in enumerate(reader, start=2):
-            row: dict[str, Any] = dict(raw)
-            for key in CANDIDATE_NUMERIC:
-                if key in row:
-                    row[key] = _float_cell(row[key], f"{path}:{line}: {key}")
-            feasible = str(raw["feasible"]).strip().lower()
-            if feasible not in ("true", "false", "1", "0", "yes", "no"):
-                raise UserError(f"{path}:{line}: feasible must be true or false, got {raw['feasible']!r}")
-            row["feasible"] = feasible in ("true", "1", "yes")
-            row["failed"] = [s for s in re.split(r"[;|, ]+", raw.get("failed") or "") if s]
-            rows.append(row)
-    if not rows:
-        raise UserError(f"{path}: no candidates")
-    return rows
-
-
-def _float_cell(text: Any, where: str) -> float:
-    if text is None or str(text).strip() == "":
-        return math.nan
-    try:
-        return float(text)
-    except ValueError:
-        raise UserError(f"{where}: not a number: {text!r}") from None
+# load_candidates: cimsim.candidates declares the table once (columns, writer, reader)
 
 
 def load_best(candidates_path: "str | Path") -> "str | None":

@@ -1,11 +1,24 @@
 """Hardware-aware SNN architecture search: constraints, SAHD score, strategies, resumable Optuna studies, co-design.
 
 Entry points: :func:`run_search` (the ``neuronas search`` command), :func:`run_codesign` (``neuronas codesign``).
+Importing this package does not import torch (the command line lists the strategies from it); ``Evaluator``,
+``sahd_score`` and ``score_batches`` are loaded on first use.
 """
 from cimsim.constraints import Constraints, parse_constraints
-from neuronas.search.evaluate import Candidate, Evaluator
-from neuronas.search.sahd import sahd_score, score_batches
-from neuronas.search.settings import STRATEGIES, SearchSettings
+from neuronas.search.candidate import Candidate
+from neuronas.search.settings import SearchSettings
+from neuronas.search.strategy import Strategy, get_strategy, register, strategy_names
+
+_LAZY = {"Evaluator": "neuronas.search.evaluate", "sahd_score": "neuronas.search.sahd",
+         "score_batches": "neuronas.search.sahd"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def run_search(settings: SearchSettings) -> dict:
@@ -23,4 +36,4 @@ def run_codesign(path, out=None, progress: bool = True) -> dict:
 
 
 __all__ = ["Constraints", "parse_constraints", "Candidate", "Evaluator", "sahd_score", "score_batches",
-           "STRATEGIES", "SearchSettings", "run_search", "run_codesign"]
+           "SearchSettings", "Strategy", "get_strategy", "register", "strategy_names", "run_search", "run_codesign"]

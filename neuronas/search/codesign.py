@@ -30,17 +30,21 @@ from __future__ import annotations
 import itertools
 import json
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from cimsim.errors import UserError
-from neuronas.search.evaluate import Candidate, Evaluator
+from cimsim.progress import progress_bar
+from neuronas.search.candidate import Candidate
+from neuronas.search.evaluate import Evaluator
 from neuronas.search.settings import SearchSettings
 
 _KEYS = {"dataset", "hw", "constraints", "channels", "hidden", "timesteps", "seed", "hw_samples", "score_batch",
          "score_repeats", "weight_bits", "data_dir", "threads", "out", "hardware", "architectures", "select"}
 SELECT = ("score", "energy_j", "latency_s", "area_m2")
+_ROW_FIELDS = ("genotype", "params", "memory_bytes", "area_m2", "latency_s", "energy_j", "score")
 
 
 def load_sweep(path: "str | Path") -> dict:
@@ -79,7 +83,7 @@ def hardware_points(hardware: dict) -> list[dict]:
 
 def architectures(spec: dict, seed: int) -> list[str]:
     """Canonical genotypes: the listed ones, then ``sample`` distinct random cells not already listed."""
-    from neuronas.search.strategies import planned_genotypes
+    from neuronas.search.cells import planned_genotypes
     from neuronas.space import Genotype
 
     out: dict[str, None] = {}
@@ -95,89 +99,128 @@ def architectures(spec: dict, seed: int) -> list[str]:
     return list(out)
 
 
-def run_codesign(path: "str | Path", out: "str | Path | None" = None, progress: bool = True) -> dict:
-    """Run a sweep YAML; returns the content of ``codesign.json``."""
+@dataclass
+class Sweep:
+    """A parsed sweep: the settings every pair shares, the hardware grid, the architectures and the choice rule."""
+
+    path: str
+    settings: SearchSettings
+    variables: list[str]
+    points: list[dict]
+    architectures: list[str]
+    select: str = "score"
+
+    @classmethod
+    def from_file(cls, path: "str | Path", out: "str | Path | None" = None, progress: bool = True) -> "Sweep":
+        """Read a sweep YAML (:func:`load_sweep`); ``out`` overrides its ``out``."""
+        data = load_sweep(path)
+        out_dir = Path(out or data.get("out") or "out/codesign")
+        base = {k: data[k] for k in ("dataset", "hw", "constraints", "channels", "hidden", "timesteps", "seed",
+                                     "hw_samples", "score_batch", "score_repeats", "weight_bits", "data_dir", "threads")
+                if k in data}
+        base["constraints"] = str(base.get("constraints", ""))
+        settings = SearchSettings(**base, out=str(out_dir), progress=progress, top_k=0)
+        hardware = data.get("hardware") or {}
+        return cls(str(path), settings, list(hardware), hardware_points(hardware),
+                   architectures(data["architectures"], settings.seed), data.get("select", "score"))
+
+    @property
+    def out_dir(self) -> Path:
+        return self.settings.out_dir
+
+
+def evaluate_pairs(sweep: Sweep) -> tuple[list[Candidate], list[dict]]:
+    """Every hardware point x every architecture, in full; the SAHD score once per architecture.
+
+    Returns the pairs (``index`` = hardware point) and their ``sweep.csv`` rows.
+    """
     import cimsim
-    from cimsim.plot.pareto import non_dominated
-    from neuronas.search.finalize import write_candidates_csv
 
-    data = load_sweep(path)
-    out_dir = Path(out or data.get("out") or "out/codesign")
-    base = {k: data[k] for k in ("dataset", "hw", "constraints", "channels", "hidden", "timesteps", "seed",
-                                 "hw_samples", "score_batch", "score_repeats", "weight_bits", "data_dir", "threads") if k in data}
-    base["constraints"] = str(base.get("constraints", ""))
-    settings = SearchSettings(**base, out=str(out_dir), progress=progress, top_k=0)
-    from neuronas.search.runner import _set_threads
-
-    _set_threads(settings, 1)
-    variables = list((data.get("hardware") or {}).keys())
-    points = hardware_points(data.get("hardware") or {})
-    archs = architectures(data["architectures"], settings.seed)
-    scorer = Evaluator(settings, cache_dir=out_dir / "cache")
-    rows: list[dict] = []
+    s, cache = sweep.settings, sweep.out_dir / "cache"
+    scorer = Evaluator(s, cache_dir=cache)
     pairs: list[Candidate] = []
-    from neuronas.search.runner import _progress
-
-    with _progress(progress) as bar:
-        task = bar.add_task("co-design", total=len(points) * len(archs), feasible=0, best="-")
-        n_feasible = 0
-        for p_id, overrides in enumerate(points):
-            chip = cimsim.load_config(settings.hw, overrides=overrides or None)
-            ev = Evaluator(settings.with_(hw_overrides=overrides), chip=chip, cache_dir=out_dir / "cache")
-            for g in archs:
-                hw = ev.hardware(g, stop_early=False)
-                score, _ = scorer.score(g)
+    rows: list[dict] = []
+    with progress_bar(s.progress, "feasible {task.fields[feasible]}") as bar:
+        task = bar.add_task("co-design", total=len(sweep.points) * len(sweep.architectures), feasible=0)
+        for p_id, overrides in enumerate(sweep.points):
+            chip = cimsim.load_config(s.hw, overrides=overrides or None)
+            ev = Evaluator(s.with_(hw_overrides=overrides), chip=chip, cache_dir=cache)
+            for g in sweep.architectures:
                 c = Candidate(genotype=g, index=p_id)
-                for k in ("params", "memory_bytes", "area_m2", "latency_s", "energy_j"):
-                    setattr(c, k, float(hw[k]))
-                c.score, c.failed, c.message, c.stage = score, list(hw["failed"]), hw["message"], hw["stage"]
-                c.feasible = not c.failed and hw["stage"] == "simulate"
-                n_feasible += c.feasible
+                c.apply_hardware(ev.hardware(g, stop_early=False))
+                c.score, _ = scorer.score(g)
                 pairs.append(c)
-                rows.append({**{v: overrides[v] for v in variables}, "point": p_id, "config_hash": chip.config_hash(),
-                             **{k: getattr(c, k) for k in ("genotype", "params", "memory_bytes", "area_m2", "latency_s",
-                                                            "energy_j", "score")},
+                rows.append({**{v: overrides[v] for v in sweep.variables}, "point": p_id,
+                             "config_hash": chip.config_hash(), **{k: getattr(c, k) for k in _ROW_FIELDS},
                              "feasible": c.feasible, "failed": ";".join(c.failed)})
-                bar.update(task, advance=1, feasible=n_feasible)
+                bar.update(task, advance=1, feasible=sum(p.feasible for p in pairs))
+    return pairs, rows
+
+
+def pareto_front(pairs: list[Candidate]) -> list[int]:
+    """Indices of the feasible pairs that no feasible pair beats in energy, latency, area (min) and score (max)."""
     import numpy as np
 
+    from cimsim.plot.pareto import non_dominated
+
     ok = [i for i, c in enumerate(pairs) if c.feasible]
-    front: list[int] = []
-    if ok:
-        vals = np.array([[pairs[i].energy_j, pairs[i].latency_s, pairs[i].area_m2, pairs[i].score] for i in ok])
-        vals[~np.isfinite(vals)] = np.nan
-        mask = non_dominated(vals, (False, False, False, True))
-        front = [ok[j] for j in np.flatnonzero(mask)]
+    if not ok:
+        return []
+    vals = np.array([[pairs[i].energy_j, pairs[i].latency_s, pairs[i].area_m2, pairs[i].score] for i in ok])
+    vals[~np.isfinite(vals)] = np.nan
+    mask = non_dominated(vals, (False, False, False, True))
+    return [ok[j] for j in np.flatnonzero(mask)]
+
+
+def select_best(pairs: list[Candidate], select: str) -> int | None:
+    """Index of the best feasible pair: max score (ties: min energy), or min ``select`` (ties: max score)."""
+    ok = [i for i, c in enumerate(pairs) if c.feasible]
+    if not ok:
+        return None
+    if select == "score":
+        return min(ok, key=lambda i: (-pairs[i].score if math.isfinite(pairs[i].score) else math.inf,
+                                      pairs[i].energy_j))
+    return min(ok, key=lambda i: (getattr(pairs[i], select), -pairs[i].score))
+
+
+def run_codesign(path: "str | Path", out: "str | Path | None" = None, progress: bool = True) -> dict:
+    """Run a sweep YAML; returns the content of ``codesign.json``."""
+    from neuronas.search.finalize import write_candidates
+    from neuronas.search.runner import set_threads
+
+    sweep = Sweep.from_file(path, out, progress)
+    set_threads(sweep.settings, 1)
+    pairs, rows = evaluate_pairs(sweep)
+    front = pareto_front(pairs)
     for i, r in enumerate(rows):
         r["pareto"] = i in front
+    out_dir = sweep.out_dir
     out_dir.mkdir(parents=True, exist_ok=True)
     _write_rows(rows, out_dir / "sweep.csv")
-    select = data.get("select", "score")
-    best = None
-    if ok:
-        if select == "score":
-            key = lambda i: (-pairs[i].score if math.isfinite(pairs[i].score) else math.inf, pairs[i].energy_j)  # noqa: E731
-        else:
-            key = lambda i: (getattr(pairs[i], select), -pairs[i].score)  # noqa: E731
-        best = min(ok, key=key)
-    labelled = [Candidate(**{**c.__dict__, "genotype": f"{c.genotype} @ {_point_label(points[c.index])}"}) for c in pairs]
-    write_candidates_csv(labelled, out_dir / "candidates.csv")
+    best = select_best(pairs, sweep.select)
+    labelled = [Candidate(**{**vars(c), "genotype": f"{c.genotype} @ {_point_label(sweep.points[c.index])}"})
+                for c in pairs]
+    write_candidates(labelled, out_dir / "candidates.csv")
+    limits = sweep.settings.limits
     result = {
-        "sweep": str(path), "variables": variables, "points": points, "architectures": archs,
-        "constraints": str(settings.limits), "n_pairs": len(pairs), "n_feasible": len(ok),
+        "sweep": sweep.path, "variables": sweep.variables, "points": sweep.points,
+        "architectures": sweep.architectures, "constraints": str(limits), "n_pairs": len(pairs),
+        "n_feasible": sum(c.feasible for c in pairs),
         "best": None if best is None else {**rows[best], "label": labelled[best].genotype},
         "pareto_front": [rows[i] for i in front], "sweep_csv": str(out_dir / "sweep.csv"),
     }
     if best is not None:
-        (out_dir / "best.json").write_text(json.dumps({"genotype": labelled[best].genotype, **rows[best]}, indent=2, default=str))
+        (out_dir / "best.json").write_text(json.dumps({"genotype": labelled[best].genotype, **rows[best]}, indent=2,
+                                                      default=str))
     try:
-        result["figures"] = [str(p) for p in _figures(out_dir, variables, settings)]
+        result["figures"] = [str(p) for p in _figures(out_dir, sweep.variables, sweep.settings)]
     except Exception as exc:  # figures never cost the sweep results
         print(f"warning: figures not written: {exc.__class__.__name__}: {exc}")
         result["figures"] = []
     (out_dir / "codesign.json").write_text(json.dumps(result, indent=2, default=str))
     if best is None:
-        raise UserError(f"no hardware/architecture pair meets: {settings.limits} ({len(pairs)} pairs in {out_dir / 'sweep.csv'})")
+        raise UserError(f"no hardware/architecture pair meets: {limits} ({len(pairs)} pairs in "
+                        f"{out_dir / 'sweep.csv'})")
     return result
 
 
@@ -202,10 +245,9 @@ def _figures(out_dir: Path, variables: list[str], settings: SearchSettings) -> l
 
     figs = write_all([], out_dir / "figures", "png", candidates_csv=out_dir / "candidates.csv",
                      constraints=settings.limits.plot_limits(settings.weight_bits), kind="pareto")
-    varying = [v for v in variables]
-    if len(varying) >= 2:
+    if len(variables) >= 2:
         figs += write_all([], out_dir / "figures", "png", kind="heatmap", sweep_csv=out_dir / "sweep.csv",
-                          sweep_x=varying[0], sweep_y=varying[1], sweep_metric="energy_j", sweep_agg="min")
+                          sweep_x=variables[0], sweep_y=variables[1], sweep_metric="energy_j", sweep_agg="min")
     return figs
 
 

@@ -27,7 +27,6 @@ import json
 import math
 import os
 import time
-from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
 
@@ -39,54 +38,6 @@ from cimsim.errors import UserError
 from cimsim.constraints import Constraints
 from neuronas.search.settings import SearchSettings
 from neuronas.space import Genotype
-
-STAGES = ("memory", "mapping", "simulate", "score")
-
-
-@dataclass
-class Candidate:
-    """Everything measured about one candidate (SI units; NaN = not measured).
-
-    ``stage`` is the last evaluation stage reached (:data:`STAGES`); ``failed`` the violated constraints (or
-    ``"fit"`` when the network does not fit the chip: then ``area`` is also listed); ``message`` says why.
-    """
-
-    genotype: str
-    index: int = -1
-    params: float = math.nan
-    memory_bytes: float = math.nan
-    area_m2: float = math.nan
-    latency_s: float = math.nan
-    energy_j: float = math.nan
-    score: float = math.nan
-    accuracy: float = math.nan
-    feasible: bool = False
-    failed: list = field(default_factory=list)
-    stage: str = ""
-    message: str = ""
-    hw_time_s: float = 0.0
-    score_time_s: float = 0.0
-
-    def to_attrs(self) -> dict:
-        """JSON-safe dict (NaN/inf as None) for Optuna user attributes and caches."""
-        out = {}
-        for k, v in self.__dict__.items():
-            if isinstance(v, float) and not math.isfinite(v):
-                v = None if math.isnan(v) else ("inf" if v > 0 else "-inf")
-            out[k] = v
-        return out
-
-    @classmethod
-    def from_attrs(cls, attrs: dict) -> "Candidate":
-        kw = {}
-        for k in cls.__dataclass_fields__:
-            if k not in attrs:
-                continue
-            v = attrs[k]
-            if k in ("params", "memory_bytes", "area_m2", "latency_s", "energy_j", "score", "accuracy"):
-                v = math.nan if v is None else float(v)
-            kw[k] = v
-        return cls(**kw)
 
 
 def stable_seed(*parts) -> int:

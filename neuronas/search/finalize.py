@@ -1,31 +1,28 @@
-"""After the candidates: choose, train, simulate and write the results of a search.
+"""After the candidates (and the strategy's ``after_search``): choose, train, simulate and write the results.
 
-1. ``snasnet`` only: hardware is checked now, in score order, until ``top_k`` (at least one) feasible cells are
-   found (the baseline pays for the score of every cell and for hardware only at the end).
-2. No feasible candidate: ``candidates.csv`` is written and :class:`NoFeasibleCandidate` (exit code 2) names the
+1. No feasible candidate: ``candidates.csv`` is written and :class:`NoFeasibleCandidate` (exit code 2) names the
    budgets and the closest candidate's numbers.
-3. The ``top_k`` feasible candidates with the highest SAHD score are trained briefly with 8-bit QAT
+2. The ``top_k`` feasible candidates with the highest SAHD score are trained briefly with 8-bit QAT
    (``neuronas.train.train``, cached under ``OUT/trained``); the most accurate is the best (without training:
    the highest score).
-4. The best network is quantized, exported and simulated on ``report_samples`` labelled test images:
+3. The best network is quantized, exported and simulated on ``report_samples`` labelled test images:
    ``OUT/report.json``; ``OUT/best.json`` (genotype, search-time numbers, accuracy, paths) and ``OUT/best.pt``
    (state dict of the trained QAT model; load it into ``Evaluator.build(genotype)`` after ``enable_qat``).
-5. ``OUT/candidates.csv`` and the figures (``cimsim.plot.write_all``) in ``OUT/figures``.
+4. ``OUT/candidates.csv`` (:mod:`cimsim.candidates`) and the figures (``cimsim.plot.write_all``) in
+   ``OUT/figures``.
 """
 from __future__ import annotations
 
-import csv
 import json
 import math
 import time
 from pathlib import Path
 
+from cimsim.candidates import write_candidates_csv
 from cimsim.errors import UserError
-from neuronas.search.evaluate import Candidate, Evaluator, _write_json
+from neuronas.search.candidate import Candidate
+from neuronas.search.evaluate import Evaluator, _write_json
 from neuronas.search.settings import SearchSettings
-
-CSV_COLUMNS = ("genotype", "params", "memory_bytes", "area_m2", "latency_s", "energy_j", "score", "accuracy",
-               "feasible", "failed", "stage", "message")
 
 
 class NoFeasibleCandidate(UserError):
@@ -33,28 +30,9 @@ class NoFeasibleCandidate(UserError):
 
 
 # ------------------------------------------------------------------------------------------------- files
-def write_candidates_csv(cands: list[Candidate], path: "str | Path") -> Path:
-    """One row per candidate: :data:`CSV_COLUMNS` (SI units; empty = not measured; ``failed`` ';'-joined)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".csv.tmp")
-    with tmp.open("w", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(CSV_COLUMNS)
-        for c in cands:
-            row = []
-            for k in CSV_COLUMNS:
-                v = getattr(c, k)
-                if k == "feasible":
-                    v = "true" if v else "false"
-                elif k == "failed":
-                    v = ";".join(v)
-                elif isinstance(v, float):
-                    v = "" if math.isnan(v) else repr(v)
-                row.append(v)
-            w.writerow(row)
-    tmp.replace(path)
-    return path
+def write_candidates(cands: list[Candidate], path: "str | Path") -> Path:
+    """``candidates.csv`` of ``cands`` (:func:`cimsim.candidates.write_candidates_csv`)."""
+    return write_candidates_csv([vars(c) for c in cands], path)
 
 
 def _numbers(c: Candidate, settings: SearchSettings) -> str:
@@ -83,22 +61,6 @@ def closest(cands: list[Candidate], settings: SearchSettings) -> Candidate | Non
 
 
 # ------------------------------------------------------------------------------------------------- steps
-def check_hardware_afterwards(settings: SearchSettings, cands: list[Candidate], ev: Evaluator) -> None:
-    """SNASNet baseline: hardware of the best-scored cells, in score order, until ``max(1, top_k)`` are feasible."""
-    want = max(1, settings.top_k)
-    found = 0
-    for c in sorted(cands, key=lambda c: -c.score if math.isfinite(c.score) else math.inf):
-        if found >= want:
-            break
-        hw = ev.hardware(c.genotype, stop_early=True)
-        for k in ("params", "memory_bytes", "area_m2", "latency_s", "energy_j"):
-            setattr(c, k, float(hw[k]))
-        c.failed, c.message, c.hw_time_s = list(hw["failed"]), hw["message"], hw["time_s"]
-        c.feasible = not c.failed and hw["stage"] == "simulate"
-        c.stage = "score" if c.feasible else hw["stage"]
-        found += c.feasible
-
-
 def train_candidate(settings: SearchSettings, ev: Evaluator, genotype: str) -> dict:
     """Short 8-bit QAT training of ``genotype`` (cached in ``OUT/trained/<genotype key>``).
 
@@ -106,21 +68,19 @@ def train_candidate(settings: SearchSettings, ev: Evaluator, genotype: str) -> d
     """
     import torch
 
-    from neuronas.train import default_hyperparameters, train
+    from neuronas.train import TrainSettings, train
 
-    hp = default_hyperparameters(ev.spec.name)
-    if settings.train_lr is not None:
-        hp["lr"] = float(settings.train_lr)
-    key = ev._key("trained", ev.canonical(genotype)) + f"-e{settings.train_epochs}-lr{hp['lr']}-b{settings.train_batch}"
+    recipe = TrainSettings.recipe(ev.spec.name, lr=settings.train_lr, epochs=settings.train_epochs, seed=settings.seed,
+                                  qat_bits=settings.weight_bits, progress=False, batch_size=settings.train_batch,
+                                  data_dir=settings.data_dir)
+    key = ev._key("trained", ev.canonical(genotype)) + f"-e{recipe.epochs}-lr{recipe.lr}-b{recipe.batch_size}"
     folder = settings.out_dir / "trained" / key
     done = folder / "result.json"
     if done.is_file():
         return json.loads(done.read_text())
     model = ev.build(genotype)
     t0 = time.perf_counter()
-    hist = train(model, settings.dataset, epochs=settings.train_epochs, lr=hp["lr"], optimizer=hp["optimizer"],
-                 weight_decay=hp["weight_decay"], seed=settings.seed, qat_bits=settings.weight_bits, out_dir=None,
-                 progress=False, batch_size=settings.train_batch, data_dir=settings.data_dir)
+    hist = train(model, settings.dataset, recipe)
     folder.mkdir(parents=True, exist_ok=True)
     torch.save(model.state_dict(), folder / "model.pt")
     result = {"genotype": genotype, "accuracy": float(hist.final_acc), "time_s": time.perf_counter() - t0,
@@ -180,53 +140,79 @@ def write_figures(settings: SearchSettings, report_path: Path | None, csv_path: 
                      candidates_csv=csv_path, constraints=settings.limits.plot_limits(settings.weight_bits))
 
 
+def choose_best(settings: SearchSettings, ev: Evaluator, feasible: list[Candidate]):
+    """The ``top_k`` highest-scored feasible candidates, each trained (their ``accuracy`` is set), and the best:
+    the most accurate (ties: score), or the highest score without training.
+
+    Returns ``(top, best, trained)`` with ``trained``: genotype -> :func:`train_candidate` result.
+    """
+    ranked = sorted(feasible, key=lambda c: -c.score if math.isfinite(c.score) else math.inf)
+    top = ranked[: max(1, settings.top_k)]
+    trained: dict[str, dict] = {}
+    if settings.top_k == 0 or settings.train_epochs == 0:
+        return top, top[0], trained
+    for c in top:
+        trained[c.genotype] = train_candidate(settings, ev, c.genotype)
+        c.accuracy = trained[c.genotype]["accuracy"]
+    return top, max(top, key=lambda c: (c.accuracy, c.score)), trained
+
+
+def deploy_best(settings: SearchSettings, ev: Evaluator, best: Candidate, checkpoint: "str | None"):
+    """``OUT/best.pt`` and ``OUT/report.json`` of ``best``; returns ``(report path, deployed numbers)``."""
+    import torch
+
+    model = load_trained(settings, ev, best.genotype, checkpoint)
+    torch.save(model.state_dict(), settings.out_dir / "best.pt")
+    report, report_path, ideal_acc = simulate_best(settings, ev, model, settings.out_dir)
+    t = report.totals
+    deployed = {"area_m2": float(t["area_m2"]), "latency_s": float(t["latency_per_inference_s"]),
+                "energy_j": float(t["energy_per_inference_j"]), "accuracy": t.get("accuracy"),
+                "ideal_adc_accuracy": ideal_acc, "samples": settings.report_samples,
+                "adc_spike_change_rate": report.fidelity.get("spike_change_rate"), "adc_bits": ev.chip.adc.bits}
+    deployed["failed"] = settings.limits.check({**deployed, "params": best.params, "memory_bytes": best.memory_bytes})
+    return report_path, deployed
+
+
+def _run_description(settings: SearchSettings, ev: Evaluator) -> dict:
+    """What best.json records about the run (everything needed to find or repeat it)."""
+    return {"strategy": settings.strategy, "dataset": settings.dataset, "hw": settings.hw,
+            "config_hash": ev.chip.config_hash(), "constraints": str(settings.limits), "study": settings.study_name,
+            "storage": settings.storage_url, "channels": ev.macro.channels, "hidden": ev.macro.hidden,
+            "timesteps": settings.timesteps, "seed": settings.seed, "weight_bits": settings.weight_bits}
+
+
+def _figures_or_none(settings: SearchSettings, report_path: Path, csv_path: Path) -> list[str]:
+    if not settings.figures:
+        return []
+    try:
+        return [str(p) for p in write_figures(settings, report_path, csv_path)]
+    except Exception as exc:  # figures are a convenience; never lose the search results over them
+        print(f"warning: figures not written: {exc.__class__.__name__}: {exc}")
+        return []
+
+
 def finalize(settings: SearchSettings, cands: list[Candidate], ev: Evaluator, search_time_s: float = math.nan) -> dict:
-    """Steps 1-5 of the module docstring. Returns the content of best.json."""
+    """Steps 1-4 of the module docstring. Returns the content of best.json."""
+    from neuronas.space import Genotype
+
     out = settings.out_dir
     out.mkdir(parents=True, exist_ok=True)
     csv_path = out / "candidates.csv"
-    if settings.strategy == "snasnet":
-        check_hardware_afterwards(settings, cands, ev)
     feasible = [c for c in cands if c.feasible and not c.failed]
     if not feasible:
-        write_candidates_csv(cands, csv_path)
+        write_candidates(cands, csv_path)
         near = closest(cands, settings)
         msg = f"no candidate meets: {settings.limits} ({len(cands)} candidates evaluated, {csv_path})"
         if near is not None:
             msg += f"; closest: {near.genotype}: {_numbers(near, settings)}"
         raise NoFeasibleCandidate(msg)
-    ranked = sorted(feasible, key=lambda c: -c.score if math.isfinite(c.score) else math.inf)
-    top = ranked[: max(1, settings.top_k)]
-    trained: dict[str, dict] = {}
-    if settings.top_k > 0 and settings.train_epochs > 0:
-        for c in top:
-            trained[c.genotype] = train_candidate(settings, ev, c.genotype)
-            c.accuracy = trained[c.genotype]["accuracy"]
-        best = max(top, key=lambda c: (c.accuracy, c.score))
-    else:
-        best = top[0]
-    write_candidates_csv(cands, csv_path)
+    top, best, trained = choose_best(settings, ev, feasible)
+    write_candidates(cands, csv_path)
     ckpt = trained.get(best.genotype, {}).get("checkpoint")
-    model = load_trained(settings, ev, best.genotype, ckpt)
-    import torch
-
-    torch.save(model.state_dict(), out / "best.pt")
-    report, report_path, ideal_acc = simulate_best(settings, ev, model, out)
-    t = report.totals
-    lim = settings.limits
-    deployed = {"area_m2": float(t["area_m2"]), "latency_s": float(t["latency_per_inference_s"]),
-                "energy_j": float(t["energy_per_inference_j"]), "accuracy": t.get("accuracy"),
-                "ideal_adc_accuracy": ideal_acc, "samples": settings.report_samples,
-                "adc_spike_change_rate": report.fidelity.get("spike_change_rate"), "adc_bits": ev.chip.adc.bits}
-    deployed["failed"] = lim.check({**deployed, "params": best.params, "memory_bytes": best.memory_bytes})
-    from neuronas.space import Genotype
-
+    report_path, deployed = deploy_best(settings, ev, best, ckpt)
     summary = {
         "genotype": best.genotype, "matrix": Genotype.parse(best.genotype).matrix_string(),
-        "strategy": settings.strategy, "dataset": settings.dataset, "hw": settings.hw,
-        "config_hash": ev.chip.config_hash(), "constraints": str(lim), "study": settings.study_name,
-        "storage": settings.storage_url, "channels": ev.macro.channels, "hidden": ev.macro.hidden,
-        "timesteps": settings.timesteps, "seed": settings.seed, "weight_bits": settings.weight_bits,
+        **_run_description(settings, ev),
         "search": {k: best.to_attrs()[k] for k in ("params", "memory_bytes", "area_m2", "latency_s", "energy_j",
                                                    "score", "accuracy")},
         "deployed": deployed, "trained": bool(ckpt), "train_epochs": settings.train_epochs if ckpt else 0,
@@ -236,12 +222,7 @@ def finalize(settings: SearchSettings, cands: list[Candidate], ev: Evaluator, se
                   for c in top],
     }
     _write_json(out / "best.json", summary)  # the Pareto figure marks the candidate named in best.json
-    try:
-        figures = write_figures(settings, report_path, csv_path) if settings.figures else []
-    except Exception as exc:  # figures are a convenience; never lose the search results over them
-        print(f"warning: figures not written: {exc.__class__.__name__}: {exc}")
-        figures = []
-    summary["figures"] = [str(p) for p in figures]
+    summary["figures"] = _figures_or_none(settings, report_path, csv_path)
     tmp = out / ".best.json.tmp"
     tmp.write_text(json.dumps(summary, indent=2, default=str))
     tmp.replace(out / "best.json")

@@ -8,13 +8,7 @@ from pathlib import Path
 
 from cimsim.errors import UserError
 from cimsim.constraints import Constraints, parse_constraints
-
-STRATEGIES = ("neuronas", "snasnet", "random", "evolution", "nsga2")
-"""Search strategies (``--strategy``)."""
-
-DEFAULT_OPS = {"neuronas": "neuronas", "snasnet": "snasnet", "random": "snasnet", "evolution": "neuronas",
-               "nsga2": "neuronas"}
-"""Operation set of each strategy: NeuroNAS's pruned set (avg-pool removed) or SNASNet's full set."""
+from neuronas.search.strategy import get_strategy
 
 
 @dataclass(frozen=True)
@@ -26,7 +20,8 @@ class SearchSettings:
     dataset, data_dir: dataset name (``neuronas.data.spec``) and its folder (CIFAR/TinyImageNet only).
     hw: hardware preset name or YAML path; ``hw_overrides``: dotted overrides for ``cimsim.load_config``.
     constraints: budgets, e.g. ``"memory=4e6,area=100mm2,latency=400ms,energy=120uJ"``.
-    strategy: one of :data:`STRATEGIES`; ``ops``: operation set name (default per strategy, :data:`DEFAULT_OPS`).
+    strategy: a registered strategy (:func:`neuronas.search.strategy.strategy_names`); ``ops``: operation set
+        name (default: the strategy's ``default_ops``).
     candidates: number of candidates to evaluate (the study holds at least this many finished candidates).
     seed: seeds sampling, weight initialisation (per genotype), score batches and training.
     channels: C of the first cell (default: the dataset's macro); ``hidden``: width of the hidden fully
@@ -78,8 +73,7 @@ class SearchSettings:
     figures: bool = True
 
     def __post_init__(self):
-        if self.strategy not in STRATEGIES:
-            raise UserError(f"unknown strategy {self.strategy!r}; expected one of {', '.join(STRATEGIES)}")
+        get_strategy(self.strategy)  # a UserError naming the registered strategies
         for name in ("candidates", "timesteps", "score_batch", "score_repeats", "hw_samples", "calib_batch", "report_samples", "workers",
                      "population", "tournament", "train_batch"):
             if int(getattr(self, name)) < 1:
@@ -102,7 +96,7 @@ class SearchSettings:
     @property
     def op_set(self) -> str:
         """Name of the operation set searched."""
-        return self.ops or DEFAULT_OPS[self.strategy]
+        return self.ops or get_strategy(self.strategy).default_ops
 
     @property
     def limits(self) -> Constraints:

@@ -1,11 +1,9 @@
 """Optuna studies that hold every evaluated candidate (one trial per candidate).
 
-A trial's user attributes hold the :class:`~neuronas.search.evaluate.Candidate` (``cand_*`` keys are not used:
-the candidate's fields are stored directly) plus ``host``/``pid`` of the worker that claimed it. Every trial gets
-one Optuna constraint per budget (``trial.set_constraint(name, value / limit - 1)``, <= 0 satisfied) and, for
-the single-objective strategies, the value ``score`` (feasible and scored) or :data:`UNSCORED` (a finite sentinel:
-Optuna needs a number; ``candidates.csv`` shows an empty score). NSGA-II studies have two objectives: score (max)
-and energy per inference (min).
+A trial's user attributes hold the :class:`~neuronas.search.candidate.Candidate` (its fields stored directly)
+plus ``host``/``pid`` of the worker that claimed it. Every trial gets one Optuna constraint per budget
+(``trial.set_constraint(name, value / limit - 1)``, <= 0 satisfied) and the objective values of its strategy
+(:meth:`~neuronas.search.strategy.Strategy.values`, one per study direction).
 
 Resuming: only COMPLETE trials are finished candidates. A RUNNING trial whose worker is gone (same host, dead
 pid; or older than ``stale_after_s``) is marked FAIL when a worker starts, and its candidate is evaluated again.
@@ -20,13 +18,14 @@ from datetime import datetime
 from pathlib import Path
 
 from cimsim.errors import UserError
-from neuronas.search.evaluate import Candidate
+from typing import TYPE_CHECKING
+
+from neuronas.search.candidate import Candidate
 from neuronas.search.settings import SearchSettings
 
-UNSCORED = -1.0e9
-"""Objective value stored for candidates without a score (infeasible ones are never scored)."""
-UNMEASURED_ENERGY_J = 1.0
-"""NSGA-II energy objective for candidates whose energy was not simulated (1 J: far above any SNN inference)."""
+if TYPE_CHECKING:
+    from neuronas.search.strategy import Strategy
+
 STALE_AFTER_S = 6 * 3600.0
 
 
@@ -53,33 +52,26 @@ def make_storage(settings: SearchSettings):
         raise UserError(f"--storage {url!r}: cannot open the study database ({exc.__class__.__name__}: {exc})") from None
 
 
-def sampler_for(settings: SearchSettings, worker: int = 0):
-    """NSGA-II sampler for ``nsga2`` (seeded per worker), else None (the strategies propose genotypes themselves)."""
-    import optuna
-
-    if settings.strategy == "nsga2":
-        pop = max(4, min(settings.population, settings.candidates))
-        return optuna.samplers.NSGAIISampler(population_size=pop, seed=settings.seed + 1000 * worker)
-    return optuna.samplers.RandomSampler(seed=settings.seed + 1000 * worker)
-
-
-def open_study(settings: SearchSettings, worker: int = 0, storage=None):
-    """Create or load the study named :attr:`SearchSettings.study_name`."""
+def open_study(strategy: "Strategy", worker: int = 0, storage=None):
+    """Create or load the study of ``strategy.settings`` (named :attr:`SearchSettings.study_name`), with the
+    strategy's directions and ``worker``'s sampler."""
     import optuna
 
     _quiet()
+    settings = strategy.settings
     storage = storage or make_storage(settings)
-    directions = ["maximize", "minimize"] if settings.strategy == "nsga2" else ["maximize"]
     for attempt in range(5):
         try:
-            study = optuna.create_study(study_name=settings.study_name, storage=storage, directions=directions,
-                                        sampler=sampler_for(settings, worker), load_if_exists=True)
+            study = optuna.create_study(study_name=settings.study_name, storage=storage,
+                                        directions=list(strategy.directions), sampler=strategy.sampler(worker),
+                                        load_if_exists=True)
             break
         except Exception:  # two workers creating the same study at once: one wins, the other retries the load
             if attempt == 4:
                 raise
             time.sleep(0.5 + attempt)
-    study.set_user_attr("settings", settings.identity()) if not study.user_attrs.get("settings") else None
+    if not study.user_attrs.get("settings"):
+        study.set_user_attr("settings", settings.identity())
     return study
 
 
@@ -127,21 +119,15 @@ def claim(study, index: int | None = None, genotype: str | None = None):
     return trial
 
 
-def record(study, trial, cand: Candidate, settings: SearchSettings) -> None:
-    """Store ``cand`` in ``trial`` and finish it (COMPLETE)."""
+def record(study, trial, cand: Candidate, strategy: "Strategy") -> None:
+    """Store ``cand`` in ``trial`` (attributes, constraints, the strategy's objective values); finish it (COMPLETE)."""
     for k, v in cand.to_attrs().items():
         trial.set_user_attr(k, v)
-    lim = settings.limits
-    for name, v in lim.violations(cand.__dict__).items():
+    for name, v in strategy.settings.limits.violations(cand.__dict__).items():
         trial.set_constraint(name, v if math.isfinite(v) else 1e9)
     if "fit" in cand.failed:
         trial.set_constraint("fit", 1.0)
-    score = cand.score if math.isfinite(cand.score) else UNSCORED
-    if settings.strategy == "nsga2":
-        energy = cand.energy_j if math.isfinite(cand.energy_j) else UNMEASURED_ENERGY_J
-        study.tell(trial, [score, energy])
-    else:
-        study.tell(trial, score)
+    study.tell(trial, strategy.values(cand))
 
 
 def finished(study) -> list:
