@@ -27,6 +27,7 @@ from cimsim.graph import SnnGraph
 from cimsim.mapping import Mapping, map_graph
 from cimsim.networks import ARCHS, build_network, random_spike_inputs
 from cimsim.options import RunOptions, split_overrides
+from cimsim.progress import progress_bar
 from cimsim.report import Report
 
 DEFAULT_HW = "spikesim_rram_65nm"
@@ -126,14 +127,9 @@ def run_mapping(mapping: Mapping, inputs: np.ndarray, labels: np.ndarray | None 
                 calibration_inputs: np.ndarray | None = None, seed: int = 0, progress: bool = False) -> Report:
     """The stages after the mapping: calibration -> execute -> schedule -> activity -> price -> report."""
     adc = adc_for_run(mapping, inputs, calibration_inputs)
-    if progress:
-        from rich.progress import Progress
-
-        with Progress(transient=True) as bar:
-            task = bar.add_task(f"simulating {mapping.graph.name}", total=inputs.shape[0])
-            ex = execute(mapping, inputs, adc, progress=lambda: bar.advance(task))
-    else:
-        ex = execute(mapping, inputs, adc)
+    with progress_bar(progress, transient=True) as bar:
+        task = bar.add_task(f"simulating {mapping.graph.name}", total=inputs.shape[0])
+        ex = execute(mapping, inputs, adc, progress=lambda: bar.advance(task))
     sched = schedule(mapping, ex)
     run = collect_activity(mapping, ex, sched, mapping.options.accounting)
     report = build_report(mapping, ex, run, price(mapping.chip, run), seed=seed, labels=labels)

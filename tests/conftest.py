@@ -39,7 +39,7 @@ def make_chip(**changes):
 def layer_step(lm, node, x, chip, adc):
     """One timestep of a crossbar layer: ``(acc [N, P, C], HostCounts [1, N])``."""
     from cimsim.engine.crossbar_layer import run_layer_step
-    from cimsim.engine.execute import HostCounts
+    from cimsim.engine.counts import HostCounts
 
     counts = HostCounts.zeros(1, x.shape[0])
     return run_layer_step(lm, node, x, chip, adc, lm.wmat, counts, 0), counts

@@ -8,7 +8,8 @@ import pytest
 
 from cimsim.cli import main
 from cimsim.plot import load_report, write_all
-from helpers.synthetic import synthetic_candidates, synthetic_report, synthetic_sweep, write_candidates_csv
+from cimsim.candidates import write_candidates_csv
+from helpers.synthetic import synthetic_candidates, synthetic_report, synthetic_sweep
 
 
 def run_cli(args):

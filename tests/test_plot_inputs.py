@@ -9,7 +9,8 @@ import pytest
 from cimsim.errors import UserError
 from cimsim.plot import load_best, load_candidates, load_report, load_sweep, parse_constraints, report_labels
 from cimsim.plot.inputs import file_labels
-from helpers.synthetic import synthetic_candidates, synthetic_report, write_candidates_csv
+from cimsim.candidates import write_candidates_csv
+from helpers.synthetic import synthetic_candidates, synthetic_report
 
 
 def _write(tmp_path, obj, name="report.json"):

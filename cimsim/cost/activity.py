@@ -29,7 +29,7 @@ SCHEDULE_COUNTS = ("busy_cycles", "array_cycles")
 def count_names() -> tuple[str, ...]:
     """Every count of a :class:`LayerActivity`, in record order (see the module docstring)."""
     from cimsim.components.registry import derived_counts
-    from cimsim.engine.execute import HostCounts
+    from cimsim.engine.counts import HostCounts
 
     engine = tuple(f.name for f in fields(HostCounts) if f.name not in MAPPING_FIELDS)
     return engine + SCHEDULE_COUNTS + tuple(derived_counts())

@@ -40,7 +40,7 @@ from cimsim.mapping import LayerMapping
 from cimsim.ops import exact_matmul, layer_input_rows
 
 if TYPE_CHECKING:
-    from cimsim.engine.execute import HostCounts
+    from cimsim.engine.counts import HostCounts
 
 
 @dataclass

@@ -10,39 +10,16 @@ values equal the oracle's except where a finite ADC distorts a crossbar layer's 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from cimsim.config.schema import Chip
+from cimsim.engine.counts import HostCounts
 from cimsim.engine.crossbar_layer import AdcModel, run_layer_step
 from cimsim.functional import check_inputs, predict
 from cimsim.mapping import IO_HOST, Mapping
 from cimsim.nodes import NodeKind, Runner
-
-
-@dataclass
-class HostCounts:
-    """Per-host (crossbar layer + the nodes it hosts) counts, arrays ``[T, N]`` unless noted."""
-
-    xbar_reads: np.ndarray
-    rows_driven: np.ndarray
-    adc_conversions: np.ndarray
-    xbar_cycles: np.ndarray
-    adc_cycles: np.ndarray
-    digital_cycles: np.ndarray
-    lif_cycles: np.ndarray
-    accumulations: np.ndarray
-    lif_updates: np.ndarray
-    spikes_in: np.ndarray
-    spikes_out: np.ndarray
-    sops: np.ndarray
-    neurons: int = 0
-
-    @classmethod
-    def zeros(cls, timesteps: int, samples: int) -> "HostCounts":
-        """All counts zero, ``[timesteps, samples]`` int64 each."""
-        return cls(*(np.zeros((timesteps, samples), np.int64) for f in fields(cls) if f.name != "neurons"))
 
 
 @dataclass

@@ -98,30 +98,6 @@ def synthetic_candidates(seed: int, n: int = 60, constraints: "dict[str, float] 
     return rows
 
 
-def write_candidates_csv(rows: list[dict], path) -> None:
-    """Write candidates in the search's candidates.csv format (empty cells for NaN, ';'-joined failures)."""
-    import csv
-    import math
-
-    cols = ["genotype", "params", "memory_bytes", "area_m2", "latency_s", "energy_j", "score", "accuracy",
-            "feasible", "failed"]
-    with open(path, "w", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(cols)
-        for row in rows:
-            cells = []
-            for c in cols:
-                v = row[c]
-                if c == "feasible":
-                    v = "true" if v else "false"
-                elif c == "failed":
-                    v = ";".join(v)
-                elif isinstance(v, float) and math.isnan(v):
-                    v = ""
-                cells.append(v)
-            writer.writerow(cells)
-
-
 def synthetic_sweep(seed: int, rows_values=(64, 128, 256, 512), adc_bits=(4, 5, 6, 7, 8)) -> list[dict]:
     """A crossbar.rows x adc.bits sweep with energy/area/latency metrics that vary smoothly plus noise."""
     rng = np.random.default_rng(seed)
