@@ -2,8 +2,9 @@
 
 ``load_config`` (:mod:`cimsim.config.loader`) -> :func:`~cimsim.mapping.map_graph` -> ADC calibration
 (:func:`~cimsim.engine.adc_calibration.adc_for_run`) -> :func:`~cimsim.engine.execute.execute` ->
-:func:`~cimsim.engine.schedule.schedule` -> :func:`collect_activity` -> :func:`~cimsim.assemble.price` ->
-:func:`~cimsim.assemble.build_report`. Each takes the previous stage's output and can be called on its own;
+:func:`~cimsim.engine.schedule.schedule` -> :func:`~cimsim.cost.collect_activity` -> :func:`~cimsim.cost.price` ->
+:func:`~cimsim.assemble.build_report` (:func:`cimsim.stages.run_stages` keeps every output; :func:`cimsim.stages.save`
+writes them). Each takes the previous stage's output and can be called on its own;
 :func:`run_mapping` runs the stages after the mapping, :func:`simulate` all of them (and accepts a ready
 :class:`Mapping`).
 """
@@ -14,21 +15,14 @@ from pathlib import Path
 
 import numpy as np
 
-from cimsim.assemble import build_report, fidelity_section
 from cimsim.config.schema import Chip
-from cimsim.cost.activity import LayerActivity, RunActivity
-from cimsim.engine.adc_calibration import adc_for_run
-from cimsim.cost.collect import collect_activity
-from cimsim.cost.price import price
-from cimsim.engine.execute import Execution, execute
-from cimsim.engine.schedule import Schedule, schedule
 from cimsim.errors import UserError
 from cimsim.graph import SnnGraph
 from cimsim.mapping import Mapping, map_graph
 from cimsim.networks import ARCHS, build_network, random_spike_inputs
 from cimsim.options import RunOptions, split_overrides
-from cimsim.progress import progress_bar
 from cimsim.report import Report
+from cimsim.stages import run_stages
 
 DEFAULT_HW = "spikesim_rram_65nm"
 
@@ -125,16 +119,8 @@ def simulate(model: SnnGraph | Mapping | str | Path, hw: Chip | str | Path | Non
 
 def run_mapping(mapping: Mapping, inputs: np.ndarray, labels: np.ndarray | None = None,
                 calibration_inputs: np.ndarray | None = None, seed: int = 0, progress: bool = False) -> Report:
-    """The stages after the mapping: calibration -> execute -> schedule -> activity -> price -> report."""
-    adc = adc_for_run(mapping, inputs, calibration_inputs)
-    with progress_bar(progress, transient=True) as bar:
-        task = bar.add_task(f"simulating {mapping.graph.name}", total=inputs.shape[0])
-        ex = execute(mapping, inputs, adc, progress=lambda: bar.advance(task))
-    sched = schedule(mapping, ex)
-    run = collect_activity(mapping, ex, sched, mapping.options.accounting)
-    report = build_report(mapping, ex, run, price(mapping.chip, run), seed=seed, labels=labels)
-    if mapping.options.fidelity and not adc.ideal:
-        report.fidelity = fidelity_section(mapping, inputs, ex)
-    return report
+    """The stages after the mapping (:func:`cimsim.stages.run_stages`), returning the report only."""
+    return run_stages(mapping, inputs, labels=labels, calibration_inputs=calibration_inputs, seed=seed,
+                      progress=progress).report
 
 

@@ -8,7 +8,8 @@ import pytest
 from conftest import make_chip, random_graph, random_inputs
 
 import cimsim
-from cimsim.api import collect_activity, run_mapping
+from cimsim.api import run_mapping
+from cimsim.cost import collect_activity
 from cimsim.assemble import build_report
 from cimsim.cost import price
 from cimsim.config.loader import load_config
