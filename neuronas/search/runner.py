@@ -40,12 +40,31 @@ class Tally:
 
 
 # ------------------------------------------------------------------------------------------------- workers
+POLL_S = 1.0
+"""Seconds between looks at the study while waiting for other workers' candidates."""
+
+
 def set_threads(settings: SearchSettings, n_workers: int) -> None:
     """torch threads of this process: ``--threads``, or the cores shared among ``n_workers``."""
     import torch
 
     threads = settings.threads or max(1, (os.cpu_count() or 1) // max(1, n_workers))
     torch.set_num_threads(int(threads))
+
+
+def next_or_wait(strategy, study, worker: int, n_workers: int, poll_s: float = POLL_S):
+    """The strategy's next proposal; when there is none, wait while other workers still evaluate candidates.
+
+    A worker that finds nothing left to claim does not stop at once: the study is only complete when the other
+    workers' RUNNING trials are stored. Meanwhile it fails the trials of dead workers (same host and dead pid, or
+    stale) and claims their candidates. Returns None when nothing is running and nothing is left.
+    """
+    while True:
+        nxt = strategy.propose(study, worker, n_workers)
+        if nxt is not None or not st.running(study):
+            return nxt
+        time.sleep(poll_s)
+        st.fail_dead_trials(study)
 
 
 def run_worker(settings: SearchSettings, worker: int = 0, n_workers: int = 1, on_candidate=None,
@@ -64,7 +83,7 @@ def run_worker(settings: SearchSettings, worker: int = 0, n_workers: int = 1, on
     ev = evaluator or Evaluator(settings)
     n = 0
     while True:
-        nxt = strategy.propose(study, worker, n_workers)
+        nxt = next_or_wait(strategy, study, worker, n_workers)
         if nxt is None:
             break
         try:

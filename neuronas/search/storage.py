@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import os
+import random
 import socket
 import time
 from datetime import datetime
@@ -35,8 +36,13 @@ def _quiet() -> None:
     optuna.logging.set_verbosity(optuna.logging.WARNING)
 
 
-def make_storage(settings: SearchSettings):
-    """Optuna storage of ``settings`` (SQLite in the output directory unless ``--storage`` is given)."""
+def make_storage(settings: SearchSettings, attempts: int = 8):
+    """Optuna storage of ``settings`` (SQLite in the output directory unless ``--storage`` is given).
+
+    Creating the tables of a fresh database is not atomic: two workers starting at the same moment both try, and
+    one fails (``IntegrityError`` / ``ProgrammingError`` on ``alembic_version`` or a table). That one retries
+    after a short random pause; the tables created by the other are then found and reused.
+    """
     import optuna
 
     _quiet()
@@ -46,10 +52,31 @@ def make_storage(settings: SearchSettings):
         engine = {"connect_args": {"timeout": 120}}
     else:
         engine = None
-    try:
-        return optuna.storages.RDBStorage(url, engine_kwargs=engine)
-    except Exception as exc:  # sqlalchemy raises many types for a bad URL / unreachable server
-        raise UserError(f"--storage {url!r}: cannot open the study database ({exc.__class__.__name__}: {exc})") from None
+    rng = random.Random(os.getpid())
+    for attempt in range(attempts):
+        try:
+            return optuna.storages.RDBStorage(url, engine_kwargs=engine)
+        except Exception as exc:  # sqlalchemy raises many types for a bad URL / unreachable server
+            if attempt == attempts - 1 or not _creation_race(exc):
+                raise UserError(f"--storage {url!r}: cannot open the study database "
+                                f"({exc.__class__.__name__}: {_first_line(exc)})") from None
+            time.sleep(0.2 + rng.random() * (1 + attempt))
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+
+
+def _creation_race(exc: BaseException) -> bool:
+    """True for the errors of two processes creating the same tables at once (not for a bad URL or server)."""
+    import sqlalchemy.exc as sa_exc
+
+    if isinstance(exc, sa_exc.IntegrityError):
+        return True
+    if not isinstance(exc, (sa_exc.ProgrammingError, sa_exc.OperationalError)):
+        return False
+    text = str(exc).lower()
+    return "already exists" in text or "database is locked" in text or "duplicate" in text
 
 
 def open_study(strategy: "Strategy", worker: int = 0, storage=None):
