@@ -35,12 +35,13 @@ def train(
     batch_size: int = typer.Option(64, "--batch-size"),
     qat_bits: Optional[int] = typer.Option(None, "--qat-bits", help="Quantization-aware training with this many weight bits"),
     threads: Optional[int] = typer.Option(None, "--threads", help="torch CPU threads"),
+    device: str = typer.Option("auto", "--device", help="auto (CUDA when available) | cpu | cuda"),
 ) -> None:
     """Train the SNN of a genotype with surrogate gradients; print the test accuracy."""
     from neuronas.train import TrainSettings, train_genotype
 
     settings = TrainSettings.recipe(dataset, optimizer=optimizer, lr=lr, epochs=epochs, seed=seed, qat_bits=qat_bits,
-                                    out_dir=out, batch_size=batch_size, data_dir=data_dir, threads=threads)
+                                    out_dir=out, batch_size=batch_size, data_dir=data_dir, threads=threads, device=device)
     h = train_genotype(genotype, dataset, settings, channels=channels, timesteps=timesteps)
     typer.echo(f"test accuracy {h.final_acc:.4f} (best {h.best_acc:.4f}) after {len(h.epoch)} epochs, {h.total_time_s:.1f} s")
 
@@ -68,6 +69,10 @@ def search(
     hw_set: Optional[List[str]] = typer.Option(None, "--set", help="Hardware override KEY=VALUE (repeatable), e.g. adc.bits=6"),
     threads: Optional[int] = typer.Option(None, "--threads", help="torch threads per worker"),
     progress: bool = typer.Option(True, "--progress/--no-progress"),
+    figures: bool = typer.Option(True, "--figures/--no-figures", help="Write the figures at the end"),
+    device: str = typer.Option("auto", "--device", help="auto (CUDA when available) | cpu | cuda: SAHD and training"),
+    resume: bool = typer.Option(False, "--resume", help="--out holds another search: continue it with its settings"),
+    force: bool = typer.Option(False, "--force", help="--out holds another search: remove its outputs, start over"),
 ) -> None:
     """Hardware-aware architecture search under memory, area, latency and energy budgets (resumable)."""
     from neuronas.search import SearchSettings, run_search
@@ -78,8 +83,8 @@ def search(
                               storage=storage, workers=workers, out=out, seed=seed, data_dir=data_dir, channels=channels,
                               hidden=hidden, timesteps=timesteps, ops=ops, top_k=top_k, train_epochs=epochs,
                               score_batch=score_batch, hw_samples=hw_samples, hw_overrides=parse_overrides(hw_set or []),
-                              threads=threads, progress=progress)
-    typer.echo(format_summary(run_search(settings)))
+                              threads=threads, progress=progress, figures=figures, device=device)
+    typer.echo(format_summary(run_search(settings, resume=resume, force=force)))
 
 
 @app.command()

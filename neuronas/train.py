@@ -70,8 +70,13 @@ def _forward(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
 
 
 @torch.no_grad()
-def evaluate(model: nn.Module, loader: Iterable, device: "str | torch.device" = "cpu") -> float:
-    """Top-1 accuracy of ``model`` on ``loader`` (fraction in [0, 1]); the model is left in eval mode."""
+def evaluate(model: nn.Module, loader: Iterable, device: "str | torch.device | None" = None) -> float:
+    """Top-1 accuracy of ``model`` on ``loader`` (fraction in [0, 1]); the model is left in eval mode.
+
+    ``device``: where the batches go (default: the device of the model's first parameter).
+    """
+    if device is None:
+        device = next((p.device for p in model.parameters()), torch.device("cpu"))
     model.eval()
     correct = total = 0
     for x, y in loader:
@@ -111,7 +116,8 @@ class TrainSettings:
     progress: show a progress bar with the running loss and accuracy.
     batch_size, data_dir: loaders of a dataset given by name (:func:`neuronas.data.make_loaders`).
     grad_clip: clip the gradient norm to this value (None: no clipping).
-    device: torch device of the run.
+    device: ``"auto"`` (CUDA when ``torch.cuda.is_available()``, else the CPU), ``"cpu"``, ``"cuda"`` /
+        ``"cuda:N"`` or a ``torch.device`` (:func:`resolve_device`).
     threads: ``torch.set_num_threads`` for the run (None: leave as is).
     stop_at_acc: stop after the first epoch whose test accuracy reaches this value (the schedule still spans
         ``epochs``).
@@ -130,7 +136,7 @@ class TrainSettings:
     batch_size: int = 64
     data_dir: "str | Path | None" = None
     grad_clip: float | None = None
-    device: "str | torch.device" = "cpu"
+    device: "str | torch.device" = "auto"
     threads: int | None = None
     stop_at_acc: float | None = None
 
@@ -143,6 +149,7 @@ class TrainSettings:
             raise UserError(f"unknown schedule {self.schedule!r}; expected one of {', '.join(SCHEDULES)}")
         if self.optimizer not in OPTIMIZERS:
             raise UserError(f"unknown optimizer {self.optimizer!r}; expected one of {', '.join(OPTIMIZERS)}")
+        resolve_device(self.device)  # a UserError now rather than after the data is loaded
 
     @classmethod
     def recipe(cls, dataset: str, optimizer: str | None = None, lr: float | None = None, **fields) -> "TrainSettings":
@@ -162,6 +169,35 @@ class TrainSettings:
         return cls(**hp, **fields)
 
 
+DEVICES = ("auto", "cpu", "cuda")
+
+
+def resolve_device(device: "str | torch.device") -> torch.device:
+    """The torch device of ``--device``: ``auto`` takes CUDA when ``torch.cuda.is_available()``, else the CPU.
+
+    ``cuda`` (or ``cuda:N``) without a usable CUDA device is a :class:`UserError`, not a silent CPU run.
+    """
+    if isinstance(device, torch.device):
+        return device
+    name = str(device).strip().lower()
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cpu":
+        return torch.device("cpu")
+    if name == "cuda" or name.startswith("cuda:"):
+        if not torch.cuda.is_available():
+            raise UserError(f"--device {device}: no CUDA device is available here (torch "
+                            f"{torch.__version__}); use --device cpu or auto")
+        try:
+            dev = torch.device(name)
+        except RuntimeError:
+            raise UserError(f"--device {device!r}: expected cuda or cuda:N") from None
+        if dev.index is not None and dev.index >= torch.cuda.device_count():
+            raise UserError(f"--device {device}: only {torch.cuda.device_count()} CUDA device(s) here")
+        return dev
+    raise UserError(f"--device {device!r}; expected one of {', '.join(DEVICES)}")
+
+
 def _setup(model: nn.Module, data, s: TrainSettings):
     """Seeds, loaders, QAT, optimizer and schedule of a run: ``(train_loader, test_loader, opt, sched)``."""
     if s.threads is not None:
@@ -172,7 +208,7 @@ def _setup(model: nn.Module, data, s: TrainSettings):
         from neuronas.quant import enable_qat
 
         enable_qat(model, int(s.qat_bits))
-    model.to(s.device)
+    model.to(resolve_device(s.device))
     params = [p for p in model.parameters() if p.requires_grad]
     if s.optimizer == "sgd":
         opt = torch.optim.SGD(params, lr=float(s.lr), momentum=s.momentum, weight_decay=s.weight_decay,
@@ -189,8 +225,9 @@ def _train_epoch(model: nn.Module, loader: Iterable, opt, sched, s: TrainSetting
     model.train()
     loss_fn = nn.CrossEntropyLoss()
     loss_sum, correct, seen = 0.0, 0, 0
+    device = resolve_device(s.device)
     for x, y in loader:
-        x, y = x.to(s.device), y.to(s.device)
+        x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
         logits = _forward(model, x)
         loss = loss_fn(logits, y)
         opt.zero_grad(set_to_none=True)
@@ -208,14 +245,20 @@ def _train_epoch(model: nn.Module, loader: Iterable, opt, sched, s: TrainSetting
     return loss_sum / max(seen, 1), correct / max(seen, 1)
 
 
+def cpu_state_dict(model: nn.Module) -> dict:
+    """``model.state_dict()`` with every tensor on the CPU: a checkpoint written on a GPU loads anywhere."""
+    return {k: v.detach().cpu() if isinstance(v, torch.Tensor) else v for k, v in model.state_dict().items()}
+
+
 def _checkpoint(model: nn.Module, history: History, out: Path) -> None:
     """``last.pt``; ``best.pt`` when the last epoch beats every earlier one (or there is no test set: always);
     ``history.json``."""
-    torch.save(model.state_dict(), out / "last.pt")
+    state = cpu_state_dict(model)
+    torch.save(state, out / "last.pt")
     acc = history.test_acc[-1]
     earlier = [a for a in history.test_acc[:-1] if not math.isnan(a)]
     if math.isnan(acc) or acc > max(earlier, default=-1.0):
-        torch.save(model.state_dict(), out / "best.pt")
+        torch.save(state, out / "best.pt")
     history.save(out / "history.json")
 
 
@@ -252,7 +295,7 @@ def train(model: nn.Module, data: "str | tuple[Iterable, Iterable | None] | Data
             if not math.isfinite(loss):
                 raise UserError(f"training diverged in epoch {epoch} (loss {loss}); lower the learning rate "
                                 f"(lr={s.lr})")
-            test_acc = evaluate(model, test_loader, s.device) if test_loader is not None else float("nan")
+            test_acc = evaluate(model, test_loader, resolve_device(s.device)) if test_loader is not None else float("nan")
             history.epoch.append(epoch)
             history.train_loss.append(loss)
             history.train_acc.append(acc)

@@ -21,11 +21,11 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def run_search(settings: SearchSettings) -> dict:
+def run_search(settings: SearchSettings, resume: bool = False, force: bool = False) -> dict:
     """Run (or resume) a search and write its results; see :mod:`neuronas.search.runner`."""
     from neuronas.search.runner import run_search as _run
 
-    return _run(settings)
+    return _run(settings, resume=resume, force=force)
 
 
 def run_codesign(path, out=None, progress: bool = True) -> dict:

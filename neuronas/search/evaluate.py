@@ -60,9 +60,10 @@ def calibrate_batchnorm(model: nn.Module, images: torch.Tensor) -> None:
     for m in model.modules():
         if isinstance(m, nn.Dropout):
             m.eval()
+    device = next((p.device for p in model.parameters()), images.device)
     with torch.no_grad():
         reset_states(model)
-        model(images)
+        model(images.to(device))
         reset_states(model)
     for m, mom in zip(bns, saved):
         m.momentum = mom
@@ -108,6 +109,14 @@ class Evaluator:
         self.cache_dir = Path(cache_dir) if cache_dir is not None else None
 
     # ------------------------------------------------------------------ shared inputs
+    @cached_property
+    def device(self) -> torch.device:
+        """Torch device of the SAHD score and training (``settings.device``); the hardware path (quantize,
+        export, cimsim) runs on the CPU."""
+        from neuronas.train import resolve_device
+
+        return resolve_device(self.settings.device)
+
     @cached_property
     def chip(self):
         if self._chip is not None:
@@ -305,7 +314,8 @@ class Evaluator:
         if cached is not None:
             return float(cached["score"]), 0.0
         t0 = time.perf_counter()
-        model = self.build(g, calibrate=False)
+        # built on the CPU (the same seeded weights on every device), scored on the search's device
+        model = self.build(g, calibrate=False).to(self.device)
         value = sahd_score(model, self.score_images)
         dt = time.perf_counter() - t0
         self._cache_put("score", g, {"score": value if math.isfinite(value) else str(value), "time_s": dt})

@@ -64,29 +64,36 @@ def closest(cands: list[Candidate], settings: SearchSettings) -> Candidate | Non
 def train_candidate(settings: SearchSettings, ev: Evaluator, genotype: str) -> dict:
     """Short 8-bit QAT training of ``genotype`` (cached in ``OUT/trained/<genotype key>``).
 
-    Returns ``{"accuracy", "time_s", "checkpoint"}`` (test accuracy of the QAT model in [0, 1]).
+    ``result.json`` stores the checkpoint relative to the output directory, so a resume from another working
+    directory, or of a moved output folder, finds it; a cached result without its ``model.pt`` is trained again.
+
+    Returns ``{"accuracy", "time_s", "checkpoint"}`` (test accuracy of the QAT model in [0, 1]; ``checkpoint``
+    resolved against the current output directory).
     """
     import torch
 
-    from neuronas.train import TrainSettings, train
+    from neuronas.train import TrainSettings, cpu_state_dict, train
 
     recipe = TrainSettings.recipe(ev.spec.name, lr=settings.train_lr, epochs=settings.train_epochs, seed=settings.seed,
                                   qat_bits=settings.weight_bits, progress=False, batch_size=settings.train_batch,
-                                  data_dir=settings.data_dir)
+                                  data_dir=settings.data_dir, device=settings.device)
     key = ev._key("trained", ev.canonical(genotype)) + f"-e{recipe.epochs}-lr{recipe.lr}-b{recipe.batch_size}"
     folder = settings.out_dir / "trained" / key
-    done = folder / "result.json"
-    if done.is_file():
-        return json.loads(done.read_text())
+    done, weights = folder / "result.json", folder / "model.pt"
+    if done.is_file() and weights.is_file():
+        try:
+            return {**json.loads(done.read_text()), "checkpoint": str(weights)}
+        except json.JSONDecodeError:
+            pass  # a damaged cache entry is trained again
     model = ev.build(genotype)
     t0 = time.perf_counter()
     hist = train(model, settings.dataset, recipe)
     folder.mkdir(parents=True, exist_ok=True)
-    torch.save(model.state_dict(), folder / "model.pt")
+    torch.save(cpu_state_dict(model), weights)
     result = {"genotype": genotype, "accuracy": float(hist.final_acc), "time_s": time.perf_counter() - t0,
-              "checkpoint": str(folder / "model.pt"), "epochs": settings.train_epochs}
+              "checkpoint": weights.relative_to(settings.out_dir).as_posix(), "epochs": settings.train_epochs}
     _write_json(done, result)
-    return result
+    return {**result, "checkpoint": str(weights)}
 
 
 def load_trained(settings: SearchSettings, ev: Evaluator, genotype: str, checkpoint: "str | Path | None"):

@@ -42,6 +42,8 @@ class Tally:
 # ------------------------------------------------------------------------------------------------- workers
 POLL_S = 1.0
 """Seconds between looks at the study while waiting for other workers' candidates."""
+PR_SET_PDEATHSIG = 1
+"""``prctl`` option number (linux/prctl.h): the signal a process gets when its parent dies."""
 
 
 def set_threads(settings: SearchSettings, n_workers: int) -> None:
@@ -100,7 +102,37 @@ def run_worker(settings: SearchSettings, worker: int = 0, n_workers: int = 1, on
     return n
 
 
-def _worker_entry(settings: SearchSettings, worker: int, n_workers: int) -> None:
+def _die_with_parent(parent_pid: int) -> None:
+    """End this worker process when its parent dies (even by SIGKILL), so no orphan keeps claiming candidates.
+
+    Linux: ``prctl(PR_SET_PDEATHSIG, SIGKILL)``; elsewhere (or if that fails) a daemon thread polls the parent's
+    pid once a second. Either way, a parent already gone by now ends the worker at once.
+    """
+    import signal
+    import threading
+
+    armed = False
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            armed = libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) == 0
+        except (OSError, AttributeError):
+            armed = False
+    if os.getppid() != parent_pid:  # the parent died before the signal was armed
+        os._exit(1)
+    if not armed:
+        def watch() -> None:
+            while os.getppid() == parent_pid:
+                time.sleep(1.0)
+            os._exit(1)
+
+        threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _worker_entry(settings: SearchSettings, worker: int, n_workers: int, parent_pid: int) -> None:
+    _die_with_parent(parent_pid)
     try:
         run_worker(settings, worker, n_workers)
     except UserError as exc:
@@ -112,10 +144,38 @@ def _fmt(score: float) -> str:
     return f"{score:.2f}" if math.isfinite(score) else "-"
 
 
+def rerun_command() -> str:
+    """The command line of this process, as the user would type it again."""
+    import shlex
+
+    prog = os.path.basename(sys.argv[0]) if sys.argv else "neuronas"
+    if prog in ("cli.py", "__main__.py", "-c") or not prog:
+        prog = "neuronas"
+    return shlex.join([prog, *sys.argv[1:]])
+
+
+def _death(worker: int, proc) -> str:
+    """How worker ``worker`` ended: ``"killed by SIGKILL"``, ``"exited with code 1"``."""
+    import signal
+
+    code = proc.exitcode
+    if code is not None and code < 0:
+        try:
+            return f"worker {worker} (pid {proc.pid}) was killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"worker {worker} (pid {proc.pid}) was killed by signal {-code}"
+    return f"worker {worker} (pid {proc.pid}) exited with code {code}"
+
+
 def _spawn_workers(settings: SearchSettings, study, show) -> None:
-    """``settings.workers`` local worker processes on ``study``; ``show(tally)`` about once a second."""
+    """``settings.workers`` local worker processes on ``study``; ``show(tally)`` about once a second.
+
+    The workers die with this process. A worker that dies while the others go on costs nothing: they fail its
+    running trial (same host, dead pid) and evaluate that candidate again. Only when the study is still incomplete
+    after every worker stopped is this a :class:`UserError` naming the worker and the command that finishes it.
+    """
     ctx = mp.get_context("spawn")
-    procs = [ctx.Process(target=_worker_entry, args=(settings, w, settings.workers), daemon=False)
+    procs = [ctx.Process(target=_worker_entry, args=(settings, w, settings.workers, os.getpid()), daemon=False)
              for w in range(settings.workers)]
     for p in procs:
         p.start()
@@ -126,11 +186,17 @@ def _spawn_workers(settings: SearchSettings, study, show) -> None:
     finally:
         for p in procs:
             p.join()
-    bad = [p.exitcode for p in procs if p.exitcode != 0]
-    if bad:
-        if all(code == 2 for code in bad):
-            raise UserError(f"{len(bad)} of {len(procs)} search workers stopped on an error (see above)")
-        raise RuntimeError(f"search workers failed with exit codes {bad}")
+    bad = [(w, p) for w, p in enumerate(procs) if p.exitcode != 0]
+    if not bad:
+        return
+    if all(p.exitcode == 2 for _, p in bad):
+        raise UserError(f"{len(bad)} of {len(procs)} search workers stopped on an error (see above)")
+    deaths = "; ".join(_death(w, p) for w, p in bad)
+    st.fail_dead_trials(study)
+    if len(st.candidates_of(study)) >= make_strategy(settings).target_count():
+        print(f"warning: {deaths}; the other workers finished its candidates", file=sys.stderr)
+        return
+    raise UserError(f"{deaths}; rerun the same command to finish the search: {rerun_command()}")
 
 
 def search_candidates(settings: SearchSettings, evaluator: Evaluator | None = None) -> list[Candidate]:
@@ -163,13 +229,20 @@ def search_candidates(settings: SearchSettings, evaluator: Evaluator | None = No
     return st.candidates_of(study)
 
 
-def run_search(settings: SearchSettings) -> dict:
+def run_search(settings: SearchSettings, resume: bool = False, force: bool = False) -> dict:
     """The whole search: candidates (resumable), the strategy's ``after_search`` (e.g. the SNASNet baseline's
     hardware check), then ``finalize`` (QAT training of the top-k, best.json, report.json, candidates.csv,
-    figures). Returns the summary dict (also best.json)."""
-    from neuronas.search.finalize import finalize
+    figures). Returns the summary dict (also best.json).
 
-    settings.out_dir.mkdir(parents=True, exist_ok=True)
+    ``resume`` / ``force``: an output directory holding another search's study is continued with that study's
+    settings / cleared (:func:`neuronas.search.outdir.claim_output_dir`); without either it is refused.
+    """
+    from neuronas.search.finalize import finalize
+    from neuronas.search.outdir import claim_output_dir
+    from neuronas.train import resolve_device
+
+    resolve_device(settings.device)  # --device cuda without CUDA: one line now, not after the search
+    settings = claim_output_dir(settings, resume=resume, force=force)
     ev = Evaluator(settings)
     t0 = time.perf_counter()
     cands = search_candidates(settings, ev)

@@ -70,7 +70,7 @@ class SahdKernel:
         norm = s[:, None] * (1.0 - s[None, :]) + (1.0 - s[:, None]) * s[None, :]
         if self.norm_by_neurons:
             norm = norm * n
-        self.K += (n - 0.5 / (norm + 1e-3) * d_h).numpy()
+        self.K += (n - 0.5 / (norm + 1e-3) * d_h).cpu().numpy()
         self.calls += 1
 
     def logdet(self) -> float:
@@ -119,6 +119,7 @@ def sahd_score(model: nn.Module, batches: Iterable[torch.Tensor], norm_by_neuron
     for m in model.modules():
         if isinstance(m, nn.Dropout):
             m.eval()
+    device = next((p.device for p in model.parameters()), torch.device("cpu"))
     ref: list = [None]
     handles = [m.register_forward_hook(_hook_for(ref)) for m in lifs]
     scores = []
@@ -126,7 +127,7 @@ def sahd_score(model: nn.Module, batches: Iterable[torch.Tensor], norm_by_neuron
         for images in batches:
             ref[0] = SahdKernel(images.shape[0], norm_by_neurons)
             reset_states(model)
-            model(images)
+            model(images.to(device))
             scores.append(ref[0].logdet())
     finally:
         for h in handles:

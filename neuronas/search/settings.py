@@ -39,6 +39,8 @@ class SearchSettings:
     out: output directory; storage: Optuna storage URL (default ``sqlite:///OUT/study.db``).
     workers: local worker processes; ``threads``: torch threads per worker (default: cores / workers).
     progress, figures: show the progress bar; write the figures at the end.
+    device: torch device of the SAHD score and the top-k training: ``auto`` (CUDA when available), ``cpu``,
+        ``cuda`` or ``cuda:N`` (:func:`neuronas.train.resolve_device`); not part of the study's identity.
     """
 
     dataset: str = "digits"
@@ -71,6 +73,7 @@ class SearchSettings:
     threads: int | None = None
     progress: bool = True
     figures: bool = True
+    device: str = "auto"
 
     def __post_init__(self):
         get_strategy(self.strategy)  # a UserError naming the registered strategies
@@ -91,6 +94,9 @@ class SearchSettings:
 
             get_op_set(self.ops)
         parse_constraints(self.constraints)
+        dev = str(self.device).lower()
+        if dev not in ("auto", "cpu", "cuda") and not (dev.startswith("cuda:") and dev[5:].isdigit()):
+            raise UserError(f"--device {self.device!r}; expected auto, cpu, cuda or cuda:N")
 
     # ------------------------------------------------------------------ derived
     @property
@@ -117,7 +123,7 @@ class SearchSettings:
         """Settings that change which candidates are evaluated or their numbers (not how many, where, how fast)."""
         d = asdict(self)
         for k in ("candidates", "out", "storage", "workers", "threads", "progress", "top_k", "train_epochs",
-                  "train_lr", "train_batch", "data_dir", "report_samples", "figures"):
+                  "train_lr", "train_batch", "data_dir", "report_samples", "figures", "device"):
             d.pop(k)
         d["ops"] = self.op_set
         d["constraints"] = str(self.limits)
