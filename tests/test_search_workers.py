@@ -81,3 +81,26 @@ def test_killed_workers_are_reported_in_one_line_with_the_rerun_command(tmp_path
     assert len(lines) == 1 and "Traceback" not in err, err[-2000:]
     assert "was killed by SIGKILL" in lines[0] and f"(pid {workers[0]})" in lines[0]
     assert "rerun the same command to finish the search: neuronas search --dataset digits" in lines[0]
+
+
+def test_one_killed_worker_is_covered_by_the_others(tmp_path):
+    """The surviving worker fails the dead worker's trial (same host, dead pid) and evaluates its candidate: the
+    search completes (exit 0) with a one-line warning."""
+    import csv
+
+    n = 3
+    parent = subprocess.Popen(_cmd(tmp_path / "out", n), env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True)
+    try:
+        victim = _workers_of(parent.pid, 2)[0]
+        time.sleep(1.0)  # importing; the kill lands before or during its first candidate
+        os.kill(victim, signal.SIGKILL)
+        _, err = parent.communicate(timeout=600)
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+            parent.communicate()
+    assert parent.returncode == 0, err[-2000:]
+    assert err.startswith("warning: worker ") and f"(pid {victim}) was killed by SIGKILL" in err
+    with (tmp_path / "out" / "candidates.csv").open() as fh:
+        assert len(list(csv.DictReader(fh))) == n

@@ -173,6 +173,7 @@ def _spawn_workers(settings: SearchSettings, study, show) -> None:
     The workers die with this process. A worker that dies while the others go on costs nothing: they fail its
     running trial (same host, dead pid) and evaluate that candidate again. Only when the study is still incomplete
     after every worker stopped is this a :class:`UserError` naming the worker and the command that finishes it.
+    A worker that crashed (exit code 1: a bug, its traceback printed) is a ``RuntimeError``.
     """
     ctx = mp.get_context("spawn")
     procs = [ctx.Process(target=_worker_entry, args=(settings, w, settings.workers, os.getpid()), daemon=False)
@@ -186,12 +187,21 @@ def _spawn_workers(settings: SearchSettings, study, show) -> None:
     finally:
         for p in procs:
             p.join()
+    _judge_exits(settings, study, procs)
+
+
+def _judge_exits(settings: SearchSettings, study, procs) -> None:
+    """Nothing when every worker succeeded; otherwise one line saying which worker ended how (see
+    :func:`_spawn_workers`): a :class:`UserError`, or a ``RuntimeError`` for a crash (its traceback is above)."""
     bad = [(w, p) for w, p in enumerate(procs) if p.exitcode != 0]
     if not bad:
         return
     if all(p.exitcode == 2 for _, p in bad):
         raise UserError(f"{len(bad)} of {len(procs)} search workers stopped on an error (see above)")
-    deaths = "; ".join(_death(w, p) for w, p in bad)
+    crashed = [_death(w, p) for w, p in bad if p.exitcode is not None and p.exitcode > 0 and p.exitcode != 2]
+    if crashed:
+        raise RuntimeError(f"{'; '.join(crashed)} (its traceback is above)")
+    deaths = "; ".join(_death(w, p) for w, p in bad if p.exitcode != 2)
     st.fail_dead_trials(study)
     if len(st.candidates_of(study)) >= make_strategy(settings).target_count():
         print(f"warning: {deaths}; the other workers finished its candidates", file=sys.stderr)
