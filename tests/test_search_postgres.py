@@ -55,11 +55,17 @@ def pg_url(pg_server_url):
     return f"{base.rsplit('/', 1)[0]}/{name}?{query}"
 
 
+_storages: dict = {}
+
+
 def _trials(url: str):
+    """Every trial of the one study in ``url`` (one storage object per URL: a new one per call would open new
+    connections faster than they are closed, up to the server's ``max_connections``)."""
     import optuna
 
-    (summary,) = optuna.get_all_study_summaries(url)
-    return optuna.load_study(study_name=summary.study_name, storage=url).trials
+    storage = _storages.get(url) or _storages.setdefault(url, optuna.storages.RDBStorage(url))
+    (summary,) = optuna.get_all_study_summaries(storage)
+    return optuna.load_study(study_name=summary.study_name, storage=storage).trials
 
 
 def test_three_processes_share_one_study(pg_url, tmp_path):
