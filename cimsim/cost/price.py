@@ -80,7 +80,7 @@ def _component_rows(chip, c: ChipComponents) -> list[PricedRow]:
         level, n = k.placement(chip)
         base = dict(component=k.name, key=k.key(), level=level, instances=n, area_m2=comp.area_m2,
                     leakage_w=comp.leakage_w, sources=dict(comp.sources),
-                    basis="scaled" if k.scaled(chip) else "published")
+                    basis="published" if c.factors[k.name].published else "scaled")
         for a in k.actions:
             cycles = k.action_cycles(chip, a)
             rows.append(PricedRow(action=a.name, charged_per=a.charged_per, unit=a.unit,
