@@ -24,7 +24,7 @@ from cimsim.config.quantity import Strict, Unit
 PATHS = {
     "technology_nm": "technology_nm", "clock_hz": "clock_hz", "weight_bits": "weight_bits",
     "crossbar_rows": "crossbar.rows", "crossbar_cols": "crossbar.cols", "bits_per_cell": "crossbar.bits_per_cell",
-    "cell_area_f2": "crossbar.cell_area_f2", "ron_ohm": "crossbar.ron_ohm", "on_off_ratio": "crossbar.on_off_ratio",
+    "cell_area_f2": "crossbar.cell_f2", "ron_ohm": "crossbar.ron_ohm", "on_off_ratio": "crossbar.on_off_ratio",
     "read_voltage_v": "crossbar.read_voltage_v", "read_pulse_s": "crossbar.read_pulse_s",
     "cols_per_adc": "adc.cols_per_adc", "pe_crossbars": "pe.crossbars", "tile_pes": "tile.pes",
     "membrane_bits": "tile.lif.membrane_bits", "flit_bits": "noc.flit_bits",
@@ -70,21 +70,16 @@ def _lookup(data: Any, path: str) -> Any:
     return data
 
 
-def pin(data: Any) -> Any:
-    """Chip data (before validation) with every design-point parameter the preset left out set to its value in
-    ``data``: the loaded chip is its own design point for those."""
-    if not isinstance(data, dict):
-        return data
-    given = data.get("design_point") or {}
-    if isinstance(given, DesignPoint):
-        given = given.model_dump()
-    pinned = dict(given)
+def pin(chip) -> DesignPoint:
+    """The design point of a validated chip with every parameter its config left out set to the chip's own value
+    (the loaded chip is its own design point for those)."""
+    pinned = chip.design_point.model_dump()
     for name, path in PATHS.items():
         if pinned.get(name) is None:
-            value = _lookup(data, path)
+            value = _lookup(chip, path)
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 pinned[name] = value
-    return {**data, "design_point": pinned}
+    return DesignPoint(**pinned)
 
 
 class Point:

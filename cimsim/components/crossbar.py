@@ -105,7 +105,7 @@ class CrossbarKind(ComponentKind):
     @classmethod
     def estimate(cls, chip, p: Point) -> Estimate:
         n, rows, cols = p.node, p["crossbar_rows"], p["crossbar_cols"]
-        f2 = p["cell_area_f2"] or chip.crossbar.cell_f2
+        f2 = p["cell_area_f2"]
         pitch = f2 ** 0.5 * n.feature_m
         g = (1.0 + 1.0 / p["on_off_ratio"]) / (2.0 * p["ron_ohm"])
         v = p["read_voltage_v"]
@@ -144,7 +144,7 @@ class WlDriverKind(ComponentKind):
     @classmethod
     def estimate(cls, chip, p: Point) -> Estimate:
         n = p.node
-        pitch = (p["cell_area_f2"] or chip.crossbar.cell_f2) ** 0.5 * n.feature_m
+        pitch = p["cell_area_f2"] ** 0.5 * n.feature_m
         load = p["crossbar_cols"] * pitch * n.wire_cap_f_per_m
         size = max(1.0, load / (4.0 * n.gate_cap_f))  # minimum inverters driving the load at fan-out 4
         return Estimate(energy=(load + size * n.gate_cap_f) * n.vdd_v ** 2,

@@ -124,10 +124,12 @@ class Chip(ChipSections):
     """Parameters the published costs hold at (:mod:`cimsim.components.calibration`); unset ones are pinned to
     the loaded values."""
 
-    @model_validator(mode="before")
+    @model_validator(mode="wrap")
     @classmethod
-    def _pin_design_point(cls, data):
-        return pin(data)
+    def _pin_design_point(cls, data, handler):
+        chip = handler(data)
+        pinned = pin(chip)
+        return chip if pinned == chip.design_point else handler({**chip.model_dump(), "design_point": pinned})
 
     @model_validator(mode="after")
     def _check(self):
