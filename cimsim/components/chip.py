@@ -97,34 +97,36 @@ def _block_factors(chip) -> Factors:
     return Factors(s.energy, s.area, s.leakage)
 
 
-def _floorplans(chip, published, leaves, blocks, published_blocks) -> tuple[Floorplan, Floorplan]:
-    """Floorplans (this chip, design point) of the components priced so far (wires at their published area)."""
-    now, ref = Point(chip, False), Point(chip, True)
-    fp_now = floorplan(chip, _parts_by_level(chip, {**published, **leaves}, blocks), leaves["crossbar"],
-                       chip.pe.crossbars, chip.tile.pes)
-    fp_ref = floorplan(chip, _parts_by_level(chip, published, published_blocks), published["crossbar"],
-                       ref["pe_crossbars"], ref["tile_pes"])
-    return fp_now, fp_ref
+def _plan(chip, comps, blocks, point: Point) -> Floorplan:
+    return floorplan(chip, _parts_by_level(chip, comps, blocks), comps["crossbar"], point["pe_crossbars"],
+                     point["tile_pes"])
 
 
 def _priced(chip) -> tuple[dict, dict, dict]:
-    """(leaves, periphery blocks, factors): every component's published figures moved by its model."""
+    """(leaves, periphery blocks, factors): every component's published figures moved by its model.
+
+    Wires come last, in registry order, each with the floorplan of everything priced before it (the H-tree's reach
+    does not depend on its own area; a NoC link spans the tile with its H-tree); the design point's floorplan is
+    that of the published figures.
+    """
     published = {k.name: comp for k in kinds() if (comp := k.model(chip)) is not None}
     published_blocks = periphery_components(chip)
     fb = _block_factors(chip)
     blocks = {name: _scaled(c, fb) for name, c in published_blocks.items()}
     out = {name: fb for name in blocks}
-    leaves: dict[str, Component] = {}
-    wired = [k for k in kinds() if k.name in published and k.wire]
+    now, ref = Point(chip, False), Point(chip, True)
+    leaves = dict(published)
     for k in kinds():
         if k.name in published and not k.wire:
-            out[k.name] = factors(k.estimate(chip, Point(chip, False)), k.estimate(chip, Point(chip, True)))
+            out[k.name] = factors(k.estimate(chip, now), k.estimate(chip, ref))
             leaves[k.name] = _scaled(published[k.name], out[k.name])
-    fp_now, fp_ref = _floorplans(chip, published, leaves, blocks, published_blocks)
-    for k in wired:
-        out[k.name] = factors(k.estimate(chip, Point(chip, False, fp_now)), k.estimate(chip, Point(chip, True, fp_ref)))
-        leaves[k.name] = _scaled(published[k.name], out[k.name])
-    return {k.name: leaves[k.name] for k in kinds() if k.name in leaves}, blocks, out
+    fp_ref = _plan(chip, published, published_blocks, ref)
+    for k in kinds():
+        if k.name in published and k.wire:
+            fp_now = _plan(chip, leaves, blocks, now)
+            out[k.name] = factors(k.estimate(chip, Point(chip, False, fp_now)), k.estimate(chip, Point(chip, True, fp_ref)))
+            leaves[k.name] = _scaled(published[k.name], out[k.name])
+    return leaves, blocks, out
 
 
 def _parts_by_level(chip, leaves: dict[str, Component], blocks: dict[str, Component]) -> dict:
@@ -147,7 +149,7 @@ def build(chip) -> ChipComponents:
     pe = Component(name="pe", action="-", parts=((unit, chip.pe.crossbars),) + tuple(parts["pe"]))
     tile = Component(name="tile", action="-", parts=((pe, chip.tile.pes),) + tuple(parts["tile"]))
     whole = Component(name="chip", action="-", parts=((tile, chip.tiles),) + tuple(parts["chip"]))
-    plan = floorplan(chip, parts, leaves["crossbar"], chip.pe.crossbars, chip.tile.pes)
+    plan = _plan(chip, leaves, blocks, Point(chip, False))
     return ChipComponents(leaves=leaves, periphery=blocks, chip_parts=tuple(parts["chip"]),
                           per_neuron=tuple(parts["neuron"]), pe=pe, tile=tile, chip=whole, factors=facs,
                           floorplan=plan)
