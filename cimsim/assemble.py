@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from cimsim.cost.activity import RunActivity
+from cimsim.cost.area import floorplan_area
 from cimsim.cost.price import Prices
 from cimsim.engine.execute import Execution
 from cimsim.errors import UserError
@@ -23,6 +24,8 @@ def build_report(mapping: Mapping, ex: Execution, run: RunActivity, prices: Pric
 
     graph, chip = mapping.graph, mapping.chip
     totals = _totals(chip, run, prices)
+    plan = floorplan_area(prices.table, run)
+    totals["floorplan_area_m2"] = float(plan["area_m2"])
     if labels is not None:
         labels = np.asarray(labels).reshape(-1)
         if labels.shape[0] != run.n_samples:
@@ -33,7 +36,9 @@ def build_report(mapping: Mapping, ex: Execution, run: RunActivity, prices: Pric
             "run_options_hash": mapping.options.options_hash(), "timesteps": run.timesteps,
             "samples": run.n_samples, "seed": seed, "version": __version__, "accounting": chip.accounting,
             "ideal_adc": bool(ex.adc is None or ex.adc.ideal), "clock_hz": chip.clock_hz,
-            "n_params": graph.n_params(), "weight_bits": chip.weight_bits}
+            "n_params": graph.n_params(), "weight_bits": chip.weight_bits,
+            # chip area as the floorplan: tile bounding boxes (used + empty area) and their dimensions
+            "floorplan": plan}
     stage_s = {k: v * chip.cycle_s for k, v in run.stage_cycles.items()}
     report = Report(meta, totals, {"area_m2": prices.area_m2, "energy_j": prices.energy_j, "latency_s": stage_s},
                     layer_rows, _activity(mapping, ex, run), priced_table=prices.table.as_list(), outputs=ex.outputs,

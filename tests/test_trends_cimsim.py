@@ -77,3 +77,43 @@ def test_doubling_timesteps_roughly_doubles_energy_and_latency(chip, accounting)
     t = r8.totals["latency_per_inference_s"] / r4.totals["latency_per_inference_s"]
     assert 1.7 < e < 2.3, e
     assert 1.5 < t < 2.3, t
+
+
+# ------------------------------------------------------------------ parametric costs (cimsim.components.calibration)
+def _area(r, key):
+    return r.breakdown["area_m2"][key]
+
+
+def test_technology_node_scales_area_and_energy(chip):
+    base, small = run(chip), run(chip, overrides={"technology_nm": 22})
+    for key in ("crossbar", "adc", "mux", "accumulator", "tile_buffer", "router"):
+        assert _area(small, key) == pytest.approx(_area(base, key) * (22 / 65) ** 2, rel=1e-9), key
+    # digital energies follow C V^2 (22 nm: (3.287 + 4.532) e-10 F/m x 22 nm x 0.85^2 against 65 nm's)
+    e = (3.287e-10 + 4.532e-10) * 22 * 0.85 ** 2 / ((4.868295e-10 + 5.270361e-10) * 65 * 1.1 ** 2)
+    for key in ("adc", "mux", "shift_add", "accumulator", "lif_unit"):
+        assert small.breakdown["energy_j"][key] == pytest.approx(base.breakdown["energy_j"][key] * e, rel=1e-9), key
+    assert small.totals["energy_j"] < base.totals["energy_j"] and small.totals["area_m2"] < base.totals["area_m2"]
+    assert small.totals["latency_s"] == base.totals["latency_s"]  # the clock is the config's, not the node's
+    assert base.totals["floorplan_area_m2"] >= base.totals["area_m2"]
+
+
+def test_clock_scales_latency_and_adc_energy(chip):
+    base, fast = run(chip), run(chip, overrides={"clock_hz": 1e9})
+    assert fast.totals["latency_s"] == pytest.approx(base.totals["latency_s"] / 4, rel=1e-12)
+    cycles = chip.adc.conversion_cycles
+    penalty = max(1.0, 1e9 / cycles / 100e6) / max(1.0, 250e6 / cycles / 100e6)
+    assert fast.breakdown["energy_j"]["adc"] == pytest.approx(base.breakdown["energy_j"]["adc"] * penalty, rel=1e-9)
+
+
+def test_bits_per_cell_and_array_size(chip):
+    one, two = run(chip), run(chip, overrides={"crossbar.bits_per_cell": 2})
+    # 8-bit differential weights: 7 magnitude bits in 7 one-bit cells or 4 two-bit cells -> fewer crossbar reads
+    assert two.activity["rows_driven"] < one.activity["rows_driven"]
+    assert two.breakdown["energy_j"]["crossbar"] < one.breakdown["energy_j"]["crossbar"]
+    big = run(chip, overrides={"crossbar.rows": 128, "crossbar.cols": 128})
+    table = {(r["component"], r["action"]): r for r in big.priced_table}
+    base = {(r["component"], r["action"]): r for r in one.priced_table}
+    # per row driven, a 128-column read costs twice a 64-column one; the array is 4x the area
+    assert table[("crossbar", "read")]["energy_j"] == pytest.approx(2 * base[("crossbar", "read")]["energy_j"])
+    assert table[("crossbar", "read")]["area_m2"] == pytest.approx(4 * base[("crossbar", "read")]["area_m2"])
+    assert table[("crossbar", "read")]["basis"] == "scaled" and base[("crossbar", "read")]["basis"] == "published"

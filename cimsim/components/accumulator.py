@@ -6,7 +6,9 @@ from typing import Optional
 from pydantic import PositiveInt
 
 from cimsim.components.base import Component, PeriphConfig
+from cimsim.components.calibration import Estimate, Point
 from cimsim.components.registry import Action, ComponentKind, Look
+from cimsim.technology import circuits as G
 
 
 class AccumulatorKind(ComponentKind):
@@ -15,6 +17,13 @@ class AccumulatorKind(ComponentKind):
     name, order, label, look, level = "accumulator", 60, "accumulator", Look("#7FCEB9", "///"), "tile"
     fields = {"tile.accumulator": (PeriphConfig, ...), "tile.accumulators": (PositiveInt, 1)}
     actions = (Action("add", "accumulations", "add"),)
+    model_name = "adder + register of membrane_bits at the node (neurosim_sizing)"
+    parameters = ("membrane_bits", "technology_nm")
+
+    @classmethod
+    def estimate(cls, chip, p: Point) -> Estimate:
+        n, bits = p.node, p["membrane_bits"]
+        return Estimate(G.adder_energy_j(n, bits), G.adder_area_m2(n, bits), G.adder_leakage_w(n, bits))
 
     @classmethod
     def placement(cls, chip) -> tuple[str, float]:

@@ -1,20 +1,24 @@
-"""Column ADC with a resolution scaling law, and the column mux and shift-add that go with each ADC.
+"""Column ADC priced by the envelope of Murmann's ADC survey, and the column mux and shift-add after each ADC.
 
-The config gives the ADC's costs at ``reference_bits`` (a published design); other resolutions are scaled:
+The config gives the ADC's costs at ``reference_bits`` (a published design, at the preset's design point); the
+model moves them to other resolutions, nodes and sample rates (``murmann_adc_survey``, ``assume_adc_envelope``):
 
-* energy per conversion ~ 2**bits. The Walden figure of merit FoM = P / (2**ENOB * fs) = E_conv / 2**ENOB is
-  roughly constant across resolutions for SAR and flash converters in their efficient range (Murmann's ADC
-  survey), so energy doubles per bit;
-* area ~ 2**bits: the binary-weighted capacitor DAC of a SAR ADC (unit capacitors), or the comparator ladder of
-  a flash ADC, doubles per bit;
-* leakage ~ area;
+* energy per conversion: the survey's low-energy envelope, the larger of a constant Walden figure of merit
+  ``FoM_W x 2**bits`` (SAR and flash designs at low resolution; FoM_W ~ 1 fJ/step at 32 nm, scaled with the
+  node's C V^2) and the thermal-noise bound of a constant Schreier figure of merit (185 dB:
+  ``E = 0.5 x 10**((6.02 bits + 1.76 - 185) / 10)``, node-independent); above the envelope's speed corner
+  (100 MS/s) energy per conversion grows in proportion to the sample rate (clock / conversion cycles). At the
+  resolutions of CIM ADCs the Walden term dominates: energy doubles per bit (``walden1999``);
+* area ~ 2**bits x F^2 (binary-weighted capacitor DAC of a SAR, comparator ladder of a flash); leakage likewise;
 * latency: a SAR ADC resolves one bit per cycle plus sampling, ``cycles ~ bits + 1`` (NeuroSim's (bits+1) ns
   SAR latency); a flash ADC converts in constant time.
 
 Instances: ``ceil(cols / cols_per_adc)`` ADCs per crossbar, each with one column mux and one shift-add unit;
 with ``pe.analog_sum`` that many per PE instead, shared by its crossbars (their bitline currents are summed).
+The mux (decoder + transmission gates, NeuroSim's sizing) and the shift-add (an adder of ``adc.bits +
+weight_bits`` bits with its register) are priced by gate models at the node (:mod:`cimsim.technology.circuits`).
 
-Bibliography: ``waldenfom1999`` (figure of merit), ``murmann_adc_survey`` (survey), ``neurosim_v14``.
+Bibliography: ``walden1999``, ``murmann_adc_survey``, ``assume_adc_envelope``, ``neurosim_v14``.
 """
 from __future__ import annotations
 
@@ -25,8 +29,21 @@ from typing import Literal, Optional
 from pydantic import Field, PositiveInt, model_validator
 
 from cimsim.components.base import Component, PeriphConfig
+from cimsim.components.calibration import Estimate, Point
 from cimsim.components.registry import Action, ComponentKind, Look
 from cimsim.config.quantity import Costs, Strict
+from cimsim.technology import circuits as G
+from cimsim.technology import node as tech_node
+
+#: Walden FoM of the survey's envelope at 32 nm (J per conversion step; assume_adc_envelope).
+FOM_WALDEN_32NM_J = 1e-15
+#: Schreier FoM of the survey's thermal-noise envelope (dB; assume_adc_envelope).
+FOM_SCHREIER_DB = 185.0
+#: Sample rate above which the envelope's energy per conversion grows with the rate (Hz; assume_adc_envelope).
+ENVELOPE_CORNER_HZ = 100e6
+#: Area of one unit (capacitor or comparator) of the 2**bits array, in F^2 (assume_adc_envelope: a minimum
+#: inverter's footprint per unit).
+ADC_UNIT_F2 = G.INV_F2
 
 
 class AdcConfig(Strict):
@@ -75,7 +92,8 @@ class AdcConfig(Strict):
 
 
 def resolution_scale(bits: int, reference_bits: int) -> float:
-    """Energy/area/leakage factor of a ``bits`` ADC relative to a ``reference_bits`` one: 2**(bits - reference)."""
+    """Energy/area/leakage factor of a ``bits`` ADC relative to a ``reference_bits`` one where the Walden term of
+    the envelope dominates (same node and rate): 2**(bits - reference)."""
     return 2.0 ** (bits - reference_bits)
 
 
@@ -106,9 +124,24 @@ def adc_placement(chip) -> tuple[str, float]:
     return ("pe", adcs_per_pe(chip)) if chip.pe.analog_sum else ("crossbar", adcs_per_crossbar(chip))
 
 
+def conversion_energy_j(bits: int, technology_nm: float, sample_rate_hz: float) -> float:
+    """Energy (J) per conversion on the survey envelope (module docstring)."""
+    n, ref = tech_node(technology_nm), tech_node(32)
+    walden = FOM_WALDEN_32NM_J * n.gate_energy_j / ref.gate_energy_j * 2.0 ** bits
+    walden *= max(1.0, sample_rate_hz / ENVELOPE_CORNER_HZ)
+    thermal = 0.5 * 10.0 ** ((6.02 * bits + 1.76 - FOM_SCHREIER_DB) / 10.0)
+    return max(walden, thermal)
+
+
+def adc_sample_rate_hz(chip, p: Point) -> float:
+    """Conversions per second of one ADC at the design-point timing: clock / conversion cycles at the reference
+    resolution (the bit-cycle rate, which sets the envelope's speed penalty; independent of ``bits``)."""
+    return p["clock_hz"] / max(1, chip.adc.conversion_cycles)
+
+
 @dataclass(frozen=True)
 class Adc(Component):
-    """An ADC at the configured resolution, costs scaled from the reference design."""
+    """An ADC with its published costs (at ``reference_bits``; the calibration moves them to ``bits``)."""
 
     bits: int = 4
     reference_bits: int = 4
@@ -117,14 +150,13 @@ class Adc(Component):
 
     @classmethod
     def from_config(cls, cfg: AdcConfig) -> "Adc":
-        s = resolution_scale(cfg.bits, cfg.costs_bits)
         src = {"energy": cfg.costs.energy.source, "area": cfg.costs.area.source, "leakage": cfg.costs.leakage.source}
         return cls(
             name="adc",
             action="conversion",
-            energy_j=cfg.costs.energy.value * s,
-            area_m2=cfg.costs.area.value * s,
-            leakage_w=cfg.costs.leakage.value * s,
+            energy_j=cfg.costs.energy.value,
+            area_m2=cfg.costs.area.value,
+            leakage_w=cfg.costs.leakage.value,
             sources=src,
             bits=cfg.bits,
             reference_bits=cfg.costs_bits,
@@ -139,6 +171,8 @@ class AdcKind(ComponentKind):
     name, order, label, look, level = "adc", 20, "ADC", Look("#D55E00"), "crossbar"
     fields = {"adc": (AdcConfig, ...)}
     actions = (Action("conversion", "adc_conversions", "conversion"),)
+    model_name = "Murmann survey envelope: max(FoM_W 2^b, Schreier 185 dB) x rate penalty; area ~ 2^b F^2"
+    parameters = ("adc_bits", "technology_nm", "clock_hz")
 
     @classmethod
     def placement(cls, chip) -> tuple[str, float]:
@@ -153,15 +187,17 @@ class AdcKind(ComponentKind):
         return scaled_conversion_cycles(chip.adc)
 
     @classmethod
-    def scaled(cls, chip) -> bool:
-        return chip.adc.costs_bits != chip.adc.bits
+    def estimate(cls, chip, p: Point) -> Estimate:
+        n, bits = p.node, p.adc_bits
+        units = 2.0 ** bits
+        return Estimate(energy=conversion_energy_j(bits, p["technology_nm"], adc_sample_rate_hz(chip, p)),
+                        area=units * ADC_UNIT_F2 * n.feature_m ** 2, leakage=units * n.gate_leakage_w)
 
     @classmethod
     def describe_energy(cls, chip, comp: Adc) -> str:
         from cimsim.components.describe import fmt_energy
 
-        scaled = f" (scaled from {comp.reference_bits} bit)" if cls.scaled(chip) else ""
-        return f"{fmt_energy(comp.energy_j)}/conversion{scaled}"
+        return f"{fmt_energy(comp.energy_j)}/conversion at {chip.adc.bits} bit"
 
 
 class MuxKind(ComponentKind):
@@ -171,6 +207,16 @@ class MuxKind(ComponentKind):
     fields = {"mux": (PeriphConfig, ...)}
     actions = (Action("selection", "mux_selects", "column selection"),)
     counts = {"mux_selects": lambda ctx: ctx.counts["adc_conversions"]}  # one selection per conversion
+    model_name = "decoder log2(m) + m transmission gates at the node (neurosim_sizing)"
+    parameters = ("cols_per_adc", "technology_nm")
+
+    @classmethod
+    def estimate(cls, chip, p: Point) -> Estimate:
+        # a selection switches the decoder's log2(m) stages and two transmission gates (off one, on the next)
+        n, m = p.node, p["cols_per_adc"]
+        gates = 2.0 * m + 2.0 * G.log2c(m)
+        return Estimate(energy=(G.log2c(m) + 2.0) * n.gate_energy_j, area=gates * G.INV_F2 * n.feature_m ** 2,
+                        leakage=gates * n.gate_leakage_w)
 
     @classmethod
     def placement(cls, chip) -> tuple[str, float]:
@@ -192,6 +238,13 @@ class ShiftAddKind(ComponentKind):
     fields = {"shift_add": (PeriphConfig, ...)}
     actions = (Action("op", "shift_adds", "shift-add op"),)
     counts = {"shift_adds": lambda ctx: ctx.counts["adc_conversions"]}  # one op per conversion result
+    model_name = "adder + register of (adc bits + weight bits) bits at the node (neurosim_sizing)"
+    parameters = ("adc_bits", "weight_bits", "technology_nm")
+
+    @classmethod
+    def estimate(cls, chip, p: Point) -> Estimate:
+        n, bits = p.node, p.adc_bits + p["weight_bits"]
+        return Estimate(G.adder_energy_j(n, bits), G.adder_area_m2(n, bits), G.adder_leakage_w(n, bits))
 
     @classmethod
     def placement(cls, chip) -> tuple[str, float]:

@@ -8,6 +8,12 @@ Traffic model (the counts the buffers are charged per, in bits, derived from the
   (SpikeSim's), every read fetches its whole input vector from the tile buffer (written and read) and its partial
   sums pass the tile buffer once: no reuse of inputs between positions;
 * global buffer: the chip's inputs a layer fetches.
+
+Model (CACTI-like, ``assume_buffer_model``): ``size`` bits of 6T SRAM cells (``neurosim_sram_cell``, 280 F^2) in
+a square array of side ``L = sqrt(size x 280) x F`` with 30% periphery area; one access of ``width`` bits charges a
+wordline over ``L``, swings ``width`` bitlines of length ``L`` by 20% of Vdd, and switches a ``log2(size /
+width)``-stage decoder (4 gates a stage) and ``width`` sense amps (10 gates each); leakage is 6 minimum gates per
+cell.
 """
 from __future__ import annotations
 
@@ -17,9 +23,29 @@ from typing import Annotated, Optional
 from pydantic import PositiveInt
 
 from cimsim.components.base import Component
+from cimsim.components.calibration import Estimate, Point
 from cimsim.components.registry import Action, ComponentKind, Look
 from cimsim.config import units as U
 from cimsim.config.quantity import Costs, Strict, Unit
+from cimsim.technology import CELL_F2
+from cimsim.technology import circuits as G
+from cimsim.technology.nodes import Node
+
+#: Periphery area of an SRAM macro as a fraction of its cells (assume_buffer_model).
+BUFFER_PERIPHERY = 0.3
+#: Bitline swing as a fraction of Vdd (assume_buffer_model).
+BITLINE_SWING = 0.2
+
+
+def sram_estimate(n: Node, size_bits: float, width_bits: float) -> Estimate:
+    """Energy per ``width_bits`` access (J), area (m2) and leakage (W) of a ``size_bits`` SRAM buffer."""
+    f2 = CELL_F2["sram"]
+    side = (size_bits * f2) ** 0.5 * n.feature_m
+    line = side * n.wire_cap_f_per_m * n.vdd_v ** 2
+    energy = line + width_bits * line * BITLINE_SWING
+    energy += (4.0 * G.log2c(size_bits / width_bits) + 10.0 * width_bits) * n.gate_energy_j
+    return Estimate(energy=energy, area=size_bits * f2 * n.feature_m ** 2 * (1.0 + BUFFER_PERIPHERY),
+                    leakage=6.0 * size_bits * n.gate_leakage_w)
 
 
 class BufferConfig(Strict):
@@ -48,6 +74,15 @@ class Buffer(Component):
 class _BufferKind(ComponentKind):
     """A buffer whose section is its one declared field; charged per bit accessed."""
 
+    model_name = "SRAM macro: wordline + width bitlines over sqrt(size) cells, decoder, sense amps"
+    prefix = ""
+
+    @classmethod
+    def estimate(cls, chip, p: Point) -> Optional[Estimate]:
+        if cls.config(chip) is None:
+            return None
+        return sram_estimate(p.node, 8.0 * p[f"{cls.prefix}_bytes"], p[f"{cls.prefix}_width_bits"])
+
     @classmethod
     def config(cls, chip) -> Optional[BufferConfig]:
         node = chip
@@ -73,6 +108,8 @@ def _tile_buffer_bits(ctx) -> int:
 
 class PeBufferKind(_BufferKind):
     name, order, label, look, level = "pe_buffer", 80, "PE buffer", Look("#56B4E9"), "pe"
+    prefix = "pe_buffer"
+    parameters = ("pe_buffer_bytes", "pe_buffer_width_bits", "technology_nm")
     fields = {"pe.buffer": (BufferConfig, ...)}
     actions = (Action("access", "pe_buffer_bits", "bit accessed"),)
     counts = {"pe_buffer_bits": lambda ctx: (ctx.counts["rows_driven"]
@@ -81,6 +118,8 @@ class PeBufferKind(_BufferKind):
 
 class TileBufferKind(_BufferKind):
     name, order, label, look, level = "tile_buffer", 90, "tile buffer", Look("#A9D8F3", "///"), "tile"
+    prefix = "tile_buffer"
+    parameters = ("tile_buffer_bytes", "tile_buffer_width_bits", "technology_nm")
     fields = {"tile.buffer": (BufferConfig, ...)}
     actions = (Action("access", "tile_buffer_bits", "bit accessed"),)
     counts = {"tile_buffer_bits": _tile_buffer_bits}
@@ -90,6 +129,8 @@ class GlobalBufferKind(_BufferKind):
     """Optional chip-level buffer (``global_buffer:``); chip inputs are fetched from it."""
 
     name, order, label, look, level = "global_buffer", 100, "global buffer", Look("#D7ECF9", "xxx"), "chip"
+    prefix = "global_buffer"
+    parameters = ("global_buffer_bytes", "global_buffer_width_bits", "technology_nm")
     fields = {"global_buffer": (Optional[BufferConfig], None)}
     actions = (Action("access", "global_buffer_bits", "bit accessed"),)
     counts = {"global_buffer_bits": lambda ctx: ctx.io_bits}

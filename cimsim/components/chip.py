@@ -6,14 +6,22 @@ per unit of that level (:meth:`~cimsim.components.registry.ComponentKind.placeme
 ``category``. Composition, never inheritance: a crossbar unit has the array and its peripherals, a PE has
 ``pe.crossbars`` crossbar units, a tile ``tile.pes`` PEs, the chip ``tiles`` tiles. Components at the level
 ``neuron`` (membrane storage) are instantiated per mapped neuron, outside the trees.
+
+Each component's published figures are moved from the preset's design point by its parametric model
+(:mod:`cimsim.components.calibration`); extra periphery blocks by the node alone (:func:`cimsim.technology.node_scale`).
+Wires (H-tree, NoC links) take their lengths from the floorplan (:mod:`cimsim.components.floorplan`) of the other
+components, at the design point and at this chip.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from cimsim.components.adc import adcs_per_crossbar, adcs_per_pe, scaled_conversion_cycles
 from cimsim.components.base import Component
+from cimsim.components.calibration import Factors, Point, factors
+from cimsim.components.floorplan import Floorplan, floorplan
 from cimsim.components.registry import LEVELS, kinds
+from cimsim.technology import node_scale
 
 __all__ = ["ChipComponents", "adcs_per_crossbar", "adcs_per_pe", "build", "pe_cycle_cycles", "periphery_components"]
 
@@ -52,6 +60,9 @@ class ChipComponents:
     pe: Component
     tile: Component
     chip: Component
+    factors: dict[str, Factors]
+    """Component (and periphery block) name -> model(chip) / model(design point) of its figures."""
+    floorplan: Floorplan
 
     def __getattr__(self, name: str):
         if name.startswith("__") or name == "leaves":
@@ -65,9 +76,57 @@ class ChipComponents:
 
 
 def periphery_components(chip) -> dict[str, Component]:
-    """The preset's ``periphery`` blocks as components (energy per ``charged_per`` unit, area per instance)."""
+    """The preset's ``periphery`` blocks as published (energy per ``charged_per`` unit, area per instance)."""
     return {name: Component.from_costs(name, b.costs, action=b.charged_per, category=b.category)
             for name, b in chip.periphery.items()}
+
+
+def _scaled(comp: Component, f: Factors) -> Component:
+    if f.published:
+        return comp
+    return replace(comp, energy_j=comp.energy_j * f.energy, area_m2=comp.area_m2 * f.area,
+                   leakage_w=comp.leakage_w * f.leakage)
+
+
+def _block_factors(chip) -> Factors:
+    """Extra periphery blocks follow the node (digital C V^2, F^2, Vdd I_off F) from the design point's."""
+    ref = chip.design_point.technology_nm
+    if ref is None or ref == chip.technology_nm:
+        return Factors()
+    s = node_scale(ref, chip.technology_nm)
+    return Factors(s.energy, s.area, s.leakage)
+
+
+def _plan(chip, comps, blocks, point: Point) -> Floorplan:
+    return floorplan(chip, _parts_by_level(chip, comps, blocks), comps["crossbar"], point["pe_crossbars"],
+                     point["tile_pes"])
+
+
+def _priced(chip) -> tuple[dict, dict, dict]:
+    """(leaves, periphery blocks, factors): every component's published figures moved by its model.
+
+    Wires come last, in registry order, each with the floorplan of everything priced before it (the H-tree's reach
+    does not depend on its own area; a NoC link spans the tile with its H-tree); the design point's floorplan is
+    that of the published figures.
+    """
+    published = {k.name: comp for k in kinds() if (comp := k.model(chip)) is not None}
+    published_blocks = periphery_components(chip)
+    fb = _block_factors(chip)
+    blocks = {name: _scaled(c, fb) for name, c in published_blocks.items()}
+    out = {name: fb for name in blocks}
+    now, ref = Point(chip, False), Point(chip, True)
+    leaves = dict(published)
+    for k in kinds():
+        if k.name in published and not k.wire:
+            out[k.name] = factors(k.estimate(chip, now), k.estimate(chip, ref))
+            leaves[k.name] = _scaled(published[k.name], out[k.name])
+    fp_ref = _plan(chip, published, published_blocks, ref)
+    for k in kinds():
+        if k.name in published and k.wire:
+            fp_now = _plan(chip, leaves, blocks, now)
+            out[k.name] = factors(k.estimate(chip, Point(chip, False, fp_now)), k.estimate(chip, Point(chip, True, fp_ref)))
+            leaves[k.name] = _scaled(published[k.name], out[k.name])
+    return leaves, blocks, out
 
 
 def _parts_by_level(chip, leaves: dict[str, Component], blocks: dict[str, Component]) -> dict:
@@ -84,12 +143,13 @@ def _parts_by_level(chip, leaves: dict[str, Component], blocks: dict[str, Compon
 
 def build(chip) -> ChipComponents:
     """Component models of a chip (energies per action, areas and leakage per instance, with sources)."""
-    leaves = {k.name: comp for k in kinds() if (comp := k.model(chip)) is not None}
-    blocks = periphery_components(chip)
+    leaves, blocks, facs = _priced(chip)
     parts = _parts_by_level(chip, leaves, blocks)
     unit = Component(name="crossbar_unit", action="-", parts=tuple(parts["crossbar"]))
     pe = Component(name="pe", action="-", parts=((unit, chip.pe.crossbars),) + tuple(parts["pe"]))
     tile = Component(name="tile", action="-", parts=((pe, chip.tile.pes),) + tuple(parts["tile"]))
     whole = Component(name="chip", action="-", parts=((tile, chip.tiles),) + tuple(parts["chip"]))
+    plan = _plan(chip, leaves, blocks, Point(chip, False))
     return ChipComponents(leaves=leaves, periphery=blocks, chip_parts=tuple(parts["chip"]),
-                          per_neuron=tuple(parts["neuron"]), pe=pe, tile=tile, chip=whole)
+                          per_neuron=tuple(parts["neuron"]), pe=pe, tile=tile, chip=whole, factors=facs,
+                          floorplan=plan)

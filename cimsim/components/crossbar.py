@@ -1,14 +1,28 @@
-"""RRAM crossbar array (a read drives some rows and senses every column) and its wordline drivers."""
+"""RRAM crossbar array (a read drives some rows and senses every column) and its wordline drivers.
+
+Models (ratios move the published figures, :mod:`cimsim.components.calibration`):
+
+* array read energy, one read with all ``rows`` driven: every driven row conducts through all ``cols`` cells for
+  the read pulse, ``Vread^2 x G x t_pulse`` per cell with G the mean of ``1/Ron`` and ``1/(Ron x on/off)`` (half
+  the cells on), plus charging the driven wordlines and the bitlines (``C_wire`` over the cell pitch,
+  ``sqrt(cell_area_f2) x F``) to ``Vread``; area ``rows x cols x cell_area_f2 x F^2`` (``neurosim_v14``);
+* wordline driver, per row driven: the wordline's wire load plus its own gate at ``Vdd``; sized by the
+  fan-out-of-4 rule to that load (area and leakage in minimum inverters, ``neurosim_sizing``).
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Optional
+from typing import Annotated, Literal, Optional
 
 from pydantic import Field, PositiveInt, model_validator
 
 from cimsim.components.base import Component, PeriphConfig
+from cimsim.components.calibration import Estimate, Point
 from cimsim.components.registry import Action, ComponentKind, Look
-from cimsim.config.quantity import Costs, Strict
+from cimsim.config import units as U
+from cimsim.config.quantity import Costs, Strict, Unit
+from cimsim.technology import CELL_F2
+from cimsim.technology import circuits as G
 
 
 class CrossbarConfig(Strict):
@@ -29,6 +43,23 @@ class CrossbarConfig(Strict):
     the signed sum ``sum(x * (cell - ref))`` and converts it with a signed range ``[-2**(bits-1), 2**(bits-1)-1]``."""
     costs: Costs
     """energy = one read with all ``rows`` driven (scaled by rows actually driven); area/leakage per array."""
+    cell_area_f2: Optional[float] = Field(default=None, gt=0, le=1e4)
+    """Cell area in F^2 (default: 1T1R 4F x 12F = 48 for resistive devices, 6T SRAM 280; ``neurosim_v14``)."""
+    ron_ohm: float = Field(default=100e3, gt=0, le=1e12)
+    """On-state resistance (Ohm; ``neurosim_v14`` default)."""
+    on_off_ratio: float = Field(default=17.0, ge=1, le=1e9)
+    """Roff / Ron (``neurosim_v14`` default)."""
+    read_voltage_v: float = Field(default=0.55, gt=0, le=10)
+    """Read voltage on a driven wordline (V; ``neurosim_v14``)."""
+    read_pulse_s: Annotated[float, Unit(U.TIME)] = Field(default=10e-9, gt=0, le=1e-3)
+    """Read pulse width (s; ``neurosim_v14`` default)."""
+
+    @property
+    def cell_f2(self) -> float:
+        """Cell area in F^2 (``cell_area_f2`` or the device's default)."""
+        if self.cell_area_f2 is not None:
+            return self.cell_area_f2
+        return CELL_F2["sram" if self.device == "sram" else "1t1r"]
 
     @model_validator(mode="after")
     def _check(self):
@@ -67,6 +98,20 @@ class CrossbarKind(ComponentKind):
     name, order, label, look, level = "crossbar", 10, "crossbar", Look("#0072B2"), "crossbar"
     fields = {"crossbar": (CrossbarConfig, ...)}
     actions = (Action("read", "rows_driven", "row driven in a read (read energy scales with the rows driven)"),)
+    model_name = "rows x cols cells: Vread^2 G t_pulse per driven cell + word/bitline C V^2; area cells x F^2"
+    parameters = ("crossbar_rows", "crossbar_cols", "cell_area_f2", "ron_ohm", "on_off_ratio", "read_voltage_v",
+                  "read_pulse_s", "technology_nm")
+
+    @classmethod
+    def estimate(cls, chip, p: Point) -> Estimate:
+        n, rows, cols = p.node, p["crossbar_rows"], p["crossbar_cols"]
+        f2 = p["cell_area_f2"]
+        pitch = f2 ** 0.5 * n.feature_m
+        g = (1.0 + 1.0 / p["on_off_ratio"]) / (2.0 * p["ron_ohm"])
+        v = p["read_voltage_v"]
+        cells = rows * cols * v * v * g * p["read_pulse_s"]
+        lines = (rows * cols * pitch + cols * rows * pitch) * n.wire_cap_f_per_m * v * v  # wordlines + bitlines
+        return Estimate(energy=cells + lines, area=rows * cols * f2 * n.feature_m ** 2)
 
     @classmethod
     def model(cls, chip) -> Crossbar:
@@ -93,6 +138,17 @@ class WlDriverKind(ComponentKind):
     name, order, label, look, level = "wl_driver", 40, "WL driver", Look("#F0E442"), "crossbar"
     fields = {"wl_driver": (PeriphConfig, ...)}
     actions = (Action("row driven", "rows_driven", "row driven"),)
+    model_name = "wordline C_wire x cols x pitch + driver gate at Vdd; FO4-sized driver (neurosim_sizing)"
+    parameters = ("crossbar_cols", "cell_area_f2", "technology_nm")
+
+    @classmethod
+    def estimate(cls, chip, p: Point) -> Estimate:
+        n = p.node
+        pitch = p["cell_area_f2"] ** 0.5 * n.feature_m
+        load = p["crossbar_cols"] * pitch * n.wire_cap_f_per_m
+        size = max(1.0, load / (4.0 * n.gate_cap_f))  # minimum inverters driving the load at fan-out 4
+        return Estimate(energy=(load + size * n.gate_cap_f) * n.vdd_v ** 2,
+                        area=size * G.INV_F2 * n.feature_m ** 2, leakage=size * n.gate_leakage_w)
 
     @classmethod
     def placement(cls, chip) -> tuple[str, float]:

@@ -96,6 +96,40 @@ def _components(chip, c: ChipComponents) -> list[str]:
     return lines
 
 
+def _param(p, name: str) -> str:
+    value = p.adc_bits if name == "adc_bits" else p[name]
+    return "-" if value is None else f"{value:g}"
+
+
+def _models(chip, c: ChipComponents) -> list[str]:
+    """Per component: its model, the parameters it reads (this chip / design point) and the basis."""
+    from cimsim.components.calibration import Point
+
+    now, ref = Point(chip, False), Point(chip, True)
+    lines = ["cost models (published at the design point; away from it scaled by model(chip) / model(design point))"]
+    for k in kinds():
+        f = c.factors.get(k.name)
+        if f is None or (not k.actions and c.leaves[k.name].area_m2 == 0):
+            continue
+        params = ", ".join(f"{n}={_param(now, n)}" + ("" if _param(now, n) == _param(ref, n) else f" ({_param(ref, n)})")
+                           for n in k.parameters)
+        basis = "published" if f.published else (f"scaled: energy x{f.energy:.4g}, area x{f.area:.4g},"
+                                                 f" leakage x{f.leakage:.4g}")
+        lines += [f"  {k.name:13s} {basis}", f"    model: {k.model_name}", f"    parameters (design point): {params}"]
+    return lines
+
+
+def _floorplan(c: ChipComponents) -> list[str]:
+    fp = c.floorplan
+    um = 1e6
+    return ["floorplan (bounding boxes, NeuroSim's convention)",
+            f"  crossbar unit {fp.unit_w_m * um:.4g} x {fp.unit_h_m * um:.4g} um, PE {fp.pe_w_m * um:.4g} x"
+            f" {fp.pe_h_m * um:.4g} um, tile {fp.tile_w_m * um:.4g} x {fp.tile_h_m * um:.4g} um",
+            f"  tile box {fmt_area(fp.tile_m2)} = used {fmt_area(fp.tile_used_m2)} + empty"
+            f" {fmt_area(fp.tile_m2 - fp.tile_used_m2)}; H-tree reach {fp.pe_array_side_m * um:.4g} um,"
+            f" NoC link {fp.tile_side_m * um:.4g} um"]
+
+
 def _periphery(chip, c: ChipComponents) -> list[str]:
     if not c.periphery:
         return []
@@ -105,9 +139,10 @@ def _periphery(chip, c: ChipComponents) -> list[str]:
         b = chip.periphery[name]
         energy = "no energy charged" if b.charged_per == "none" else f"{fmt_energy(comp.energy_j)}/{b.charged_per}"
         n = "chip" if b.level == "chip" else f"{c.tile.count(name):g}"
+        basis = "published" if c.factors[name].published else f"scaled by node x{c.factors[name].energy:.4g}"
         lines.append(
             f"  {name:19s} {energy + ' -> ' + b.category:32s} | {fmt_area(comp.area_m2):12s} |"
-            f" {fmt_power(comp.leakage_w):9s} | {n:>6} | {', '.join(sorted(set(comp.sources.values())))}"
+            f" {fmt_power(comp.leakage_w):9s} | {n:>6} | {', '.join(sorted(set(comp.sources.values())))} | {basis}"
         )
     return lines
 
@@ -131,7 +166,8 @@ def _area(chip, c: ChipComponents) -> list[str]:
 def describe_chip(chip) -> str:
     """A readable resolved chip: hierarchy, counts, every component's costs with sources, areas."""
     c = build(chip)
-    lines = _header(chip) + _hierarchy(chip) + _components(chip, c) + _periphery(chip, c) + _area(chip, c)
+    lines = (_header(chip) + _hierarchy(chip) + _components(chip, c) + _models(chip, c) + _periphery(chip, c)
+             + _area(chip, c) + _floorplan(c))
     if chip.sources:
         lines.append("structural sources: " + ", ".join(f"{k}: {v}" for k, v in sorted(chip.sources.items())))
     return "\n".join(line for line in lines if line != "")

@@ -10,8 +10,9 @@ subclass registers it (every module of the package is imported on first use of t
   instances per unit of that level;
 * ``actions``: each with the count it is charged per and what one unit of that count is (Accelergy's actions);
 * its cost model: :meth:`~ComponentKind.model` (energy per action, area and leakage per instance, sources),
-  :meth:`~ComponentKind.energy_per_unit_j`, :meth:`~ComponentKind.action_cycles` and whether the figures are
-  published at this design point or scaled by a model (:meth:`~ComponentKind.scaled`);
+  :meth:`~ComponentKind.energy_per_unit_j`, :meth:`~ComponentKind.action_cycles`, and its parametric model
+  (:meth:`~ComponentKind.estimate`, named by ``model_name``, reading ``parameters``) that moves the published
+  figures away from the preset's design point (:mod:`cimsim.components.calibration`);
 * ``counts``: counts it introduces, derived from what the engine measured (``mux_selects`` = conversions ...),
   each a rule ``ctx -> int`` evaluated by :func:`cimsim.cost.collect.collect_activity`;
 * its breakdown key (``category``, default its name), its order in breakdowns and figures, and its plot look.
@@ -77,6 +78,12 @@ class ComponentKind:
     fields: ClassVar[dict[str, tuple[Any, Any]]] = {}
     actions: ClassVar[tuple[Action, ...]] = ()
     counts: ClassVar[dict[str, Callable[[Any], int]]] = {}
+    model_name: ClassVar[str] = "published"
+    """The parametric model that scales the published figures (shown by ``cimsim check`` and the priced table)."""
+    parameters: ClassVar[tuple[str, ...]] = ()
+    wire: ClassVar[bool] = False
+    """A wire whose length comes from the floorplan of the other components (H-tree, NoC link)."""
+    """Design-point parameters the model reads (:data:`cimsim.components.calibration.PATHS`; ``adc_bits``)."""
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -115,9 +122,11 @@ class ComponentKind:
         return None
 
     @classmethod
-    def scaled(cls, chip) -> bool:
-        """True when the figures are scaled by a model from another design point (not published at this one)."""
-        return False
+    def estimate(cls, chip, p):
+        """The model's absolute figures at point ``p`` (:class:`~cimsim.components.calibration.Point`):
+        a :class:`~cimsim.components.calibration.Estimate`, or ``None`` (no model: published figures only).
+        Only ratios between two points are used."""
+        return None
 
     @classmethod
     def describe_energy(cls, chip, comp) -> str:

@@ -24,6 +24,7 @@ from typing import Annotated, Literal
 from pydantic import Field, PositiveInt, create_model, field_validator, model_validator
 
 from cimsim.components import registry
+from cimsim.components.calibration import DesignPoint, pin
 from cimsim.config import units as U
 from cimsim.config.quantity import Area, Costs, Energy, EnergyPerBit, Power, Quantity, Strict, Unit
 from cimsim.options import RunOptions, is_run_option
@@ -119,6 +120,16 @@ class Chip(ChipSections):
     """Extra peripheral blocks by name (:class:`PeripheryBlock`)."""
     sources: dict[str, str] = Field(default_factory=dict)
     """Bibliography keys for structural choices (field path -> key)."""
+    design_point: DesignPoint = DesignPoint()
+    """Parameters the published costs hold at (:mod:`cimsim.components.calibration`); unset ones are pinned to
+    the loaded values."""
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _pin_design_point(cls, data, handler):
+        chip = handler(data)
+        pinned = pin(chip)
+        return chip if pinned == chip.design_point else handler({**chip.model_dump(), "design_point": pinned})
 
     @model_validator(mode="after")
     def _check(self):

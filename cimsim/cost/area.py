@@ -28,6 +28,23 @@ def area_breakdown(table: PricedTable, run: RunActivity) -> dict[str, float]:
     return out
 
 
+def floorplan_area(table: PricedTable, run: RunActivity) -> dict:
+    """Floorplan area of the hardware a run uses (:mod:`cimsim.components.floorplan`): the bounding boxes of
+    ``run.tiles_used`` tiles, plus the chip-level instances and membrane storage at their component area.
+
+    Returns
+    -------
+    ``{"area_m2", "used_m2", "empty_m2", "boxes": {...}}``: floorplan area, the sum of component areas it holds
+    (``totals.area_m2``), their difference (empty area in the boxes), and the boxes' dimensions (m, m2).
+    """
+    c = as_priced(table).components
+    plan = c.floorplan
+    used = sum(area_breakdown(table, run).values())
+    outside = used - plan.tile_used_m2 * run.tiles_used  # chip-level blocks and membranes, as they are
+    area = plan.tile_m2 * run.tiles_used + outside
+    return {"area_m2": area, "used_m2": used, "empty_m2": area - used, "boxes": plan.as_dict()}
+
+
 def chip_area_m2(chip) -> float:
     """Area (m2) of the whole chip (every tile, global buffer), membrane storage excluded."""
     return build(chip).chip.total_area_m2()

@@ -3,13 +3,13 @@
 :func:`price` evaluates every registered component's cost model (:mod:`cimsim.components.registry`) and the
 preset's extra ``periphery`` blocks for a chip: per component and action, the energy per unit of the count the
 action is charged per and its time; per instance, area and leakage; the sources of these numbers, and whether
-they are published at this design point or scaled by a model (an ADC priced from ``reference_bits``). The energy
+they are published at this design point or scaled by a model away from it (:mod:`cimsim.components.calibration`). The energy
 and area breakdowns (:mod:`cimsim.cost.energy`, :mod:`cimsim.cost.area`) are computed from it, and it is written
 to ``report.json`` (``priced_table``).
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Optional
 
 from cimsim.components.chip import ChipComponents, build
@@ -35,6 +35,8 @@ class PricedRow:
     area_m2 / leakage_w: area (m2) and leakage power (W) of one instance.
     sources: bibliography key of each number (``energy``, ``area``, ``leakage``).
     basis: ``published`` (the figures hold at this design point) or ``scaled`` (a model scaled them).
+    model: the parametric model that scales the published figures (:attr:`ComponentKind.model_name`).
+    factors: model(chip) / model(design point) of energy, area and leakage (all 1 when published).
     """
 
     component: str
@@ -51,6 +53,8 @@ class PricedRow:
     leakage_w: float
     sources: dict
     basis: str
+    model: str = "published"
+    factors: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -78,9 +82,10 @@ def _component_rows(chip, c: ChipComponents) -> list[PricedRow]:
         if comp is None:
             continue
         level, n = k.placement(chip)
+        f = c.factors[k.name]
         base = dict(component=k.name, key=k.key(), level=level, instances=n, area_m2=comp.area_m2,
                     leakage_w=comp.leakage_w, sources=dict(comp.sources),
-                    basis="scaled" if k.scaled(chip) else "published")
+                    basis="published" if f.published else "scaled", model=k.model_name, factors=asdict(f))
         for a in k.actions:
             cycles = k.action_cycles(chip, a)
             rows.append(PricedRow(action=a.name, charged_per=a.charged_per, unit=a.unit,
@@ -95,12 +100,13 @@ def _component_rows(chip, c: ChipComponents) -> list[PricedRow]:
 def _periphery_rows(chip, c: ChipComponents) -> list[PricedRow]:
     rows = []
     for name, b in chip.periphery.items():
-        comp = c.periphery[name]
+        comp, f = c.periphery[name], c.factors[name]
         charged = b.charged_per if b.charged_per != "none" else None
         rows.append(PricedRow(component=name, key=b.category, level=b.level, instances=b.count, action=charged,
                               charged_per=charged, unit=charged or "-", energy_j=comp.energy_j if charged else 0.0,
                               cycles=None, time_s=None, area_m2=comp.area_m2, leakage_w=comp.leakage_w,
-                              sources=dict(comp.sources), basis="published"))
+                              sources=dict(comp.sources), basis="published" if f.published else "scaled",
+                              model="node scaling (stillmaker2017 form)", factors=asdict(f)))
     return rows
 
 

@@ -1,0 +1,143 @@
+"""Parametric cost models: exact at each preset's design point, and away from it the published figures move by
+model(chip) / model(design point). Expected factors are computed by hand from the model equations and the cited
+node figures (not by calling the model)."""
+import math
+
+import pytest
+
+from cimsim.components import describe_chip
+from cimsim.config.loader import load_config
+from cimsim.cost import price_table
+from cimsim.errors import UserError
+from cimsim.technology import node, node_scale
+
+PRESETS = ["spikesim_rram_65nm", "neurosim_rram_22nm", "isaac_rram_32nm"]
+# (capIdealGate + capFringe) F/m and vdd, neurosim_technology
+CG = {65: 4.868295e-10 + 5.270361e-10, 22: 3.287e-10 + 4.532e-10, 32: 3.767721e-10 + 4.713762e-10,
+      130: 6.058401e-10 + 6.119807e-10}
+VDD = {65: 1.1, 22: 0.85, 32: 0.9, 130: 1.3}
+
+
+def gate_energy(nm):
+    return CG[nm] * 4 * nm * 1e-9 * VDD[nm] ** 2
+
+
+def rows(chip):
+    return {(r.component, r.action): r for r in price_table(chip).rows}
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_every_figure_is_published_at_the_design_point(preset):
+    chip = load_config(preset)
+    for r in price_table(chip).rows:
+        assert r.basis == "published", r.component
+        assert r.factors in ({}, {"energy": 1.0, "area": 1.0, "leakage": 1.0})
+
+
+def test_node_figures_and_scaling():
+    n = node(65)
+    assert n.vdd_v == 1.1 and n.gate_energy_j == pytest.approx(gate_energy(65), rel=1e-12)
+    s = node_scale(65, 22)
+    assert s.area == pytest.approx((22 / 65) ** 2, rel=1e-12)
+    assert s.energy == pytest.approx(gate_energy(22) / gate_energy(65), rel=1e-12)
+    assert s.leakage == pytest.approx(0.85 * 22 / (1.1 * 65), rel=1e-12)
+    # between tabulated nodes: log-linear, so the supply lies between its neighbours
+    assert 0.85 < node(28).vdd_v < 0.9
+    with pytest.raises(UserError, match="technology_nm"):
+        node(1)
+
+
+@pytest.mark.parametrize("nm", [22, 130])
+def test_technology_moves_every_digital_cost(nm):
+    chip = load_config("spikesim_rram_65nm")
+    base, moved = rows(chip), rows(chip.with_changes({"technology_nm": nm}))
+    e, a = gate_energy(nm) / gate_energy(65), (nm / 65) ** 2
+    for comp, action in [("accumulator", "add"), ("lif_unit", "neuron update"), ("shift_add", "op"),
+                         ("mux", "selection"), ("adc", "conversion")]:
+        assert moved[(comp, action)].energy_j == pytest.approx(base[(comp, action)].energy_j * e, rel=1e-9), comp
+        assert moved[(comp, action)].area_m2 == pytest.approx(base[(comp, action)].area_m2 * a, rel=1e-9), comp
+        assert moved[(comp, action)].basis == "scaled"
+    assert moved[("crossbar", "read")].area_m2 == pytest.approx(base[("crossbar", "read")].area_m2 * a, rel=1e-9)
+
+
+def test_crossbar_read_energy_from_rows_and_columns_driven():
+    chip = load_config("spikesim_rram_65nm")
+    base = rows(chip)[("crossbar", "read")]
+    big = rows(chip.with_changes({"crossbar.rows": 128, "crossbar.cols": 128, "crossbar.parallel_rows": 128}))
+    # every term of a full read is ~ rows x cols: x4 per read, x2 per row driven (each row drives 2x the columns)
+    assert big[("crossbar", "read")].energy_j == pytest.approx(2 * base.energy_j, rel=1e-12)
+    assert big[("crossbar", "read")].area_m2 == pytest.approx(4 * base.area_m2, rel=1e-12)
+    # through the variable: the bug was energies divided by xbar; now the per-row read energy doubles and the LIF
+    # update energy stays its published value
+    var = load_config("spikesim_rram_65nm", overrides={"variables.xbar": 128})
+    vr, br = rows(var), rows(chip)
+    assert vr[("crossbar", "read")].energy_j == pytest.approx(2 * base.energy_j, rel=1e-12)
+    assert vr[("lif_unit", "neuron update")].energy_j == br[("lif_unit", "neuron update")].energy_j
+
+
+def test_crossbar_device_parameters():
+    chip = load_config("spikesim_rram_65nm")
+    x = chip.crossbar
+    base = rows(chip)[("crossbar", "read")].energy_j
+    low = rows(chip.with_changes({"crossbar.ron_ohm": x.ron_ohm / 2}))[("crossbar", "read")].energy_j
+    # hand: cell term Vr^2 G t rows cols doubles with G, wire term unchanged
+    f = 65e-9
+    pitch = math.sqrt(x.cell_f2) * f
+    cells = 64 * 64 * 0.55 ** 2 * (1 + 1 / 17) / (2 * 1e5) * 10e-9
+    wires = 2 * 64 * 64 * pitch * 0.2e-9 * 0.55 ** 2
+    assert low / base == pytest.approx((2 * cells + wires) / (cells + wires), rel=1e-9)
+
+
+def test_adc_bits_and_clock():
+    chip = load_config("spikesim_rram_65nm")
+    base = rows(chip)[("adc", "conversion")]
+    six = rows(chip.with_changes({"adc.bits": 6}))[("adc", "conversion")]
+    assert six.energy_j == pytest.approx(4 * base.energy_j, rel=1e-12)
+    assert six.area_m2 == pytest.approx(4 * base.area_m2, rel=1e-12)
+    assert six.cycles == 5 and base.cycles == 3  # SAR: 3 (bits + 1) / 5 cycles
+    # 250 MHz / 3 cycles = 83 MS/s is under the envelope's 100 MS/s corner; 500 MHz / 3 = 167 MS/s is above
+    fast = rows(chip.with_changes({"clock_hz": 500e6}))[("adc", "conversion")]
+    assert fast.energy_j == pytest.approx(base.energy_j * 500e6 / 3 / 100e6, rel=1e-12)
+    assert fast.time_s == pytest.approx(base.time_s / 2)
+
+
+def test_buffer_size_and_width():
+    chip = load_config("spikesim_rram_65nm")
+    b = chip.tile.buffer
+    base = rows(chip)[("tile_buffer", "access")]
+    big = rows(chip.with_changes({"tile.buffer.size_bytes": 4 * b.size_bytes}))[("tile_buffer", "access")]
+    assert big.area_m2 == pytest.approx(4 * base.area_m2, rel=1e-12)
+
+    def access(size_bits, width):  # assume_buffer_model, by hand at 65 nm
+        n = node(65)
+        side = math.sqrt(size_bits * 280) * 65e-9
+        line = side * 0.2e-9 * 1.1 ** 2
+        return line + width * line * 0.2 + (4 * math.log2(size_bits / width) + 10 * width) * n.gate_energy_j
+
+    bits = 8 * b.size_bytes
+    assert big.energy_j / base.energy_j == pytest.approx(access(4 * bits, b.width_bits) / access(bits, b.width_bits),
+                                                         rel=1e-9)
+    assert big.energy_j > base.energy_j
+
+
+def test_floorplan_boxes_hold_the_components():
+    chip = load_config("spikesim_rram_65nm")
+    c = price_table(chip).components
+    fp = c.floorplan
+    assert fp.tile_m2 >= fp.tile_used_m2 * (1 - 1e-12)
+    assert fp.tile_used_m2 == pytest.approx(c.tile.total_area_m2(), rel=1e-12)
+    # the crossbar unit: a square 64x64 array, no wordline drivers (SpikeSim folds them in), ADCs at the PE
+    assert fp.unit_w_m == pytest.approx(math.sqrt(chip.crossbar.costs.area.value), rel=1e-12)
+    # a bigger tile makes the NoC link longer: link energy follows the floorplan
+    base = rows(chip)[("link", "flit hop")].energy_j
+    wide = price_table(chip.with_changes({"tile.pes": 32}))
+    ratio = wide.components.floorplan.tile_side_m / fp.tile_side_m
+    assert [r.energy_j for r in wide.rows if r.component == "link"][0] == pytest.approx(base * ratio, rel=1e-9)
+
+
+def test_describe_shows_models_and_basis():
+    chip = load_config("spikesim_rram_65nm")
+    text = describe_chip(chip.with_changes({"technology_nm": 22}))
+    assert "cost models" in text and "model: Murmann survey envelope" in text
+    assert "technology_nm=22 (65)" in text and "scaled: energy x" in text and "floorplan" in text
+    assert "scaled: " not in describe_chip(chip)
