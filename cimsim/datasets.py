@@ -1,7 +1,8 @@
 """Dataset files as numpy arrays, and dataset descriptions (:class:`DatasetSpec`): what ``cimsim simulate
 --dataset`` reads; :mod:`neuronas.data` builds its torch datasets on the same readers.
 
-Nothing is downloaded; missing files raise :class:`UserError`.
+Nothing is downloaded; missing files raise :class:`UserError`. The CIFAR pickles are read by a restricted
+unpickler (:func:`load_data_pickle`): plain data and numpy arrays only, so a crafted batch cannot run code.
 
 ``cifar10``       ``cifar-10-batches-py/``: python pickles ``data_batch_1`` .. ``data_batch_5`` (train) and
                   ``test_batch``; each a dict with ``b"data"`` (uint8 ``[n, 3072]``, channel-major 3x32x32) and

@@ -133,5 +133,5 @@ def parse_overrides(items: list[str]) -> dict:
         shown = yamlfile.one_line(item, 80)
         if not sep or not key.strip() or any(not k.strip() for k in key.split(".")):
             raise UserError(f"--set {shown}: expected FIELD=VALUE, e.g. --set adc.bits=6")
-        out[key.strip()] = yamlfile.parse(value, f"--set {shown}")
+        out[key.strip()] = yamlfile.parse(value, f"--set {shown}", tuple(key.strip().split(".")))
     return out

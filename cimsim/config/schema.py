@@ -114,7 +114,7 @@ class Chip(ChipSections):
     clock_hz: Annotated[float, Unit(U.FREQUENCY)] = Field(gt=0, le=1e12)
     """Clock frequency (Hz), at most 1 THz."""
     weight_bits: int = Field(default=8, ge=2, le=16)
-    tiles: int = Field(ge=1, le=65_536)
+    tiles: int = Field(gt=0, le=65_536)
     """Tiles available on the chip (placed on a near-square mesh), at most 65,536 (a 256 x 256 mesh)."""
     run: RunOptions = RunOptions()
     """The preset's default run options (YAML top-level ``accounting:`` and ``mapping:``): how a run counts, not

@@ -83,18 +83,22 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-def parse(text: str, where: str) -> Any:
-    """YAML text -> Python data, with the limits above; ``where`` names the source in messages (a file, an option)."""
+def parse(text: str, where: str, field: tuple = ()) -> Any:
+    """YAML text -> Python data, with the limits above.
+
+    ``where`` names the source in messages: a file (messages add the line and column) or, with ``field`` (the
+    path the text is the value of), a command-line option.
+    """
     try:
         data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        at = f"{where}:{mark.line + 1}:{mark.column + 1}" if mark is not None else where
+        at = f"{where}:{mark.line + 1}:{mark.column + 1}" if mark is not None and not field else where
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise UserError(f"{at}: malformed YAML: {one_line(problem, 200)}") from None
     except RecursionError:
         raise UserError(f"{where}: malformed YAML: nested deeper than {MAX_DEPTH} levels") from None
-    check(data, where)
+    check(data, where, field)
     return data
 
 
@@ -114,10 +118,10 @@ def read(path: Path) -> Any:
     return parse(text, str(path))
 
 
-def check(data: Any, where: str) -> None:
-    """Refuse deep nesting, alias bombs, non-finite numbers and absurd magnitudes anywhere in ``data``."""
-    budget = [MAX_NODES]
-    _walk(data, where, (), budget)
+def check(data: Any, where: str, field: tuple = ()) -> None:
+    """Refuse deep nesting, alias bombs, non-finite numbers and absurd magnitudes anywhere in ``data`` (the value
+    of ``field``)."""
+    _walk(data, where, tuple(field), [MAX_NODES])
 
 
 def _walk(value: Any, where: str, path: tuple, budget: list) -> None:
