@@ -5,6 +5,7 @@ Commands live in their own modules; this file only declares them. To add one, ad
 """
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import List, Optional
@@ -50,7 +51,8 @@ def plot(
     """Paper-ready figures of reports, search candidates and co-design sweeps."""
     from cimsim.plot import parse_constraints, write_all
 
-    limits = parse_constraints(constraints) if constraints else None
+    limits = parse_constraints(constraints) if constraints is not None else None
+    out = output_dir(out)
     written = write_all(reports or [], out, format, candidates_csv=candidates, constraints=limits, kind=kind,
                         style=style, sweep_csv=sweep, sweep_x=x, sweep_y=y, sweep_metric=metric)
     for path in written:
@@ -62,15 +64,15 @@ def simulate(
     ctx: typer.Context,
     model: str = typer.Argument("vgg9", help="Built-in network (vgg9, vgg8, tiny), a saved *.snn.json, or 'genotype'"),
     hw: str = typer.Option("spikesim_rram_65nm", "--hw", help="Hardware preset name or YAML file"),
-    timesteps: int = typer.Option(5, "--timesteps", "-T", help="Timesteps per inference"),
-    spike_rate: float = typer.Option(0.1, "--spike-rate", help="Rate of the random input spike trains"),
-    samples: int = typer.Option(1, "--samples", "-n", help="Inferences to run (pipelined)"),
+    timesteps: int = typer.Option(5, "--timesteps", "-T", min=1, max=10_000, help="Timesteps per inference"),
+    spike_rate: float = typer.Option(0.1, "--spike-rate", min=0.0, max=1.0, help="Rate of the random input spike trains"),
+    samples: int = typer.Option(1, "--samples", "-n", min=1, help="Inferences to run (pipelined; bounded by memory)"),
     dataset: Optional[str] = typer.Option(None, "--dataset", help="Take inputs (and labels) from this dataset's test split"),
     data_dir: Optional[str] = typer.Option(None, "--data-dir", help="Dataset directory"),
     genotype: Optional[str] = typer.Option(None, "--genotype", help="Simulate a NeuroNAS genotype (untrained, 8-bit)"),
-    channels: Optional[int] = typer.Option(None, "--channels", help="Channels of a --genotype model"),
+    channels: Optional[int] = typer.Option(None, "--channels", min=1, max=4096, help="Channels of a --genotype model"),
     out: Path = typer.Option(Path("results/simulate"), "--out", help="Output directory for report.json/.csv"),
-    seed: int = typer.Option(0, "--seed"),
+    seed: int = typer.Option(0, "--seed", min=0, max=2**32 - 1),
     ideal_adc: bool = typer.Option(False, "--ideal-adc", help="Functionally ideal ADC (costs unchanged)"),
     accounting: Optional[str] = typer.Option(None, "--accounting", help="event (default), dense (SpikeSim-like) or all_groups (NeuroSim-like)"),
     set_: List[str] = typer.Option([], "--set", help="Config override, e.g. --set adc.bits=6 (repeatable)"),
@@ -87,19 +89,25 @@ def simulate(
 @app.command()
 def validate(
     out: Optional[Path] = typer.Option(None, "--out", help="Also write the comparison as JSON to this file"),
-    seed: int = typer.Option(0, "--seed"),
+    seed: int = typer.Option(0, "--seed", min=0, max=2**32 - 1),
     neurosim: bool = typer.Option(True, "--neurosim/--no-neurosim", help="Include NeuroSim Table VII (slower)"),
 ) -> None:
     """Compare against published figures (SpikeSim VGG9, NeuroSim V1.4 Table VII) with relative errors."""
     from cimsim.validate import format_table, validate as run_validation
 
+    if out is not None:
+        output_dir(out.parent)
+        if out.is_dir():
+            raise UserError(f"--out {shorten_path(out)}: is a directory; expected a file name for the JSON")
     result = run_validation(seed=seed, neurosim=neurosim)
     typer.echo(format_table(result))
     if out is not None:
         import json
 
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(result.to_dict(), indent=1, default=float))
+        try:
+            out.write_text(json.dumps(result.to_dict(), indent=1, default=float, allow_nan=False))
+        except OSError as exc:
+            raise UserError(f"--out {shorten_path(out)}: cannot write: {exc.strerror or exc}") from None
 
 
 def main(argv: Optional[List[str]] = None, build_genotype=None) -> None:
@@ -124,12 +132,44 @@ def run(typer_app: typer.Typer, argv: Optional[List[str]] = None, obj: Optional[
         typer.echo("aborted", err=True)
         sys.exit(130)
     except Exception as exc:
-        # usage errors (bad option value, missing argument) are click exceptions that know how to show
-        # themselves; typer may bundle click privately, so recognise them by their interface
-        if hasattr(exc, "show") and hasattr(exc, "exit_code"):
-            exc.show()
+        # usage errors (bad option value, missing argument) are click exceptions; typer may bundle click
+        # privately, so recognise them by their interface. One line, like a UserError.
+        if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
+            typer.echo(f"error: {_one_line(exc.format_message())} (see --help)", err=True)
             sys.exit(2 if exc.exit_code in (None, 1) else exc.exit_code)
         raise
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def shorten_path(path: "Path | str") -> str:
+    """A path for a message: one line, at most 120 characters."""
+    return _one_line(str(path), 120)
+
+
+def output_dir(path: "Path | str", option: str = "--out") -> Path:
+    """Create the output directory ``path`` (and its parents) now, so a bad one fails before any work.
+
+    Raises
+    ------
+    UserError: ``path`` is an existing file, its name is too long, or it cannot be created or written.
+    """
+    p = Path(path)
+    try:
+        if p.exists() and not p.is_dir():
+            raise UserError(f"{option} {shorten_path(p)}: exists and is not a directory")
+        p.mkdir(parents=True, exist_ok=True)
+        probe = p / f".write-test-{os.getpid()}"
+        probe.touch()
+        probe.unlink()
+    except OSError as exc:
+        raise UserError(f"{option} {shorten_path(p)}: cannot write there: {exc.strerror or exc}") from None
+    except ValueError as exc:  # a NUL byte in the name
+        raise UserError(f"{option} {shorten_path(p)}: {exc}") from None
+    return p
 
 
 if __name__ == "__main__":

@@ -147,22 +147,26 @@ def parse_constraints(text: "str | Constraints | None") -> Constraints:
         return Constraints(text="")
     values: dict[str, float] = {}
     seen: set[str] = set()
-    for item in (s.strip() for s in str(text).split(",")):
+    items = [s.strip() for s in str(text).split(",")]
+    if not any(items):  # ",,," names no budget: refuse rather than run unconstrained
+        raise UserError(f"--constraints {str(text)[:60]!r}: names no budget; expected NAME=VALUE[,NAME=VALUE...] "
+                        f"with NAME one of {', '.join(NAMES)}")
+    for item in items:
         if not item:
             continue
         name, sep, raw = item.partition("=")
         name = name.strip().lower()
         if not sep or name not in NAMES:
-            raise UserError(f"--constraints: cannot read {item!r}; expected NAME=VALUE with NAME one of {', '.join(NAMES)}")
+            raise UserError(f"--constraints: cannot read {item[:60]!r}; expected NAME=VALUE with NAME one of {', '.join(NAMES)}")
         if name in seen:
-            raise UserError(f"--constraints: {name!r} is given twice in {text!r}")
+            raise UserError(f"--constraints: {name!r} is given twice in {str(text)[:100]!r}")
         seen.add(name)
         m = _VALUE.match(raw)
         if not m:
-            raise UserError(f"--constraints: cannot read the value {raw.strip()!r} of {name!r}; expected a number and a unit, e.g. {_example(name)}")
+            raise UserError(f"--constraints: cannot read the value {raw.strip()[:60]!r} of {name!r}; expected a number and a unit, e.g. {_example(name)}")
         number, unit = float(m.group(1)), m.group(2)
         if not number > 0 or not math.isfinite(number):
-            raise UserError(f"--constraints: {name}={raw.strip()} must be a positive number")
+            raise UserError(f"--constraints: {name}={raw.strip()[:60]} must be a positive finite number")
         if name == "memory" and unit == "":
             values["memory_params"] = number
         elif unit == "":

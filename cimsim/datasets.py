@@ -1,7 +1,8 @@
 """Dataset files as numpy arrays, and dataset descriptions (:class:`DatasetSpec`): what ``cimsim simulate
 --dataset`` reads; :mod:`neuronas.data` builds its torch datasets on the same readers.
 
-Nothing is downloaded; missing files raise :class:`UserError`.
+Nothing is downloaded; missing files raise :class:`UserError`. The CIFAR pickles are read by a restricted
+unpickler (:func:`load_data_pickle`): plain data and numpy arrays only, so a crafted batch cannot run code.
 
 ``cifar10``       ``cifar-10-batches-py/``: python pickles ``data_batch_1`` .. ``data_batch_5`` (train) and
                   ``test_batch``; each a dict with ``b"data"`` (uint8 ``[n, 3072]``, channel-major 3x32x32) and
@@ -117,24 +118,76 @@ def _missing(name: str, root: Path, missing: list[str], expected: str) -> UserEr
     )
 
 
-def _unpickle(path: Path) -> dict:
+def _numpy_globals() -> dict[tuple[str, str], object]:
+    """The only globals a CIFAR batch may name: numpy's array/dtype reconstruction helpers."""
+    try:
+        from numpy._core import multiarray, numeric  # numpy >= 2
+    except ImportError:  # numpy 1.x
+        from numpy.core import multiarray, numeric
+    allowed = {("numpy", "ndarray"): np.ndarray, ("numpy", "dtype"): np.dtype}
+    for module in ("numpy.core", "numpy._core"):  # the pickle names whichever numpy wrote it
+        allowed[(f"{module}.multiarray", "_reconstruct")] = multiarray._reconstruct
+        allowed[(f"{module}.numeric", "_frombuffer")] = numeric._frombuffer
+    allowed[("_codecs", "encode")] = _latin1_bytes  # how Python 3 writes bytes at protocol 2
+    return allowed
+
+
+def _latin1_bytes(text: str, encoding: str = "latin1") -> bytes:
+    """``_codecs.encode`` as protocol-2 pickles use it, limited to text -> latin-1 bytes."""
+    if not isinstance(text, str) or encoding not in ("latin1", "latin-1"):
+        raise pickle.UnpicklingError("refusing _codecs.encode other than of text to latin-1 bytes")
+    return text.encode("latin1")
+
+
+class _DataUnpickler(pickle.Unpickler):
+    """Unpickles plain data only: dicts, lists, tuples, bytes, str, numbers and numpy arrays.
+
+    ``pickle`` runs whatever callable a file names (``os.system`` ...); a dataset folder comes from anywhere, so
+    every global other than numpy's reconstruction helpers is refused before anything is called.
+    """
+
+    allowed = _numpy_globals()
+
+    def find_class(self, module: str, name: str):
+        found = self.allowed.get((module, name))
+        if found is None:
+            raise pickle.UnpicklingError(f"refusing to load {module}.{name} (only plain data and numpy arrays)")
+        return found
+
+
+def load_data_pickle(path: Path):
+    """The data of a pickle file a user hands us (:class:`_DataUnpickler`: no code runs).
+
+    Raises
+    ------
+    UserError: unreadable file, a corrupt pickle, or one naming anything but plain data and numpy arrays.
+    """
     try:
         with open(path, "rb") as f:
-            return pickle.load(f, encoding="bytes")
-    except (pickle.UnpicklingError, EOFError, ValueError) as exc:
-        raise UserError(f"dataset file {path} is not a CIFAR python pickle: {exc}") from None
+            return _DataUnpickler(f, encoding="bytes").load()
+    except OSError as exc:
+        raise UserError(f"dataset file {path}: cannot read: {exc.strerror or exc}") from None
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, IndexError, KeyError,
+            MemoryError, RecursionError) as exc:
+        first = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
+        raise UserError(f"dataset file {path} is not a CIFAR python pickle: {first}") from None
 
 
 def _cifar_arrays(name: str, path: Path, label_key: bytes) -> tuple[np.ndarray, np.ndarray]:
-    d = _unpickle(path)
-    if b"data" not in d or label_key not in d:
-        raise UserError(f"dataset file {path}: expected keys b'data' and {label_key!r}, found {sorted(d)}")
-    data = np.asarray(d[b"data"], dtype=np.uint8)
+    d = load_data_pickle(path)
+    if not isinstance(d, dict) or b"data" not in d or label_key not in d:
+        found = sorted(map(repr, d))[:8] if isinstance(d, dict) else type(d).__name__
+        raise UserError(f"dataset file {path}: expected a dict with keys b'data' and {label_key!r}, found {found}")
+    try:
+        data = np.asarray(d[b"data"], dtype=np.uint8)
+        labels = np.asarray(d[label_key], dtype=np.int64)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise UserError(f"dataset file {path}: b'data' or {label_key!r} is not an array of integers: "
+                        f"{str(exc).splitlines()[0][:120]}") from None
     if data.ndim != 2 or data.shape[1] != 3 * 32 * 32:
         raise UserError(f"dataset file {path}: b'data' has shape {data.shape}; expected [n, 3072]")
-    labels = np.asarray(d[label_key], dtype=np.int64)
-    if labels.shape[0] != data.shape[0]:
-        raise UserError(f"dataset file {path}: {data.shape[0]} images but {labels.shape[0]} labels")
+    if labels.ndim != 1 or labels.shape[0] != data.shape[0]:
+        raise UserError(f"dataset file {path}: {data.shape[0]} images but {labels.size} labels")
     return data.reshape(-1, 3, 32, 32), labels
 
 

@@ -17,7 +17,6 @@ import hashlib
 import json
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, PositiveInt, ValidationError
 
 from cimsim.errors import UserError
@@ -123,12 +122,16 @@ def parse_overrides(items: list[str]) -> dict:
 
     Raises
     ------
-    UserError: an item without ``=`` or with an empty field name.
+    UserError: an item without ``=``, with an empty field name, or a value that is not a YAML scalar, list or
+        mapping (``[1``), not finite or absurdly large; the message names the option.
     """
+    from cimsim.config import yamlfile
+
     out = {}
     for item in items:
         key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise UserError(f"--set {item!r}: expected FIELD=VALUE, e.g. --set adc.bits=6")
-        out[key.strip()] = yaml.safe_load(value)
+        shown = yamlfile.one_line(item, 80)
+        if not sep or not key.strip() or any(not k.strip() for k in key.split(".")):
+            raise UserError(f"--set {shown}: expected FIELD=VALUE, e.g. --set adc.bits=6")
+        out[key.strip()] = yamlfile.parse(value, f"--set {shown}", tuple(key.strip().split(".")))
     return out

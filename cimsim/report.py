@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,7 +50,12 @@ class Report:
         out.mkdir(parents=True, exist_ok=True)
         path = out / "report.json"
         tmp = path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(self.to_dict(), indent=1))
+        data = self.to_dict()
+        try:  # strict JSON: Infinity and NaN are not JSON, and a report holding one is a bug upstream
+            text = json.dumps(data, indent=1, allow_nan=False)
+        except ValueError:
+            raise ValueError(f"report field {_first_nonfinite(data)} is not a finite number") from None
+        tmp.write_text(text)
         tmp.replace(path)
         with open(out / "report.csv", "w", newline="") as fh:
             # nested values (a layer's energy by component) are in report.json only
@@ -120,3 +126,18 @@ def _plain(x: Any) -> Any:
     if isinstance(x, np.ndarray):
         return x.tolist()
     return x
+
+
+def _first_nonfinite(value, path: str = "") -> str:
+    """Dotted path of the first NaN or infinity in a report's data ("" if none)."""
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, (list, tuple)):
+        items = enumerate(value)
+    else:
+        return path if isinstance(value, float) and not math.isfinite(value) else ""
+    for k, v in items:
+        found = _first_nonfinite(v, f"{path}.{k}" if path else str(k))
+        if found:
+            return found
+    return ""

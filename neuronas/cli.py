@@ -9,7 +9,7 @@ from typing import List, Optional
 
 import typer
 
-from cimsim.cli import run
+from cimsim.cli import output_dir, run
 from neuronas.search.strategy import strategy_names
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Hardware-aware SNN architecture search.")
@@ -25,20 +25,23 @@ def train(
     genotype: str = typer.Argument(..., help="Cell genotype string or SNASNet connection matrix, e.g. '0303 0030 2002 0200'"),
     dataset: str = typer.Option(..., "--dataset", help="cifar10 | cifar100 | tinyimagenet | digits | synthetic"),
     data_dir: Optional[str] = typer.Option(None, "--data-dir", help="Dataset folder or its parent"),
-    epochs: int = typer.Option(10, "--epochs"),
-    channels: Optional[int] = typer.Option(None, "--channels", help="Cell channels C (default: the dataset's macro)"),
-    timesteps: int = typer.Option(5, "--timesteps"),
+    epochs: int = typer.Option(10, "--epochs", min=1, max=100_000),
+    channels: Optional[int] = typer.Option(None, "--channels", min=1, max=4096, help="Cell channels C (default: the dataset's macro)"),
+    timesteps: int = typer.Option(5, "--timesteps", min=1, max=10_000),
     out: Optional[str] = typer.Option(None, "--out", help="Directory for checkpoints and history.json"),
-    seed: int = typer.Option(0, "--seed"),
+    seed: int = typer.Option(0, "--seed", min=0, max=2**32 - 1),
     lr: Optional[float] = typer.Option(None, "--lr", help="Learning rate (default: per dataset, see --optimizer)"),
     optimizer: Optional[str] = typer.Option(None, "--optimizer", help="sgd | adam (default: adam 1e-2 for digits/synthetic, SNASNet's sgd 0.1 otherwise)"),
-    batch_size: int = typer.Option(64, "--batch-size"),
-    qat_bits: Optional[int] = typer.Option(None, "--qat-bits", help="Quantization-aware training with this many weight bits"),
-    threads: Optional[int] = typer.Option(None, "--threads", help="torch CPU threads"),
+    batch_size: int = typer.Option(64, "--batch-size", min=1, max=65_536),
+    qat_bits: Optional[int] = typer.Option(None, "--qat-bits", min=2, max=16, help="Quantization-aware training with this many weight bits"),
+    threads: Optional[int] = typer.Option(None, "--threads", min=1, help="torch CPU threads"),
     device: str = typer.Option("auto", "--device", help="auto (CUDA when available) | cpu | cuda"),
 ) -> None:
     """Train the SNN of a genotype with surrogate gradients; print the test accuracy."""
     from neuronas.train import TrainSettings, train_genotype
+
+    if out is not None:
+        output_dir(out)
 
     settings = TrainSettings.recipe(dataset, optimizer=optimizer, lr=lr, epochs=epochs, seed=seed, qat_bits=qat_bits,
                                     out_dir=out, batch_size=batch_size, data_dir=data_dir, threads=threads, device=device)
@@ -52,22 +55,22 @@ def search(
     hw: str = typer.Option("spikesim_rram_65nm", "--hw", help="Hardware preset or YAML file"),
     constraints: str = typer.Option("", "--constraints", help='e.g. "memory=4e6,area=100mm2,latency=400ms,energy=120uJ" (memory: parameters, or bytes with a unit)'),
     strategy: str = typer.Option("neuronas", "--strategy", help=" | ".join(strategy_names())),
-    candidates: int = typer.Option(40, "--candidates", help="Candidates to evaluate"),
+    candidates: int = typer.Option(40, "--candidates", min=1, max=1_000_000, help="Candidates to evaluate"),
     storage: Optional[str] = typer.Option(None, "--storage", help="Optuna storage URL shared by workers (default: sqlite in --out)"),
-    workers: int = typer.Option(1, "--workers", help="Local worker processes"),
+    workers: int = typer.Option(1, "--workers", min=1, max=256, help="Local worker processes"),
     out: str = typer.Option("out/search", "--out", help="Output directory"),
-    seed: int = typer.Option(0, "--seed"),
+    seed: int = typer.Option(0, "--seed", min=0, max=2**32 - 1),
     data_dir: Optional[str] = typer.Option(None, "--data-dir", help="Dataset folder or its parent"),
-    channels: Optional[int] = typer.Option(None, "--channels", help="Cell channels C (default: the dataset's macro)"),
-    hidden: Optional[int] = typer.Option(None, "--hidden", help="Hidden FC width (default: the dataset's macro)"),
-    timesteps: int = typer.Option(5, "--timesteps"),
+    channels: Optional[int] = typer.Option(None, "--channels", min=1, max=4096, help="Cell channels C (default: the dataset's macro)"),
+    hidden: Optional[int] = typer.Option(None, "--hidden", min=1, max=65_536, help="Hidden FC width (default: the dataset's macro)"),
+    timesteps: int = typer.Option(5, "--timesteps", min=1, max=10_000),
     ops: Optional[str] = typer.Option(None, "--ops", help="Operation set: neuronas (pruned) | snasnet (full); default per strategy"),
-    top_k: int = typer.Option(3, "--top-k", help="Feasible candidates trained with 8-bit QAT at the end (0: none)"),
-    epochs: int = typer.Option(3, "--epochs", help="QAT epochs for each of the top-k"),
-    score_batch: int = typer.Option(64, "--score-batch", help="SAHD batch size"),
-    hw_samples: int = typer.Option(2, "--hw-samples", help="Images per hardware simulation"),
+    top_k: int = typer.Option(3, "--top-k", min=0, help="Feasible candidates trained with 8-bit QAT at the end (0: none)"),
+    epochs: int = typer.Option(3, "--epochs", min=0, max=100_000, help="QAT epochs for each of the top-k"),
+    score_batch: int = typer.Option(64, "--score-batch", min=1, max=65_536, help="SAHD batch size"),
+    hw_samples: int = typer.Option(2, "--hw-samples", min=1, max=10_000, help="Images per hardware simulation"),
     hw_set: Optional[List[str]] = typer.Option(None, "--set", help="Hardware override KEY=VALUE (repeatable), e.g. adc.bits=6"),
-    threads: Optional[int] = typer.Option(None, "--threads", help="torch threads per worker"),
+    threads: Optional[int] = typer.Option(None, "--threads", min=1, help="torch threads per worker"),
     progress: bool = typer.Option(True, "--progress/--no-progress"),
     figures: bool = typer.Option(True, "--figures/--no-figures", help="Write the figures at the end"),
     device: str = typer.Option("auto", "--device", help="auto (CUDA when available) | cpu | cuda: SAHD and training"),
@@ -78,6 +81,8 @@ def search(
     from neuronas.search import SearchSettings, run_search
     from cimsim.options import parse_overrides
     from neuronas.search.finalize import format_summary
+
+    output_dir(out)
 
     settings = SearchSettings(dataset=dataset, hw=hw, constraints=constraints, strategy=strategy, candidates=candidates,
                               storage=storage, workers=workers, out=out, seed=seed, data_dir=data_dir, channels=channels,
@@ -96,6 +101,9 @@ def codesign(
     """Co-design sweep: every hardware point x every architecture; joint Pareto front and the best pair."""
     from neuronas.search.codesign import format_codesign, run_codesign
 
+    if out is not None:
+        output_dir(out)
+
     typer.echo(format_codesign(run_codesign(sweep, out=out, progress=progress)))
 
 
@@ -103,6 +111,8 @@ def codesign(
 def demo(out: str = typer.Option("results", "--out", help="Output directory")) -> None:
     """A small real search on digits (< 5 minutes on 2 cores): best architecture, its report, figures."""
     from neuronas.demo import run_demo
+
+    output_dir(out)
 
     run_demo(out)
 

@@ -318,7 +318,8 @@ def load_checkpoint(model: nn.Module, path: "str | Path", strict: bool = True) -
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises several types for corrupt / non-state-dict files
-        raise UserError(f"checkpoint {path} is not a weights-only state dict: {exc}") from None
+        first = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
+        raise UserError(f"checkpoint {path} is not a weights-only state dict: {first}") from None
     model.load_state_dict(state, strict=strict)
     return model
 

@@ -1,6 +1,6 @@
 """Load hardware configs: YAML -> includes -> variables -> expressions and units -> validated :class:`Chip`.
 
-A config file is YAML read with ``yaml.safe_load``. Top-level keys besides the :class:`Chip` fields:
+A config file is UTF-8 YAML read safely (:mod:`cimsim.config.yamlfile`: no duplicate keys, bounded aliases). Top-level keys besides the :class:`Chip` fields:
 
 ``accounting``, ``mapping`` (and the other :class:`cimsim.options.RunOptions` fields)
     the preset's default run options, kept in ``Chip.run`` (not hardware: not part of the config hash).
@@ -23,6 +23,7 @@ sub-directories are building blocks for ``include``) and in the directories list
 """
 from __future__ import annotations
 
+import math
 import os
 import re
 import types
@@ -34,77 +35,34 @@ from typing import Any, Optional
 import yaml
 from pydantic import BaseModel, ValidationError
 
-import cimsim
 from cimsim.config import units as U
+from cimsim.config import yamlfile
+from cimsim.config.presets import (  # noqa: F401 (PRESET_DIR, list_presets ... are public here)
+    DEFAULT_PRESET, PRESET_DIR, is_file, preset_files, find_config, list_presets, preset_dirs,
+)
 from cimsim.config.schema import Chip, Quantity, Unit
 from cimsim.errors import UserError
 from cimsim.options import RunOptions
 
-PRESET_DIR = Path(cimsim.__file__).resolve().parents[1] / "hwconfigs"
-DEFAULT_PRESET = "spikesim_rram_65nm"
 _RESERVED = {"include", "variables"}
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-# ------------------------------------------------------------------ presets
-def preset_dirs() -> list[Path]:
-    """Directories searched for presets: ``$CIMSIM_HWCONFIGS`` entries first, then the repository's hwconfigs/."""
-    dirs = [Path(p) for p in os.environ.get("CIMSIM_HWCONFIGS", "").split(os.pathsep) if p.strip()]
-    return dirs + [PRESET_DIR]
-
-
-def _preset_files() -> dict[str, Path]:
-    found: dict[str, Path] = {}
-    for d in preset_dirs():
-        if d.is_dir():
-            for f in sorted(d.glob("*.yaml")):
-                found.setdefault(f.stem, f)
-    return found
-
-
-def list_presets() -> list[tuple[str, str]]:
-    """(name, one-line description) of every preset, sorted by name."""
-    out = []
-    for name, path in sorted(_preset_files().items()):
-        try:
-            raw = yaml.safe_load(path.read_text()) or {}
-        except (OSError, yaml.YAMLError):
-            raw = {}
-        desc = raw.get("description", "") if isinstance(raw, dict) else ""
-        out.append((name, str(desc).strip().splitlines()[0] if desc else ""))
-    return out
-
-
-def find_config(path_or_name: str | os.PathLike) -> Path:
-    """The YAML file for a preset name or a path. Raises UserError naming the available presets."""
-    text = str(path_or_name)
-    p = Path(text)
-    if p.suffix in (".yaml", ".yml") or os.sep in text or "/" in text:
-        if not p.is_file():
-            raise UserError(f"{text}: hardware config file not found")
-        return p
-    presets = _preset_files()
-    if text in presets:
-        return presets[text]
-    raise UserError(
-        f"unknown hardware preset {text!r}; available: {', '.join(sorted(presets)) or '(none found)'}"
-        f" (or give a path to a .yaml file)"
-    )
+def _include_path(base: Path, inc: str) -> Path:
+    """An ``include`` entry: a file relative to ``base``'s folder, or a preset's name (``spikesim_rram_65nm``)."""
+    path = base.parent / inc
+    if is_file(path):
+        return path.resolve()
+    presets = preset_files() if _IDENT.match(inc) else {}
+    if inc in presets:
+        return presets[inc].resolve()
+    raise UserError(f"{base}: field include: file not found (got {yamlfile.shorten(inc)}, looked for "
+                    f"{yamlfile.shorten(str(path.resolve()), 200)} and a preset of that name)")
 
 
 # ------------------------------------------------------------------ YAML + include
 def _read_yaml(path: Path) -> dict:
-    try:
-        text = path.read_text()
-    except OSError as exc:
-        raise UserError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else str(path)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise UserError(f"{where}: malformed YAML: {problem}") from None
+    data = yamlfile.read(path)
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -149,14 +107,13 @@ def _load_tree(path: Path, chain: tuple = ()) -> tuple[dict, dict, list[Path]]:
     if isinstance(includes, str):
         includes = [includes]
     if not isinstance(includes, list) or not all(isinstance(i, str) for i in includes):
-        raise UserError(f"{path}: field include: expected a file name or a list of file names (got {includes!r})")
+        raise UserError(f"{path}: field include: expected a file name or a list of file names "
+                        f"(got {yamlfile.shorten(includes)})")
     merged: dict = {}
     origins: dict = {}
     files = [path]
     for inc in includes:
-        inc_path = (path.parent / inc).resolve()
-        if not inc_path.is_file():
-            raise UserError(f"{path}: field include: file not found (got {inc!r}, looked for {inc_path})")
+        inc_path = _include_path(path, inc)
         data, inc_origins, inc_files = _load_tree(inc_path, chain + (path,))
         _merge(merged, origins, data, inc_origins)
         files += inc_files
@@ -176,7 +133,9 @@ def _apply_overrides(data: dict, origins: dict, overrides: Mapping[str, Any]) ->
         path = tuple(keys)
         for stale in [p for p in origins if p[: len(path)] == path]:
             del origins[stale]
-        origins[path] = "override"
+        for n in range(1, len(path) + 1):  # an unknown field is reported against the option that wrote it
+            origins.setdefault(path[:n], f"--set {yamlfile.one_line(dotted, 100)}")
+        origins[path] = f"--set {yamlfile.one_line(dotted, 100)}"
 
 
 # ------------------------------------------------------------------ bibliography
@@ -212,7 +171,7 @@ class _Variables(Mapping):
         for name in raw:
             where = self._where(name)
             if not isinstance(name, str) or not _IDENT.match(name):
-                raise UserError(f"{where}: field variables.{name}: a variable name must be an identifier")
+                raise UserError(f"{where}: field variables.{yamlfile.dotted((name,))}: a variable name must be an identifier")
             if name in U.UNITS or name in U.FUNCTIONS:
                 raise UserError(f"{where}: field variables.{name}: the name is taken by a unit or function")
 
@@ -234,7 +193,7 @@ class _Variables(Mapping):
                 raise U.ExpressionError("a variable must be a number, a quantity or an expression")
             value = U.Value(float(raw)) if isinstance(raw, (int, float)) else U.evaluate(raw, self)
         except U.ExpressionError as exc:
-            raise UserError(f"{self._where(name)}: field variables.{name}: {exc} (got {raw!r})") from None
+            raise UserError(f"{self._where(name)}: field variables.{name}: {exc} (got {yamlfile.shorten(raw)})") from None
         finally:
             self.stack.pop()
         self.done[name] = value
@@ -282,8 +241,8 @@ class _Resolver:
         return str(self.main)
 
     def fail(self, path: tuple, message: str, raw: Any = None) -> UserError:
-        got = f" (got {raw!r})" if raw is not None else ""
-        return UserError(f"{self.where(path)}: field {'.'.join(map(str, path))}: {message}{got}")
+        got = f" (got {yamlfile.shorten(raw)})" if raw is not None else ""
+        return UserError(f"{self.where(path)}: field {yamlfile.dotted(path)}: {message}{got}")
 
     def model(self, data: Any, cls: type[BaseModel], path: tuple) -> Any:
         if not isinstance(data, dict):
@@ -356,6 +315,8 @@ class _Resolver:
             x = v.si / (unit.per if unit else 1.0)
         else:
             raise self.fail(path, f"expected {U.dim_name(want)}, got {U.dim_name(v.dim)}", raw)
+        if not math.isfinite(x) or abs(x) > yamlfile.MAX_MAGNITUDE:
+            raise self.fail(path, f"expected a finite number of magnitude <= {yamlfile.MAX_MAGNITUDE:g}", raw)
         if is_int:
             nearest = round(x)
             if abs(x - nearest) <= 1e-9 * max(1.0, abs(x)):
@@ -380,20 +341,19 @@ def _format_validation(exc: ValidationError, resolver: _Resolver, raw: dict) -> 
         loc = tuple(err["loc"])
         loc = loc[1:] if loc[:1] == ("run",) else loc  # run options are written at the top level
         msg = err["msg"].removeprefix("Value error, ")
-        field = ".".join(map(str, loc)) if loc else "(chip)"
+        field = yamlfile.dotted(loc) if loc else "(chip)"
         given = _raw_at(raw, loc) if loc else None
         got = ""
         if err["type"] == "extra_forbidden":
             msg = "unknown field"
         if given is not None and not isinstance(given, dict):
             resolved = err.get("input")
-            got = f" (got {given!r}" + (f" = {resolved!r}" if resolved != given and not isinstance(resolved, dict) else "") + ")"
+            got = f" (got {yamlfile.shorten(given)}" + (f" = {yamlfile.shorten(resolved)}" if resolved != given and not isinstance(resolved, dict) else "") + ")"
         elif loc and not isinstance(err.get("input"), dict) and err["type"] != "missing":
-            got = f" (got {err.get('input')!r})"
-        lines.append(f"{resolver.where(loc)}: field {field}: {msg}{got}")
-    if len(errors) > 5:
-        lines.append(f"... and {len(errors) - 5} more")
-    return UserError("\n".join(lines))
+            got = f" (got {yamlfile.shorten(err.get('input'))})"
+        lines.append(f"{resolver.where(loc)}: field {field}: {yamlfile.one_line(msg)}{got}")
+    more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+    return UserError("; ".join(lines) + more)  # one line: a message never spans lines
 
 
 def load_config(path_or_name: str | os.PathLike = DEFAULT_PRESET, overrides: Optional[Mapping[str, Any]] = None) -> Chip:
@@ -413,10 +373,11 @@ def load_config(path_or_name: str | os.PathLike = DEFAULT_PRESET, overrides: Opt
     main = find_config(path_or_name)
     data, origins, files = _load_tree(main)
     if overrides:
+        yamlfile.check(dict(overrides), "--set")
         _apply_overrides(data, origins, overrides)
     raw_vars = data.pop("variables", {}) or {}
     if not isinstance(raw_vars, dict):
-        raise UserError(f"{origins.get(('variables',), main)}: field variables: expected a mapping (got {raw_vars!r})")
+        raise UserError(f"{origins.get(('variables',), main)}: field variables: expected a mapping (got {yamlfile.shorten(raw_vars)})")
     variables = _Variables(raw_vars, origins, main)
     bib, bib_files = _bibliography(files)
     resolver = _Resolver(variables, origins, main, bib, bib_files)

@@ -108,11 +108,15 @@ ChipSections = create_model("ChipSections", __base__=Strict, pe=(PeConfig, ...),
 class Chip(ChipSections):
     name: str
     description: str = ""
-    technology_nm: Annotated[float, Unit(U.LENGTH, per=1e-9)] = Field(gt=0)
-    clock_hz: Annotated[float, Unit(U.FREQUENCY)] = Field(gt=0)
+    # bounds: beyond them a value is a typo (1e300 Hz), not a design point, and would make a run allocate or
+    # loop without end (a mesh of 1e12 tiles); the loader also refuses any non-finite number
+    technology_nm: Annotated[float, Unit(U.LENGTH, per=1e-9)] = Field(ge=1, le=1000)
+    """Technology node (nm), 1 to 1000."""
+    clock_hz: Annotated[float, Unit(U.FREQUENCY)] = Field(gt=0, le=1e12)
+    """Clock frequency (Hz), at most 1 THz."""
     weight_bits: int = Field(default=8, ge=2, le=16)
-    tiles: PositiveInt
-    """Tiles available on the chip (placed on a near-square mesh)."""
+    tiles: int = Field(gt=0, le=65_536)
+    """Tiles available on the chip (placed on a near-square mesh), at most 65,536 (a 256 x 256 mesh)."""
     run: RunOptions = RunOptions()
     """The preset's default run options (YAML top-level ``accounting:`` and ``mapping:``): how a run counts, not
     hardware, so not part of :meth:`config_hash`; a run replaces them (:meth:`with_options`)."""

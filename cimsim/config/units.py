@@ -176,8 +176,9 @@ class Value:
 
 
 # ------------------------------------------------------------------ evaluation
+# the lookahead keeps scientific notation whole: without it "1e9" backtracks to "1" times a name "e9"
 _NUMBER_BEFORE_NAME = re.compile(
-    r"(?<![\w.])((?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*([A-Za-z_]\w*)"
+    r"(?<![\w.])((?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)(?![eE][+-]?\d)\s*([A-Za-z_]\w*)"
 )
 _PAREN_BEFORE_NAME = re.compile(r"\)\s*([A-Za-z_]\w*)")
 _MAX_POWER = 64.0

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+import pickle
 import time
 from pathlib import Path
 
@@ -105,7 +106,15 @@ def load_trained(settings: SearchSettings, ev: Evaluator, genotype: str, checkpo
     model = ev.build(genotype)
     if checkpoint is not None:
         enable_qat(model, settings.weight_bits)
-        model.load_state_dict(torch.load(checkpoint, map_location="cpu", weights_only=True))
+        try:
+            state = torch.load(checkpoint, map_location="cpu", weights_only=True)
+            model.load_state_dict(state)
+        except (OSError, EOFError, RuntimeError, ValueError, KeyError, TypeError, pickle.UnpicklingError) as exc:
+            # a checkpoint is a file on disk a user may have truncated, replaced or emptied (an empty file raises
+            # EOFError, which the CLI would otherwise turn into "aborted")
+            raise UserError(f"{checkpoint}: not a readable checkpoint of {genotype!r} "
+                            f"({type(exc).__name__}: {str(exc).splitlines()[0][:120] if str(exc) else 'empty'}); "
+                            f"delete its folder to retrain it") from None
     return model
 
 
