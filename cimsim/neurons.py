@@ -183,7 +183,8 @@ class Leaky(NeuronModel):
 
     Attributes
     ----------
-    beta: membrane decay per timestep, 0..1. threshold: firing threshold. reset: ``subtract`` or ``zero``.
+    beta: membrane decay per timestep, 0..1. threshold: firing threshold. reset: ``subtract``, ``zero`` or
+    ``none`` (pure integration: ``h = beta * v + x``).
     """
 
     kind: ClassVar[str] = "leaky"
@@ -199,13 +200,15 @@ class Leaky(NeuronModel):
     def check(self, where: str = "") -> None:
         if not 0.0 <= float(self.beta) <= 1.0:
             raise UserError(f"{where}beta={self.beta}; expected 0 <= beta <= 1")
-        if self.reset not in ("subtract", "zero"):
-            raise UserError(f"{where}reset={self.reset!r}; expected 'subtract' or 'zero'")
+        if self.reset not in ("subtract", "zero", "none"):
+            raise UserError(f"{where}reset={self.reset!r}; expected 'subtract', 'zero' or 'none'")
 
     def constants(self) -> dict[str, float]:
         return {"beta": float(self.beta), "thr": float(self.threshold)}
 
     def charge(self, v, x, k, fired):
+        if self.reset == "none":
+            return k["beta"] * v + x
         r = fired(v)
         if self.reset == "zero":
             return k["beta"] * ((1 - r) * v) + x
@@ -213,4 +216,131 @@ class Leaky(NeuronModel):
 
     def update(self, x: np.ndarray, v: np.ndarray) -> np.ndarray:
         k = self.f32()
-        return kernels.leaky_update(x, v, k["beta"], k["thr"], self.reset == "zero")
+        return kernels.leaky_update(x, v, k["beta"], k["thr"], ("subtract", "zero", "none").index(self.reset))
+
+
+class _HardOrSoft(NeuronModel):
+    """Shared reset rule of the models with ``v_reset``: hard reset to it, or soft (subtract the threshold) when
+    it is None; the membrane starts at ``v_reset`` (0 for a soft reset)."""
+
+    @property
+    def reset_mode(self) -> str:
+        return "soft" if self.v_reset is None else "hard"
+
+    @property
+    def rest(self) -> float:
+        return 0.0 if self.v_reset is None else float(self.v_reset)
+
+
+@register
+@dataclass(frozen=True)
+class IF(_HardOrSoft):
+    """Integrate-and-fire (SpikingJelly's ``IFNode``): ``h = v + x``, fire on ``h >= v_threshold``.
+
+    Attributes
+    ----------
+    v_threshold: firing threshold. v_reset: reset value, or None for a soft reset.
+    """
+
+    kind: ClassVar[str] = "if"
+    v_threshold: float = 1.0
+    v_reset: float | None = 0.0
+
+    def constants(self) -> dict[str, float]:
+        return {"r": self.rest, "thr": float(self.v_threshold)}
+
+    def charge(self, v, x, k, fired):
+        return v + x
+
+    def update(self, x: np.ndarray, v: np.ndarray) -> np.ndarray:
+        k = self.f32()
+        return kernels.if_update(x, v, k["r"], k["thr"], self.reset_mode == "soft")
+
+
+@register
+@dataclass(frozen=True)
+class LIFDiv(_HardOrSoft):
+    """Leaky integrate-and-fire dividing by the time constant, SpikingJelly's ``LIFNode`` exactly::
+
+        h = v + (x - (v - r)) / tau         decay_input
+        h = v - (v - r) / tau + x           otherwise
+
+    with ``r = v_reset`` (0 for a soft reset) and ``tau`` rounded to float32; fire on ``h >= v_threshold``.
+    (:class:`LIF` multiplies by ``float32(1 / tau)``, which rounds differently unless ``tau`` is a power of 2.)
+
+    Attributes
+    ----------
+    tau: membrane time constant in timesteps (> 1). decay_input: whether the input is divided by ``tau``.
+    v_threshold: firing threshold. v_reset: reset value or None.
+    """
+
+    kind: ClassVar[str] = "lif_div"
+    tau: float = 2.0
+    decay_input: bool = True
+    v_threshold: float = 1.0
+    v_reset: float | None = 0.0
+
+    def check(self, where: str = "") -> None:
+        if not float(self.tau) > 1.0:
+            raise UserError(f"{where}tau={self.tau}; expected tau > 1 (timesteps)")
+
+    def constants(self) -> dict[str, float]:
+        return {"tau": float(self.tau), "r": self.rest, "thr": float(self.v_threshold)}
+
+    def charge(self, v, x, k, fired):
+        if self.decay_input:
+            return v + (x - (v - k["r"])) / k["tau"]
+        return v - (v - k["r"]) / k["tau"] + x
+
+    def update(self, x: np.ndarray, v: np.ndarray) -> np.ndarray:
+        k = self.f32()
+        return kernels.lif_div_update(x, v, k["tau"], k["r"], k["thr"], bool(self.decay_input),
+                                      self.reset_mode == "soft")
+
+
+@register
+@dataclass(frozen=True)
+class LIFBox(NeuronModel):
+    """Forward-Euler leaky integrate-and-fire without a synaptic current (Norse's ``LIFBoxCell``, NIR's ``LIF``)::
+
+        h = v + k * ((x + v_leak) - v)      k = float32(dt) * float32(1 / tau_mem), rounded to float32
+        s = h > v_threshold                 (strict)
+        v = where(s, v_reset, h)
+
+    The membrane starts at ``v_leak``.
+
+    Attributes
+    ----------
+    decay: ``dt / tau_mem`` per timestep, 0..1 (``dt * tau_mem_inv`` as Norse computes it in float32).
+    v_leak: leak (rest) potential. v_threshold: firing threshold. v_reset: reset value.
+    """
+
+    kind: ClassVar[str] = "lif_box"
+    strict: ClassVar[bool] = True
+    decay: float = 0.1
+    v_leak: float = 0.0
+    v_threshold: float = 1.0
+    v_reset: float = 0.0
+
+    @property
+    def reset_mode(self) -> str:
+        return "hard"
+
+    @property
+    def rest(self) -> float:
+        return float(self.v_leak)
+
+    def check(self, where: str = "") -> None:
+        if not 0.0 < float(self.decay) <= 1.0:
+            raise UserError(f"{where}decay={self.decay}; expected 0 < dt / tau_mem <= 1")
+
+    def constants(self) -> dict[str, float]:
+        return {"decay": float(self.decay), "vl": float(self.v_leak), "r": float(self.v_reset),
+                "thr": float(self.v_threshold)}
+
+    def charge(self, v, x, k, fired):
+        return v + k["decay"] * ((x + k["vl"]) - v)
+
+    def update(self, x: np.ndarray, v: np.ndarray) -> np.ndarray:
+        k = self.f32()
+        return kernels.lif_box_update(x, v, k["decay"], k["vl"], k["r"], k["thr"])

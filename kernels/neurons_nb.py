@@ -12,7 +12,7 @@ import numpy as np
 
 F32 = np.float32
 
-__all__ = ["lif_update", "leaky_update"]
+__all__ = ["lif_update", "leaky_update", "if_update", "lif_div_update", "lif_box_update"]
 
 
 def check_state(kernel: str, x: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -100,11 +100,19 @@ def _leaky_zero(x, v, beta, thr, spikes):
         v[i] = h
 
 
-def leaky_update(x: np.ndarray, v: np.ndarray, beta, threshold, zero: bool) -> np.ndarray:
+@numba.njit(cache=True, nogil=True)
+def _leaky_none(x, v, beta, thr, spikes):
+    for i in range(x.shape[0]):
+        h = beta * v[i] + x[i]
+        spikes[i] = h > thr
+        v[i] = h
+
+
+def leaky_update(x: np.ndarray, v: np.ndarray, beta, threshold, mode: int) -> np.ndarray:
     """One timestep of :class:`cimsim.neurons.Leaky` in float32; ``v`` is updated in place.
 
-    ``r = v > threshold``; ``h = beta * v + x - r * threshold`` (subtract) or ``h = beta * ((1 - r) * v) + x``
-    (zero); ``s = h > threshold``; ``v = h``.
+    ``r = v > threshold``; ``h = beta * v + x - r * threshold`` (subtract, mode 0), ``h = beta * ((1 - r) * v) + x``
+    (zero, mode 1) or ``h = beta * v + x`` (none, mode 2); ``s = h > threshold``; ``v = h``.
 
     Parameters
     ----------
@@ -112,8 +120,8 @@ def leaky_update(x: np.ndarray, v: np.ndarray, beta, threshold, zero: bool) -> n
         float32 C-contiguous input current and membrane, same shape; ``v`` is overwritten.
     beta, threshold:
         Scalars, cast to float32.
-    zero:
-        Reset to zero instead of subtracting the threshold.
+    mode:
+        0 subtract, 1 zero, 2 none (a bool: reset to zero or not).
 
     Returns
     -------
@@ -121,6 +129,69 @@ def leaky_update(x: np.ndarray, v: np.ndarray, beta, threshold, zero: bool) -> n
         uint8 spikes (0/1), same shape as ``x``.
     """
     spikes = check_state("leaky_update", x, v)
-    kernel = _leaky_zero if zero else _leaky_subtract
+    kernel = (_leaky_subtract, _leaky_zero, _leaky_none)[int(mode)]
     kernel(x.reshape(-1), v.reshape(-1), F32(beta), F32(threshold), spikes.reshape(-1))
+    return spikes
+
+
+@numba.njit(cache=True, nogil=True)
+def _reset(h, r, thr, soft, spikes, v, i):
+    """Fire ``h >= thr`` and store the reset membrane (hard: ``r``; soft: ``h - s * thr``)."""
+    s = h >= thr
+    spikes[i] = s
+    if soft:
+        v[i] = h - (np.float32(1.0) if s else np.float32(0.0)) * thr
+    else:
+        v[i] = r if s else h
+
+
+@numba.njit(cache=True, nogil=True)
+def _if(x, v, r, thr, soft, spikes):
+    for i in range(x.shape[0]):
+        _reset(v[i] + x[i], r, thr, soft, spikes, v, i)
+
+
+def if_update(x: np.ndarray, v: np.ndarray, v_reset, v_threshold, soft: bool) -> np.ndarray:
+    """One timestep of :class:`cimsim.neurons.IF` in float32 (``h = v + x``, fire ``h >= v_threshold``, hard or
+    soft reset); ``x``, ``v`` float32 C-contiguous, same shape, ``v`` updated in place. Returns uint8 spikes."""
+    spikes = check_state("if_update", x, v)
+    _if(x.reshape(-1), v.reshape(-1), F32(v_reset), F32(v_threshold), bool(soft), spikes.reshape(-1))
+    return spikes
+
+
+@numba.njit(cache=True, nogil=True)
+def _lif_div(x, v, tau, r, thr, decay_input, soft, spikes):
+    for i in range(x.shape[0]):
+        if decay_input:
+            h = v[i] + (x[i] - (v[i] - r)) / tau
+        else:
+            h = v[i] - (v[i] - r) / tau + x[i]
+        _reset(h, r, thr, soft, spikes, v, i)
+
+
+def lif_div_update(x: np.ndarray, v: np.ndarray, tau, v_reset, v_threshold, decay_input: bool,
+                   soft: bool) -> np.ndarray:
+    """One timestep of :class:`cimsim.neurons.LIFDiv` in float32: ``h = v + (x - (v - r)) / tau`` (decay_input)
+    or ``h = v - (v - r) / tau + x``; fire ``h >= v_threshold``; hard or soft reset. ``v`` updated in place.
+    Returns uint8 spikes."""
+    spikes = check_state("lif_div_update", x, v)
+    _lif_div(x.reshape(-1), v.reshape(-1), F32(tau), F32(v_reset), F32(v_threshold), bool(decay_input), bool(soft),
+             spikes.reshape(-1))
+    return spikes
+
+
+@numba.njit(cache=True, nogil=True)
+def _lif_box(x, v, decay, vl, r, thr, spikes):
+    for i in range(x.shape[0]):
+        h = v[i] + decay * ((x[i] + vl) - v[i])
+        s = h > thr
+        spikes[i] = s
+        v[i] = r if s else h
+
+
+def lif_box_update(x: np.ndarray, v: np.ndarray, decay, v_leak, v_reset, v_threshold) -> np.ndarray:
+    """One timestep of :class:`cimsim.neurons.LIFBox` in float32: ``h = v + decay * ((x + v_leak) - v)``, fire
+    ``h > v_threshold`` (strict), hard reset to ``v_reset``. ``v`` updated in place. Returns uint8 spikes."""
+    spikes = check_state("lif_box_update", x, v)
+    _lif_box(x.reshape(-1), v.reshape(-1), F32(decay), F32(v_leak), F32(v_reset), F32(v_threshold), spikes.reshape(-1))
     return spikes

@@ -100,7 +100,7 @@ def lif_update(x: np.ndarray, v: np.ndarray, decay, v_reset, v_threshold, soft: 
     return s.astype(np.uint8)
 
 
-def leaky_update(x: np.ndarray, v: np.ndarray, beta, threshold, zero: bool) -> np.ndarray:
+def leaky_update(x: np.ndarray, v: np.ndarray, beta, threshold, mode: int) -> np.ndarray:
     """One timestep of :class:`cimsim.neurons.Leaky` in float32; ``v`` is updated in place.
 
     Parameters
@@ -109,9 +109,9 @@ def leaky_update(x: np.ndarray, v: np.ndarray, beta, threshold, zero: bool) -> n
         float32 input current and membrane, same shape; ``v`` is overwritten.
     beta, threshold:
         float32 scalars.
-    zero:
-        Reset to zero (``(1 - r) * v`` before the decay) instead of subtracting ``r * threshold``, where
-        ``r = v > threshold`` is the previous step's spike.
+    mode:
+        0: subtract ``r * threshold``; 1: reset to zero (``(1 - r) * v`` before the decay); 2: no reset; where
+        ``r = v > threshold`` is the previous step's spike (a bool: reset to zero or not).
 
     Returns
     -------
@@ -120,9 +120,36 @@ def leaky_update(x: np.ndarray, v: np.ndarray, beta, threshold, zero: bool) -> n
     """
     beta, thr = F32(beta), F32(threshold)
     r = (v > thr).astype(F32)
-    h = beta * ((1 - r) * v) + x if zero else beta * v + x - r * thr
+    h = (beta * v + x - r * thr, beta * ((1 - r) * v) + x, beta * v + x)[int(mode)]
     v[...] = h
     return (h > thr).astype(np.uint8)
+
+
+def _fire_reset(h: np.ndarray, v: np.ndarray, r, thr, soft: bool) -> np.ndarray:
+    s = h >= thr
+    v[...] = h - s.astype(F32) * thr if soft else np.where(s, r, h)
+    return s.astype(np.uint8)
+
+
+def if_update(x: np.ndarray, v: np.ndarray, v_reset, v_threshold, soft: bool) -> np.ndarray:
+    """One timestep of :class:`cimsim.neurons.IF` in float32 (``h = v + x``); ``v`` updated in place."""
+    return _fire_reset(v + x, v, F32(v_reset), F32(v_threshold), soft)
+
+
+def lif_div_update(x: np.ndarray, v: np.ndarray, tau, v_reset, v_threshold, decay_input: bool,
+                   soft: bool) -> np.ndarray:
+    """One timestep of :class:`cimsim.neurons.LIFDiv` in float32; ``v`` updated in place."""
+    tau, r = F32(tau), F32(v_reset)
+    h = v + (x - (v - r)) / tau if decay_input else v - (v - r) / tau + x
+    return _fire_reset(h, v, r, F32(v_threshold), soft)
+
+
+def lif_box_update(x: np.ndarray, v: np.ndarray, decay, v_leak, v_reset, v_threshold) -> np.ndarray:
+    """One timestep of :class:`cimsim.neurons.LIFBox` in float32 (strict fire, hard reset); ``v`` updated in place."""
+    h = v + F32(decay) * ((x + F32(v_leak)) - v)
+    s = h > F32(v_threshold)
+    v[...] = np.where(s, F32(v_reset), h)
+    return s.astype(np.uint8)
 
 
 def xy_route(src: int, dst: int, mesh_cols: int) -> list[int]:

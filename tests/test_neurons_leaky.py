@@ -108,7 +108,7 @@ def test_bad_parameters_are_user_errors():
     with pytest.raises(UserError, match="beta"):
         SpikingNeuron(Leaky(beta=1.5))
     with pytest.raises(UserError, match="reset"):
-        Leaky.from_node({"kind": "leaky", "beta": 0.5, "threshold": 1.0, "reset": "none"})
+        Leaky.from_node({"kind": "leaky", "beta": 0.5, "threshold": 1.0, "reset": "bogus"})
     g = SnnGraph("g")
     g.add_node("in", "input", (4,), bits=1)
     g.add_node("n", "leaky", (4,), beta=0.5, threshold=1.0)
