@@ -134,20 +134,27 @@ def import_module(module: nn.Module, sample: torch.Tensor, bits: int = 8, input_
     name:
         Graph name (default: the module's class name).
     """
+    module = copy.deepcopy(module).eval()
+    fx_graph, one = _trace(module, sample)
+    return import_graph(module, fx_graph, one, bits, input_bits, name or type(module).__name__)
+
+
+def import_graph(module: nn.Module, fx_graph: fx.Graph, one: torch.Tensor, bits: int, input_bits: int,
+                 name: str) -> ImportedSnn:
+    """Convert the one-timestep fx graph ``fx_graph`` of ``module`` (shapes propagated from the sample ``one``
+    ``[N, ...]``) to a quantized SnnGraph; the parameters are those of :func:`import_module`."""
     bits = check_bits(bits)
     if input_bits != 1:
         input_bits = check_bits(input_bits, "input bits")
-    module = copy.deepcopy(module).eval()
-    fx_graph, one = _trace(module, sample)
     if input_bits == 1:
         if not torch.all((one == 0) | (one == 1)):
             raise UserError("input_bits=1 means spike inputs, but the sample holds values other than 0 and 1")
         in_scale = 1.0
     else:
         in_scale = scale_for(float(one.abs().max()), input_bits)
-    tr = _Translation(GraphBuilder(name or type(module).__name__), fx.GraphModule(module, fx_graph), bits)
+    tr = _Translation(GraphBuilder(name), fx.GraphModule(module, fx_graph), bits)
     tr.b.input("input", tuple(one.shape[1:]), bits=input_bits, signed=input_bits != 1, scale=in_scale)
-    tr.translate(fx_graph, type(module).__name__)
+    tr.translate(fx_graph, name)
     deploy = tr.deploy(module, fx_graph)
     tr.b.finish()
     return ImportedSnn(tr.b.graph, deploy.eval(), input_bits, in_scale)
