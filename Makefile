@@ -11,7 +11,7 @@ export MPLBACKEND := Agg
 $(STAMP): pyproject.toml setup.py $(wildcard kernels/*.pyx)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --upgrade pip setuptools wheel
-	$(PY) -m pip install -e '.[dev]'
+	$(PY) -m pip install -e '.[dev,interop]'
 	touch $(STAMP)
 
 install: $(STAMP)
