@@ -167,11 +167,23 @@ def _trace(module: nn.Module, sample: torch.Tensor) -> tuple[fx.Graph, torch.Ten
         fx_graph = SnnTracer().trace(module)
     except Exception as exc:  # fx raises many types for untraceable code (data-dependent control flow, ...)
         raise UserError(f"cannot trace {type(module).__name__} with torch.fx: {exc}") from None
+    targets = [str(n.target) for n in fx_graph.nodes if n.op == "call_module"]
+    for target in targets:
+        if targets.count(target) > 1:  # before running it: a reused neuron would complain about its stored membrane
+            kind = type(module.get_submodule(target)).__name__
+            raise UserError(f"module {target!r} ({kind}) is called more than once in forward; give every call its own module")
     gm = fx.GraphModule(module, fx_graph)
     one = sample.detach()
-    with torch.no_grad():
-        ShapeProp(gm).propagate(one.to(torch.float32))
-    reset_states(gm)
+    try:
+        with torch.no_grad():
+            ShapeProp(gm).propagate(one.to(torch.float32))
+    except UserError:
+        raise
+    except Exception as exc:  # a sample of the wrong shape fails somewhere inside torch
+        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise UserError(f"{type(module).__name__}.forward failed on a sample of shape {tuple(one.shape)}: {msg}") from None
+    finally:
+        reset_states(gm)
     return fx_graph, one
 
 
