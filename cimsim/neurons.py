@@ -235,16 +235,18 @@ class _HardOrSoft(NeuronModel):
 @register
 @dataclass(frozen=True)
 class IF(_HardOrSoft):
-    """Integrate-and-fire (SpikingJelly's ``IFNode``): ``h = v + x``, fire on ``h >= v_threshold``.
+    """Integrate-and-fire (SpikingJelly's ``IFNode``; NIR's ``IF`` with ``strict``): ``h = v + x``, fire on
+    ``h >= v_threshold`` (``h > v_threshold`` when ``strict``).
 
     Attributes
     ----------
-    v_threshold: firing threshold. v_reset: reset value, or None for a soft reset.
+    v_threshold: firing threshold. v_reset: reset value, or None for a soft reset. strict: fire on ``>``.
     """
 
     kind: ClassVar[str] = "if"
     v_threshold: float = 1.0
     v_reset: float | None = 0.0
+    strict: bool = False
 
     def constants(self) -> dict[str, float]:
         return {"r": self.rest, "thr": float(self.v_threshold)}
@@ -254,7 +256,7 @@ class IF(_HardOrSoft):
 
     def update(self, x: np.ndarray, v: np.ndarray) -> np.ndarray:
         k = self.f32()
-        return kernels.if_update(x, v, k["r"], k["thr"], self.reset_mode == "soft")
+        return kernels.if_update(x, v, k["r"], k["thr"], self.reset_mode == "soft", bool(self.strict))
 
 
 @register

@@ -135,9 +135,9 @@ def leaky_update(x: np.ndarray, v: np.ndarray, beta, threshold, mode: int) -> np
 
 
 @numba.njit(cache=True, nogil=True)
-def _reset(h, r, thr, soft, spikes, v, i):
-    """Fire ``h >= thr`` and store the reset membrane (hard: ``r``; soft: ``h - s * thr``)."""
-    s = h >= thr
+def _reset(h, r, thr, soft, spikes, v, i, strict=False):
+    """Fire ``h >= thr`` (``h > thr`` if ``strict``) and store the reset membrane (hard: ``r``; soft: ``h - s * thr``)."""
+    s = h > thr if strict else h >= thr
     spikes[i] = s
     if soft:
         v[i] = h - (np.float32(1.0) if s else np.float32(0.0)) * thr
@@ -146,16 +146,17 @@ def _reset(h, r, thr, soft, spikes, v, i):
 
 
 @numba.njit(cache=True, nogil=True)
-def _if(x, v, r, thr, soft, spikes):
+def _if(x, v, r, thr, soft, strict, spikes):
     for i in range(x.shape[0]):
-        _reset(v[i] + x[i], r, thr, soft, spikes, v, i)
+        _reset(v[i] + x[i], r, thr, soft, spikes, v, i, strict)
 
 
-def if_update(x: np.ndarray, v: np.ndarray, v_reset, v_threshold, soft: bool) -> np.ndarray:
-    """One timestep of :class:`cimsim.neurons.IF` in float32 (``h = v + x``, fire ``h >= v_threshold``, hard or
-    soft reset); ``x``, ``v`` float32 C-contiguous, same shape, ``v`` updated in place. Returns uint8 spikes."""
+def if_update(x: np.ndarray, v: np.ndarray, v_reset, v_threshold, soft: bool, strict: bool = False) -> np.ndarray:
+    """One timestep of :class:`cimsim.neurons.IF` in float32 (``h = v + x``, fire ``h >= v_threshold`` or
+    ``h > v_threshold`` when ``strict``, hard or soft reset); ``x``, ``v`` float32 C-contiguous, same shape, ``v``
+    updated in place. Returns uint8 spikes."""
     spikes = check_state("if_update", x, v)
-    _if(x.reshape(-1), v.reshape(-1), F32(v_reset), F32(v_threshold), bool(soft), spikes.reshape(-1))
+    _if(x.reshape(-1), v.reshape(-1), F32(v_reset), F32(v_threshold), bool(soft), bool(strict), spikes.reshape(-1))
     return spikes
 
 

@@ -125,15 +125,16 @@ def leaky_update(x: np.ndarray, v: np.ndarray, beta, threshold, mode: int) -> np
     return (h > thr).astype(np.uint8)
 
 
-def _fire_reset(h: np.ndarray, v: np.ndarray, r, thr, soft: bool) -> np.ndarray:
-    s = h >= thr
+def _fire_reset(h: np.ndarray, v: np.ndarray, r, thr, soft: bool, strict: bool = False) -> np.ndarray:
+    s = h > thr if strict else h >= thr
     v[...] = h - s.astype(F32) * thr if soft else np.where(s, r, h)
     return s.astype(np.uint8)
 
 
-def if_update(x: np.ndarray, v: np.ndarray, v_reset, v_threshold, soft: bool) -> np.ndarray:
-    """One timestep of :class:`cimsim.neurons.IF` in float32 (``h = v + x``); ``v`` updated in place."""
-    return _fire_reset(v + x, v, F32(v_reset), F32(v_threshold), soft)
+def if_update(x: np.ndarray, v: np.ndarray, v_reset, v_threshold, soft: bool, strict: bool = False) -> np.ndarray:
+    """One timestep of :class:`cimsim.neurons.IF` in float32 (``h = v + x``, ``>`` when ``strict``); ``v`` updated
+    in place."""
+    return _fire_reset(v + x, v, F32(v_reset), F32(v_threshold), soft, strict)
 
 
 def lif_div_update(x: np.ndarray, v: np.ndarray, tau, v_reset, v_threshold, decay_input: bool,

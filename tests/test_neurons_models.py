@@ -11,7 +11,7 @@ from neuronas.models import SpikingNeuron
 
 F32 = np.float32
 
-MODELS = [IF(), IF(v_threshold=0.7, v_reset=None), IF(v_reset=-0.2),
+MODELS = [IF(), IF(v_threshold=0.7, v_reset=None), IF(v_reset=-0.2), IF(v_threshold=0.5, strict=True),
           LIFDiv(tau=3.0), LIFDiv(tau=1.7, v_reset=None), LIFDiv(tau=2.3, decay_input=False, v_reset=0.1),
           LIFBox(decay=0.1), LIFBox(decay=0.37, v_leak=0.2, v_threshold=0.8, v_reset=-0.1), Leaky(reset="none")]
 
@@ -19,7 +19,7 @@ MODELS = [IF(), IF(v_threshold=0.7, v_reset=None), IF(v_reset=-0.2),
 def _twin_args(model):
     k = model.f32()
     if isinstance(model, IF):
-        return ref.if_update, (k["r"], k["thr"], model.reset_mode == "soft")
+        return ref.if_update, (k["r"], k["thr"], model.reset_mode == "soft", model.strict)
     if isinstance(model, LIFDiv):
         return ref.lif_div_update, (k["tau"], k["r"], k["thr"], model.decay_input, model.reset_mode == "soft")
     if isinstance(model, LIFBox):
