@@ -258,6 +258,17 @@ class SnnGraph:
         graph.validate()
         return graph
 
+    def to_nir(self, dt: float = 1e-3):
+        """This graph as a ``nir.NIRGraph`` (:func:`cimsim.nir_format.to_nir`; needs the ``nir`` package)."""
+        from cimsim.nir_format import to_nir
+        return to_nir(self, dt)
+
+    @classmethod
+    def from_nir(cls, source, weight_bits: int = 8, dt: float = 1e-3, input_bits: int = 1) -> "SnnGraph":
+        """The graph of a ``nir.NIRGraph`` or ``.nir`` file (:func:`cimsim.nir_format.from_nir`)."""
+        from cimsim.nir_format import from_nir
+        return from_nir(source, weight_bits=weight_bits, dt=dt, input_bits=input_bits)
+
     def copy(self) -> "SnnGraph":
         return SnnGraph(self.name, self.g.copy())
 
