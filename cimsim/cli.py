@@ -76,13 +76,19 @@ def simulate(
     ideal_adc: bool = typer.Option(False, "--ideal-adc", help="Functionally ideal ADC (costs unchanged)"),
     accounting: Optional[str] = typer.Option(None, "--accounting", help="event (default), dense (SpikeSim-like) or all_groups (NeuroSim-like)"),
     set_: List[str] = typer.Option([], "--set", help="Config override, e.g. --set adc.bits=6 (repeatable)"),
+    inputs: Optional[Path] = typer.Option(None, "--inputs", help="Inputs file: .npy, .npz or .pt ([N, ...] or [T, N, ...])"),
+    encoding: Optional[str] = typer.Option(None, "--encoding", help="direct, rate or as-is (for --inputs)"),
+    dt: float = typer.Option(1e-3, "--dt", help="Timestep in s for a NIR model's continuous-time neurons"),
 ) -> None:
-    """Map a network onto a chip, simulate it cycle by cycle, write DIR/report.json and print a summary."""
+    """Map a network onto a chip, simulate it cycle by cycle, write DIR/report.json and print a summary.
+
+    MODEL may also be a NIR file (*.nir), discretized with --dt and quantized to the chip's weight bits."""
     from cimsim.cli_simulate import SimulateArgs, run_simulate
 
     args = SimulateArgs(model=model, hw=hw, timesteps=timesteps, spike_rate=spike_rate, samples=samples,
                         dataset=dataset, data_dir=data_dir, genotype=genotype, channels=channels, out=out, seed=seed,
-                        ideal_adc=ideal_adc, accounting=accounting, set_items=list(set_))
+                        ideal_adc=ideal_adc, accounting=accounting, set_items=list(set_), inputs=inputs,
+                        encoding=encoding, dt=dt)
     run_simulate(args, build_genotype=(ctx.obj or {}).get("build_genotype"))
 
 

@@ -33,10 +33,18 @@ class SimulateArgs:
     ideal_adc: bool = False
     accounting: Optional[str] = None
     set_items: list[str] = field(default_factory=list)
+    inputs: Optional[Path] = None
+    encoding: Optional[str] = None
+    dt: float = 1e-3
 
 
-def _graph(args: SimulateArgs, build_genotype: GenotypeBuilder | None):
+def _graph(args: SimulateArgs, build_genotype: GenotypeBuilder | None, weight_bits: int):
     from cimsim.api import resolve_model
+
+    if args.model.lower().endswith(".nir"):
+        from cimsim.nir_format import from_nir
+
+        return from_nir(args.model, weight_bits=weight_bits, dt=args.dt)
 
     if args.genotype is not None:
         if build_genotype is None:
@@ -86,19 +94,31 @@ def run_simulate(args: SimulateArgs, build_genotype: GenotypeBuilder | None = No
 
     hw_changes, run_changes = split_overrides(parse_overrides(args.set_items))
     output_dir(args.out)
-    graph = _graph(args, build_genotype)
-    check_memory(graph, args.timesteps, args.samples)
     chip = resolve_chip(args.hw, hw_changes)
+    graph = _graph(args, build_genotype, chip.weight_bits)
+    check_memory(graph, args.timesteps, args.samples)
     inputs = labels = calibration = None
+    timesteps = args.timesteps
+    if args.inputs is not None:
+        from cimsim.inputs import file_inputs
+
+        if args.dataset is not None:
+            raise UserError("--inputs and --dataset both give inputs; choose one")
+        inputs = file_inputs(graph, args.inputs, args.timesteps, args.encoding, args.seed)
+        timesteps = inputs.shape[0]
+    elif args.encoding is not None:
+        raise UserError("--encoding applies to --inputs FILE")
     if args.dataset is not None:
         inputs, labels = dataset_inputs(graph, args.dataset, args.data_dir, args.samples, args.timesteps, args.seed)
         if chip.adc.range == "calibrated" and not args.ideal_adc:  # calibrate on training images, score test images
             calibration = dataset_inputs(graph, args.dataset, args.data_dir, chip.adc.calibration_samples,
                                          args.timesteps, args.seed, split="train")[0]
-    report = simulate(graph, chip, timesteps=args.timesteps, inputs=inputs, spike_rate=args.spike_rate,
-                      samples=args.samples, seed=args.seed, labels=labels, calibration_inputs=calibration,
+    report = simulate(graph, chip, timesteps=timesteps, inputs=inputs, spike_rate=args.spike_rate,
+                      samples=args.samples if inputs is None or args.dataset else inputs.shape[1], seed=args.seed, labels=labels, calibration_inputs=calibration,
                       overrides=run_changes, progress=True, accounting=args.accounting,
                       ideal_adc=args.ideal_adc or None)
+    if "dt_s" in graph.g.graph:  # a NIR graph's neurons were discretized with this timestep
+        report.meta["dt_s"] = graph.g.graph["dt_s"]
     path = report.write(args.out)
     report.print_summary()
     print(f"wrote {path} and {path.with_suffix('.csv')}")

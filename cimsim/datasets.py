@@ -73,6 +73,8 @@ SPECS: dict[str, DatasetSpec] = {
     "cifar100": DatasetSpec("cifar100", 3, 32, 100, (0.5071, 0.4865, 0.4409), (0.2673, 0.2564, 0.2762)),
     "tinyimagenet": DatasetSpec("tinyimagenet", 3, 64, 200, (0.4802, 0.4481, 0.3975), (0.2770, 0.2691, 0.2821)),
     "digits": DatasetSpec("digits", 1, 8, 10),
+    "mnist": DatasetSpec("mnist", 1, 28, 10, (0.1307,), (0.3081,)),
+    "fashionmnist": DatasetSpec("fashionmnist", 1, 28, 10, (0.2860,), (0.3530,)),
     "synthetic": DatasetSpec("synthetic", 3, 32, 10),
 }
 
@@ -277,6 +279,46 @@ def read_digits(split: str, seed: int, test_fraction: float = 0.2) -> tuple[np.n
     return x[idx], d.target[idx].astype(np.int64)
 
 
+IDX_FOLDERS = {"mnist": ("MNIST/raw", "mnist", "MNIST"), "fashionmnist": ("FashionMNIST/raw", "fashion-mnist", "fashionmnist", "FashionMNIST")}
+"""Where the idx files of MNIST and Fashion-MNIST are looked for under the data directory (torchvision's layout
+first), or in the data directory itself."""
+_IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+
+
+def read_idx(path: Path) -> np.ndarray:
+    """An idx file (LeCun's format: magic ``0 0 type ndim``, big-endian int32 sizes, data), plain or ``.gz``."""
+    import gzip
+
+    raw = gzip.open(path).read() if path.suffix == ".gz" else path.read_bytes()
+    if len(raw) < 4 or raw[0] or raw[1] or raw[2] not in _IDX_TYPES:
+        raise UserError(f"{path}: not an idx file (bad magic number)")
+    ndim = raw[3]
+    dims = tuple(int(d) for d in np.frombuffer(raw, ">i4", count=ndim, offset=4))
+    dtype = np.dtype(_IDX_TYPES[raw[2]])
+    n = int(np.prod(dims)) if dims else 0
+    if len(raw) - 4 - 4 * ndim != n * dtype.itemsize:
+        raise UserError(f"{path}: idx header says {dims} but the file holds {len(raw) - 4 - 4 * ndim} data bytes")
+    return np.frombuffer(raw, dtype, count=n, offset=4 + 4 * ndim).reshape(dims)
+
+
+def read_mnist(name: str, data_dir: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
+    """MNIST or Fashion-MNIST idx files: uint8 images ``[N, 1, 28, 28]`` and int64 labels."""
+    prefix = "train" if split == "train" else "t10k"
+    wanted = (f"{prefix}-images-idx3-ubyte", f"{prefix}-labels-idx1-ubyte")
+    for folder in (*IDX_FOLDERS[name], "."):
+        root = data_dir / folder
+        found = [next((root / (w + ext) for ext in ("", ".gz") if (root / (w + ext)).is_file()), None) for w in wanted]
+        if all(found):
+            break
+    else:
+        raise UserError(f"dataset {name!r}: {wanted[0]} and {wanted[1]} (or .gz) not found under {data_dir} "
+                        f"(looked in {', '.join(IDX_FOLDERS[name])} and the directory itself)")
+    images, labels = read_idx(found[0]), read_idx(found[1])
+    if images.ndim != 3 or images.shape[1:] != (28, 28) or labels.shape != (images.shape[0],):
+        raise UserError(f"dataset {name!r}: images {images.shape} and labels {labels.shape}; expected [N, 28, 28] and [N]")
+    return np.ascontiguousarray(images[:, None]), labels.astype(np.int64)
+
+
 def read_images(name: "str | DatasetSpec", data_dir: "str | Path", split: str, seed: int = 0,
                 test_fraction: float = 0.2, n_samples: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Images ``[N, C, H, W]`` (uint8 0..255, or float in [0, 1] for digits and synthetic) and labels ``[N]`` of a
@@ -297,6 +339,8 @@ def read_images(name: "str | DatasetSpec", data_dir: "str | Path", split: str, s
         images, labels = read_tinyimagenet(Path(data_dir), split)
     elif ds.name == "digits":
         images, labels = read_digits(split, seed, test_fraction)
+    elif ds.name in IDX_FOLDERS:
+        images, labels = read_mnist(ds.name, Path(data_dir), split)
     else:
         n = n_samples if n_samples is not None else (256 if split == "train" else 64)
         if int(n) < 1:
