@@ -108,6 +108,19 @@ def codesign(
 
 
 @app.command()
+def export(
+    model: str = typer.Argument(..., help="Built-in network name or a saved *.snn.json graph"),
+    nir: str = typer.Option(..., "--nir", help="Write the graph as this NIR file (.nir)"),
+    dt: float = typer.Option(1e-3, "--dt", help="Timestep in s that the NIR neurons' time constants assume"),
+    seed: int = typer.Option(0, "--seed"),
+) -> None:
+    """Export a graph to NIR (read back bit-exactly by `cimsim simulate OUT.nir`)."""
+    from neuronas.export.nir_export import export_nir
+
+    typer.echo(str(export_nir(model, nir, dt=dt, seed=seed)))
+
+
+@app.command()
 def demo(out: str = typer.Option("results", "--out", help="Output directory")) -> None:
     """A small real search on digits (< 5 minutes on 2 cores): best architecture, its report, figures."""
     from neuronas.demo import run_demo

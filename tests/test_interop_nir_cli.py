@@ -148,3 +148,20 @@ def test_input_files_and_encodings(tmp_path):
     with pytest.raises(UserError, match="expected .npy, .npz or .pt"):
         (tmp_path / "x.csv").write_text("1")
         file_inputs(g, tmp_path / "x.csv", 1)
+
+
+def test_neuronas_export_nir_round_trips(tmp_path, capsys):
+    from neuronas.cli import main as neuronas_main
+
+    torch.manual_seed(0)
+    frames = _frames(2)
+    imp = import_snn(_boost(NorseResidual(), 2.5), frames)
+    saved = imp.graph.save(tmp_path / "g")
+    neuronas_main(["export", str(saved), "--nir", str(tmp_path / "g.nir")])
+    back = SnnGraph.from_nir(tmp_path / "g.nir")
+    x = imp.to_inputs(frames)
+    assert np.array_equal(evaluate(back, x).spikes["lif3"], evaluate(imp.graph, x).spikes["lif3"])
+    np.save(tmp_path / "frames.npy", frames[0].numpy())
+    code, out = _cli(["simulate", str(tmp_path / "g.nir"), "--hw", "spikesim_rram_65nm", "--ideal-adc", "--inputs",
+                      str(tmp_path / "frames.npy"), "--encoding", "direct", "--out", str(tmp_path / "r")], capsys)
+    assert code == 0, out.err
