@@ -34,6 +34,18 @@ def check(config: str = typer.Argument(..., help="Preset name or YAML file")) ->
     typer.echo(describe(load_config(config)))
 
 
+@app.command("new-config")
+def new_config(
+    name: str = typer.Argument(..., help="Name of the new chip (the file is NAME.yaml)"),
+    preset: str = typer.Option("spikesim_rram_65nm", "--from", help="Preset to start from (cimsim configs)"),
+    out: Optional[Path] = typer.Option(None, "--out", help="File to write (default NAME.yaml)"),
+) -> None:
+    """Write a commented starter hardware config that includes a preset; it passes `cimsim check`."""
+    from cimsim.new_config import new_config as write
+
+    typer.echo(str(write(name, preset, out)))
+
+
 @app.command()
 def plot(
     reports: Optional[List[Path]] = typer.Argument(None, help="report.json files written by `cimsim simulate`"),
