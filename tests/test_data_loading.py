@@ -122,8 +122,9 @@ def test_synthetic_and_spec_options():
     assert torch.equal(load_dataset("synthetic", seed=4).images, load_dataset("synthetic", seed=4).images)
     assert spec("tiny-imagenet-200").shape == (3, 64, 64) and spec("tinyimagenet").classes == 200
     assert spec("digits").shape == (1, 8, 8)
-    with pytest.raises(UserError, match="unknown dataset 'mnist'"):
-        spec("mnist")
+    assert spec("mnist").shape == spec("fashion-mnist").shape == (1, 28, 28)  # idx readers (issue 15)
+    with pytest.raises(UserError, match="unknown dataset 'imagenet'"):
+        spec("imagenet")
     with pytest.raises(UserError, match="fixed shape"):
         spec("cifar10", size=16)
     with pytest.raises(UserError, match="split"):

@@ -31,7 +31,7 @@ def test_cli_train_writes_checkpoints(tmp_path, capsys):
     "args,message",
     [
         (["train", "0303 0030 2202 0200", "--dataset", "digits"], "pair (1,2) has both"),
-        (["train", GENOTYPE, "--dataset", "mnist"], "unknown dataset 'mnist'"),
+        (["train", GENOTYPE, "--dataset", "imagenet"], "unknown dataset 'imagenet'"),
         (["train", GENOTYPE, "--dataset", "cifar10", "--data-dir", "/nonexistent/x"], "does not exist"),
     ],
 )
