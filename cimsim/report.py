@@ -80,15 +80,20 @@ class Report:
             lines.append(f"accuracy {t['accuracy'] * 100:.2f}%")
         if self.fidelity:
             f = self.fidelity
-            lines.append(f"ADC fidelity: {f['spikes_changed']} of {f['spikes_total']} spike events changed "
-                         f"({f['spike_change_rate'] * 100:.3f}%), predictions agree on {f['prediction_agreement'] * 100:.1f}%")
-        for title, key, scale, unit in (("energy", "energy_j", 1e6, "uJ"), ("area", "area_m2", 1e6, "mm2"),
-                                        ("latency", "latency_s", 1e3, "ms")):
+            # one denominator: changed events (missing + spurious) against the ideal run's spike events
+            changed, ideal = f["spikes_changed"], f["spikes_total"]
+            share = f"{changed / ideal * 100:.3f}% of them" if ideal else "no ideal spikes"
+            lines.append(f"ADC fidelity (per run): {changed} spike events changed vs {ideal} in the ideal run ({share}), "
+                         f"predictions agree on {f['prediction_agreement'] * 100:.1f}%")
+        per_run = f"per run of {self.meta['samples']} inference{'s' if self.meta['samples'] != 1 else ''}"
+        for title, key, scale, unit in (("energy", "energy_j", 1e6, f"uJ, {per_run}"), ("area", "area_m2", 1e6, "mm2"),
+                                        ("latency", "latency_s", 1e3, f"ms, {per_run}")):
             parts = self.breakdown[key]
             tot = sum(parts.values()) or 1.0
             row = ", ".join(f"{k} {v * scale:.4g} ({v / tot * 100:.0f}%)" for k, v in
                             sorted(parts.items(), key=lambda kv: -kv[1]) if v > 0)
             lines.append(f"{title} [{unit}]: {row}")
+        lines.append(f"layers ({per_run}):")
         lines.append(f"{'layer':<14}{'xbars':>7}{'tiles':>6}{'spikes in':>11}{'energy uJ':>11}{'cycles':>10}")
         for L in self.layers:
             lines.append(f"{L['name']:<14}{L['crossbars']:>7}{L['tiles']:>6}{L['spikes_in']:>11}"
@@ -104,7 +109,7 @@ class Report:
         n_layer = len(self.layers)
         for line in head[: len(head) - n_layer - 1]:
             con.print(line, highlight=False, markup=False)
-        tab = Table(title="per layer")
+        tab = Table()  # the line before it says "layers (per run of N inferences):"
         tab.add_column("layer", overflow="fold")
         for col in ("crossbars", "tiles", "spikes in", "spikes out", "energy (uJ)", "busy cycles"):
             tab.add_column(col, justify="right")
