@@ -15,8 +15,9 @@ AvgPool2d, Flatten, Scale and Threshold; any other node is named in a one-line :
 - The sum pool is an average pool whose factor ``kh * kw`` is folded into the next crossbar's float weights.
 
 Writing (:func:`to_nir`) gives every node its NIR equivalent (floats: ``weight_int * scale``) and keeps in each
-node's ``metadata["cimsim"]`` what NIR cannot say (weight scales, the input's quantization, the exact neuron model);
-:func:`from_nir` uses it when the NIR parameters agree with it, so ours -> NIR -> ours is bit-exact.
+node's metadata (flat ``cimsim_*`` keys) what NIR cannot say (weight scales, the input's quantization, the exact
+neuron model); :func:`from_nir` takes a weight scale only when the NIR weights are exact multiples of it, and a
+neuron model named there instead of discretizing, so ours -> NIR -> ours is bit-exact.
 """
 from __future__ import annotations
 
