@@ -125,9 +125,22 @@ class NeuronModel(abc.ABC):
         return s, h
 
 
+class _HardOrSoft(NeuronModel):
+    """Shared reset rule of the models with ``v_reset``: hard reset to it, or soft (subtract the threshold) when
+    it is None; the membrane starts at ``v_reset`` (0 for a soft reset)."""
+
+    @property
+    def reset_mode(self) -> str:
+        return "soft" if self.v_reset is None else "hard"
+
+    @property
+    def rest(self) -> float:
+        return 0.0 if self.v_reset is None else float(self.v_reset)
+
+
 @register
 @dataclass(frozen=True)
-class LIF(NeuronModel):
+class LIF(_HardOrSoft):
     """Leaky integrate-and-fire with a time constant (SpikingJelly's ``LIFNode``, ``decay_input=True``)::
 
         h = v + (x - (v - r)) / tau     as   v + (x - (v - r)) * float32(1 / tau)
@@ -144,14 +157,6 @@ class LIF(NeuronModel):
     tau: float = 4.0 / 3.0
     v_threshold: float = 1.0
     v_reset: float | None = 0.0
-
-    @property
-    def reset_mode(self) -> str:
-        return "soft" if self.v_reset is None else "hard"
-
-    @property
-    def rest(self) -> float:
-        return 0.0 if self.v_reset is None else float(self.v_reset)
 
     def check(self, where: str = "") -> None:
         if not float(self.tau) > 1.0:
@@ -217,19 +222,6 @@ class Leaky(NeuronModel):
     def update(self, x: np.ndarray, v: np.ndarray) -> np.ndarray:
         k = self.f32()
         return kernels.leaky_update(x, v, k["beta"], k["thr"], ("subtract", "zero", "none").index(self.reset))
-
-
-class _HardOrSoft(NeuronModel):
-    """Shared reset rule of the models with ``v_reset``: hard reset to it, or soft (subtract the threshold) when
-    it is None; the membrane starts at ``v_reset`` (0 for a soft reset)."""
-
-    @property
-    def reset_mode(self) -> str:
-        return "soft" if self.v_reset is None else "hard"
-
-    @property
-    def rest(self) -> float:
-        return 0.0 if self.v_reset is None else float(self.v_reset)
 
 
 @register

@@ -19,6 +19,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, PositiveInt, ValidationError
 
+from cimsim.config.quantity import dotted_slot
 from cimsim.errors import UserError
 
 #: Accounting modes (see :attr:`RunOptions.accounting`).
@@ -86,15 +87,8 @@ class RunOptions(_Frozen):
         """
         data = self.model_dump()
         for path, value in changes.items():
-            *heads, last = path.split(".")
-            d = data
-            for k in heads:
-                if not isinstance(d.get(k), dict):
-                    raise UserError(f"run option {path!r}: no field {k!r} there")
-                d = d[k]
-            if last not in d:
-                raise UserError(f"run option {path!r}: no field {last!r} there")
-            d[last] = value
+            keys = path.split(".")
+            dotted_slot(data, keys, f"run option {path!r}")[keys[-1]] = value
         try:
             return RunOptions.model_validate(data)
         except ValidationError as exc:

@@ -52,3 +52,22 @@ class Costs(Strict):
     energy: Energy
     area: Area
     leakage: Power
+
+
+def dotted_slot(data: dict, keys: list[str], where: str) -> dict:
+    """The mapping inside ``data`` that holds the field ``keys[-1]`` (``keys`` a dotted path split at its dots).
+
+    Raises
+    ------
+    UserError: a part of the path names no field (message starts with ``where``).
+    """
+    from cimsim.errors import UserError
+
+    d = data
+    for k in keys[:-1]:
+        if not isinstance(d, dict) or not isinstance(d.get(k), dict):
+            raise UserError(f"{where}: no field {k!r} there")
+        d = d[k]
+    if keys[-1] not in d:
+        raise UserError(f"{where}: no field {keys[-1]!r} there")
+    return d

@@ -26,7 +26,7 @@ from pydantic import Field, PositiveInt, create_model, field_validator, model_va
 from cimsim.components import registry
 from cimsim.components.calibration import DesignPoint, pin
 from cimsim.config import units as U
-from cimsim.config.quantity import Area, Costs, Energy, EnergyPerBit, Power, Quantity, Strict, Unit
+from cimsim.config.quantity import Area, Costs, Energy, EnergyPerBit, Power, Quantity, Strict, Unit, dotted_slot
 from cimsim.options import RunOptions, is_run_option
 
 __all__ = ["Area", "Chip", "Costs", "Energy", "EnergyPerBit", "PERIPHERY_CATEGORIES", "PeConfig",
@@ -206,15 +206,9 @@ class Chip(ChipSections):
 
         data = self.model_dump()
         for path, value in changes.items():
-            d = data
             keys = (["run"] if is_run_option(path) else []) + path.split(".")
-            for k in keys[:-1]:
-                if not isinstance(d, dict) or not isinstance(d.get(k), dict):
-                    raise UserError(f"chip {self.name}: change {path!r}: no field {k!r} there")
-                d = d[k]
+            d = dotted_slot(data, keys, f"chip {self.name}: change {path!r}")
             last = keys[-1]
-            if last not in d:
-                raise UserError(f"chip {self.name}: change {path!r}: no field {last!r} there")
             if isinstance(d[last], dict) and set(d[last]) == {"value", "source"} and not isinstance(value, dict):
                 d[last] = {"value": value, "source": d[last]["source"]}
             else:
