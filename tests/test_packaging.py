@@ -8,6 +8,7 @@ wheel, and every command runs from an empty directory, so nothing can come from 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -21,7 +22,13 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def wheel_env(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("wheel")
-    r = subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--no-build-isolation",
+    # build from a copy of the sources: a developer's old build/ directory would otherwise put modules that no
+    # longer exist into the wheel (setuptools copies into build/lib but never removes)
+    src = tmp / "src"
+    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(".git", ".venv", "build", "dist", "*.egg-info", "*.so",
+                                                             "*.c", "__pycache__", ".numba_cache", "results", "out",
+                                                             ".pytest_cache", ".hypothesis"))
+    r = subprocess.run([sys.executable, "-m", "pip", "wheel", str(src), "--no-deps", "--no-build-isolation",
                         "-w", str(tmp / "dist")], capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stderr[-3000:]
     (wheel,) = (tmp / "dist").glob("neuronas-*.whl")
