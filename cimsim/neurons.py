@@ -7,7 +7,10 @@ elementwise, in float32::
     s = fire(h)                 # h >= threshold, or h > threshold for a ``strict`` model
     v = reset(h, s)             # "hard": where(s, r, h); "soft": h - s * threshold; "none": h
 
-``v`` is the state kept between timesteps (it starts at :attr:`NeuronModel.rest`), ``x`` the input current.
+``v`` is the state kept between timesteps (it starts at :attr:`NeuronModel.rest`), ``x`` the input current. A model
+with more than one state variable (:attr:`NeuronModel.states`, e.g. :class:`CubaLIF`'s synaptic current) has
+``charge`` take and return a tuple of them, the membrane first (only the membrane fires and resets); its stored
+state is one array with the variables on a leading axis ``[n_states, ...]``.
 :meth:`NeuronModel.charge` is written with plain arithmetic operators so that the same code runs on numpy arrays
 (the graph's float32 semantics, :meth:`NeuronModel.step`) and on torch tensors (the torch module
 :class:`neuronas.models.neuron.SpikingNeuron`, which fires through a surrogate gradient). The float32 constants it
@@ -54,6 +57,9 @@ class NeuronModel(abc.ABC):
     kind: ClassVar[str]
     strict: ClassVar[bool] = False
     """Fire on ``h > threshold`` (else ``h >= threshold``)."""
+    states: ClassVar[tuple[str, ...]] = ("v",)
+    """The state variables kept between timesteps, the membrane first. Their count is the model's hardware cost
+    factor: every variable is stored (``membrane_bits`` each) and updated on the LIF unit (one update each)."""
 
     @property
     @abc.abstractmethod
@@ -64,6 +70,11 @@ class NeuronModel(abc.ABC):
     def rest(self) -> float:
         """Membrane at the start of every sample."""
         return 0.0
+
+    @property
+    def initial(self) -> tuple[float, ...]:
+        """Every state variable at the start of a sample, in :attr:`states` order."""
+        return (self.rest,)
 
     def check(self, where: str = "") -> None:
         """Raise :class:`UserError` (message prefixed by ``where``) on parameters outside the model's domain."""
@@ -77,13 +88,14 @@ class NeuronModel(abc.ABC):
         """New membrane before firing, from state ``v`` and input ``x`` (numpy arrays or torch tensors).
 
         ``k`` holds :meth:`constants` cast to float32; ``fired(u)`` is the template's fire rule as 0/1 floats (for
-        models whose reset of the previous spike is part of the charge).
+        models whose reset of the previous spike is part of the charge). With several :attr:`states`, ``v`` is
+        their tuple and the result is the tuple of their new values (the membrane before firing first).
         """
 
     @abc.abstractmethod
     def update(self, x: np.ndarray, v: np.ndarray) -> np.ndarray:
-        """One timestep through the model's kernel: ``x``, ``v`` C-contiguous float32; ``v`` updated in place.
-        Returns uint8 spikes. Bit-for-bit :meth:`step`."""
+        """One timestep through the model's kernel: ``x``, ``v`` C-contiguous float32 (``v`` as :meth:`init`
+        makes it); ``v`` updated in place. Returns uint8 spikes. Bit-for-bit :meth:`step`."""
 
     # ------------------------------------------------------------------ the template (numpy)
     @classmethod
@@ -108,21 +120,28 @@ class NeuronModel(abc.ABC):
         return h > k["thr"] if self.strict else h >= k["thr"]
 
     def init(self, shape: tuple) -> np.ndarray:
-        """Initial membrane ``[*shape]`` (float32)."""
-        return np.full(shape, self.rest, dtype=F32)
+        """Initial state (float32): the membrane ``[*shape]``, or ``[n_states, *shape]`` with several
+        :attr:`states`."""
+        if len(self.states) == 1:
+            return np.full(shape, self.rest, dtype=F32)
+        return np.stack([np.full(shape, value, dtype=F32) for value in self.initial])
 
     def step(self, x: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """One timestep in numpy float32 (the definition the kernel and the torch module follow).
-        Returns ``(spikes bool, new membrane)``; ``v`` is not modified."""
+        Returns ``(spikes bool, new state)`` (state as :meth:`init` makes it); ``v`` is not modified."""
         k = self.f32()
         x = x.astype(F32, copy=False)
-        h = self.charge(v, x, k, lambda u: self.fire(u, k).astype(F32))
+        fired = lambda u: self.fire(u, k).astype(F32)  # noqa: E731
+        if len(self.states) == 1:
+            h, others = self.charge(v, x, k, fired), ()
+        else:
+            h, *others = self.charge(tuple(v), x, k, fired)
         s = self.fire(h, k)
         if self.reset_mode == "hard":
-            return s, np.where(s, k["r"], h)
-        if self.reset_mode == "soft":
-            return s, h - s.astype(F32) * k["thr"]
-        return s, h
+            h = np.where(s, k["r"], h)
+        elif self.reset_mode == "soft":
+            h = h - s.astype(F32) * k["thr"]
+        return s, (np.stack((h, *others)) if others else h)
 
 
 class _HardOrSoft(NeuronModel):
@@ -338,3 +357,63 @@ class LIFBox(NeuronModel):
     def update(self, x: np.ndarray, v: np.ndarray) -> np.ndarray:
         k = self.f32()
         return kernels.lif_box_update(x, v, k["decay"], k["vl"], k["r"], k["thr"])
+
+
+@register
+@dataclass(frozen=True)
+class CubaLIF(NeuronModel):
+    """Current-based leaky integrate-and-fire, two state variables: membrane ``v`` and synaptic current ``i``
+    (Norse's ``LIFCell``, forward Euler with step ``dt``; NIR's ``CubaLIF`` through an input gain)::
+
+        c = i + x                                   the input jumps into the current
+        h = v + mem_decay * ((v_leak - v) + c)      mem_decay = float32(dt * tau_mem_inv)
+        i = c - syn_decay * c                       syn_decay = float32(dt * tau_syn_inv)
+        s = h > v_threshold                         (strict)
+        v = where(s, v_reset, h)
+
+    The membrane starts at ``v_leak``, the current at 0.
+
+    Attributes
+    ----------
+    syn_decay: ``dt / tau_syn`` per timestep, 0..1. mem_decay: ``dt / tau_mem`` per timestep, 0..1.
+    v_leak: leak (rest) potential. v_threshold: firing threshold. v_reset: reset value.
+    """
+
+    kind: ClassVar[str] = "cuba_lif"
+    strict: ClassVar[bool] = True
+    states: ClassVar[tuple[str, ...]] = ("v", "i")
+    syn_decay: float = 0.2
+    mem_decay: float = 0.1
+    v_leak: float = 0.0
+    v_threshold: float = 1.0
+    v_reset: float = 0.0
+
+    @property
+    def reset_mode(self) -> str:
+        return "hard"
+
+    @property
+    def rest(self) -> float:
+        return float(self.v_leak)
+
+    @property
+    def initial(self) -> tuple[float, ...]:
+        return (float(self.v_leak), 0.0)
+
+    def check(self, where: str = "") -> None:
+        for name in ("syn_decay", "mem_decay"):
+            if not 0.0 < float(getattr(self, name)) <= 1.0:
+                raise UserError(f"{where}{name}={getattr(self, name)}; expected 0 < dt / tau <= 1")
+
+    def constants(self) -> dict[str, float]:
+        return {"syn": float(self.syn_decay), "mem": float(self.mem_decay), "vl": float(self.v_leak),
+                "r": float(self.v_reset), "thr": float(self.v_threshold)}
+
+    def charge(self, v, x, k, fired):
+        v, i = v
+        c = i + x
+        return v + k["mem"] * ((k["vl"] - v) + c), c - k["syn"] * c
+
+    def update(self, x: np.ndarray, v: np.ndarray) -> np.ndarray:
+        k = self.f32()
+        return kernels.cuba_lif_update(x, v[0], v[1], k["syn"], k["mem"], k["vl"], k["r"], k["thr"])

@@ -179,7 +179,8 @@ class Neuron(NodeKind):
         return run.neuron(n, ins[0])
 
     def neuron_updates(self, y):
-        return y[0].size
+        # one LIF-unit update per state variable (a current-based LIF also decays and charges its current)
+        return y[0].size * len(self.model.states)
 
 
 class Add(NodeKind):

@@ -12,7 +12,7 @@ import numpy as np
 
 F32 = np.float32
 
-__all__ = ["lif_update", "leaky_update", "if_update", "lif_div_update", "lif_box_update"]
+__all__ = ["lif_update", "leaky_update", "if_update", "lif_div_update", "lif_box_update", "cuba_lif_update"]
 
 
 def check_state(kernel: str, x: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -195,4 +195,41 @@ def lif_box_update(x: np.ndarray, v: np.ndarray, decay, v_leak, v_reset, v_thres
     ``h > v_threshold`` (strict), hard reset to ``v_reset``. ``v`` updated in place. Returns uint8 spikes."""
     spikes = check_state("lif_box_update", x, v)
     _lif_box(x.reshape(-1), v.reshape(-1), F32(decay), F32(v_leak), F32(v_reset), F32(v_threshold), spikes.reshape(-1))
+    return spikes
+
+
+@numba.njit(cache=True, nogil=True)
+def _cuba_lif(x, v, i, syn, mem, vl, r, thr, spikes):
+    for k in range(x.shape[0]):
+        c = i[k] + x[k]
+        h = v[k] + mem * ((vl - v[k]) + c)
+        i[k] = c - syn * c
+        s = h > thr
+        spikes[k] = s
+        v[k] = r if s else h
+
+
+def cuba_lif_update(x: np.ndarray, v: np.ndarray, i: np.ndarray, syn_decay, mem_decay, v_leak, v_reset,
+                    v_threshold) -> np.ndarray:
+    """One timestep of :class:`cimsim.neurons.CubaLIF` in float32; ``v`` and ``i`` updated in place.
+
+    ``c = i + x``; ``h = v + mem_decay * ((v_leak - v) + c)``; ``i = c - syn_decay * c``; fire ``h > v_threshold``
+    (strict); hard reset of ``v`` to ``v_reset``.
+
+    Parameters
+    ----------
+    x, v, i:
+        float32 C-contiguous input current, membrane and synaptic current, same shape; ``v``, ``i`` overwritten.
+    syn_decay, mem_decay, v_leak, v_reset, v_threshold:
+        Scalars, cast to float32 (the decays are ``dt / tau`` per timestep).
+
+    Returns
+    -------
+    numpy.ndarray
+        uint8 spikes (0/1), same shape as ``x``.
+    """
+    spikes = check_state("cuba_lif_update", x, v)
+    check_state("cuba_lif_update", x, i)
+    _cuba_lif(x.reshape(-1), v.reshape(-1), i.reshape(-1), F32(syn_decay), F32(mem_decay), F32(v_leak), F32(v_reset),
+              F32(v_threshold), spikes.reshape(-1))
     return spikes

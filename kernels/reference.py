@@ -242,3 +242,15 @@ def column_histogram(x: np.ndarray, cells: np.ndarray, group_rows: int, cols_per
         for c in range(cols_per_output):
             hist[c] += np.bincount(v[:, c::cols_per_output].ravel(), minlength=bound + 1)
     return hist
+
+
+def cuba_lif_update(x: np.ndarray, v: np.ndarray, i: np.ndarray, syn_decay, mem_decay, v_leak, v_reset,
+                    v_threshold) -> np.ndarray:
+    """One timestep of :class:`cimsim.neurons.CubaLIF` in float32 (strict fire, hard reset of ``v``); ``v`` and
+    ``i`` updated in place."""
+    c = i + x
+    h = v + F32(mem_decay) * ((F32(v_leak) - v) + c)
+    i[...] = c - F32(syn_decay) * c
+    s = h > F32(v_threshold)
+    v[...] = np.where(s, F32(v_reset), h)
+    return s.astype(np.uint8)

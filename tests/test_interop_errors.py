@@ -71,7 +71,8 @@ def test_hand_written_neuron_gets_a_hint():
     (lambda: snn.Leaky(beta=0.9, reset_delay=False), r"reset_delay=False"),
     (lambda: sj_neuron.ParametricLIFNode(decay_input=False), r"ParametricLIFNode 'neuron': decay_input=False"),
     (lambda: _with(sj_neuron.LIFNode(), tau=0.5), r"LIFNode 'neuron': tau=0.5"),
-    (lambda: norse.LIFCell(), r"norse.LIFCell 'neuron': tau_syn_inv=200.0"),
+    (lambda: norse.LIFCell(norse.LIFParameters(tau_mem_inv=torch.tensor(2000.0))),
+     r"norse.LIFCell 'neuron': mem_decay=2.0; expected 0 < dt / tau <= 1"),
     (lambda: nn.ReLU(), r"unsupported module 'neuron' of type ReLU"),
 ])
 def test_unmappable_neurons_are_named_with_parameter_and_value(neuron, match):

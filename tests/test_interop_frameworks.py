@@ -94,16 +94,25 @@ SJ_NODES = {
 }
 
 
-# ---------------------------------------------------------------- Norse: LIFBoxCell with state tuples
+# ---------------------------------------------------------------- Norse: LIFBoxCell and LIFCell with state tuples
+def norse_cell(box: bool, tau_mem_inv: float, v_th: float, v_leak: float = 0.0, dt: float = 1e-3, **extra):
+    """A Norse LIFBoxCell (one state) or LIFCell (current and membrane; extra: tau_syn_inv, v_reset, method)."""
+    common = dict(tau_mem_inv=torch.tensor(tau_mem_inv), v_th=torch.tensor(v_th), v_leak=torch.tensor(v_leak))
+    if box:
+        return norse.LIFBoxCell(norse.LIFBoxParameters(**common), dt=dt)
+    extra = {k: v if isinstance(v, str) else torch.tensor(v) for k, v in extra.items()}
+    return norse.LIFCell(norse.LIFParameters(**common, **extra), dt=dt)
+
+
 class NorseConv(nn.Module):
-    def __init__(self):
+    def __init__(self, box=True):
         super().__init__()
-        p = norse.LIFBoxParameters(tau_mem_inv=torch.tensor(300.0), v_th=torch.tensor(0.3))
-        self.conv1, self.lif1 = nn.Conv2d(1, 6, 3, padding=1), norse.LIFBoxCell(p)
+        syn = {} if box else {"tau_syn_inv": 350.0, "v_reset": -0.05, "method": "tanh"}
+        self.conv1, self.lif1 = nn.Conv2d(1, 6, 3, padding=1), norse_cell(box, 300.0, 0.3, **syn)
         self.pool1 = nn.AvgPool2d(2)
-        self.conv2, self.lif2 = nn.Conv2d(6, 8, 3, padding=1), norse.LIFBoxCell(p, dt=0.002)
+        self.conv2, self.lif2 = nn.Conv2d(6, 8, 3, padding=1), norse_cell(box, 300.0, 0.3, dt=0.002, **syn)
         self.pool2 = nn.MaxPool2d(2)
-        self.fc, self.lif3 = nn.Linear(8 * 2 * 2, 5), norse.LIFBoxCell(p)
+        self.fc, self.lif3 = nn.Linear(8 * 2 * 2, 5), norse_cell(box, 300.0, 0.3, **syn)
 
     def forward(self, x):
         s1 = s2 = s3 = None
@@ -117,12 +126,12 @@ class NorseConv(nn.Module):
 
 
 class NorseResidual(nn.Module):
-    def __init__(self):
+    def __init__(self, box=True):
         super().__init__()
-        p = norse.LIFBoxParameters(tau_mem_inv=torch.tensor(400.0), v_th=torch.tensor(0.25), v_leak=torch.tensor(0.05))
-        self.conv1, self.lif1 = nn.Conv2d(1, 6, 3, padding=1), norse.LIFBoxCell(p)
-        self.conv2, self.lif2 = nn.Conv2d(6, 6, 3, padding=1), norse.LIFBoxCell(p)
-        self.fc, self.lif3 = nn.Linear(6 * 8 * 8, 4), norse.LIFBoxCell(p)
+        cell = lambda: norse_cell(box, 400.0, 0.25, 0.05, **({} if box else {"tau_syn_inv": 250.0}))  # noqa: E731
+        self.conv1, self.lif1 = nn.Conv2d(1, 6, 3, padding=1), cell()
+        self.conv2, self.lif2 = nn.Conv2d(6, 6, 3, padding=1), cell()
+        self.fc, self.lif3 = nn.Linear(6 * 8 * 8, 4), cell()
         nn.init.uniform_(self.fc.weight, -0.01, 0.02)  # excitatory on average: the last layer spikes
 
     def forward(self, x):
@@ -214,7 +223,8 @@ def test_spikingjelly_residual_multistep(node):
     _check(net, _frames(3))
 
 
-def test_norse_conv_and_residual():
+@pytest.mark.parametrize("box", [True, False], ids=["LIFBoxCell", "LIFCell"])
+def test_norse_conv_and_residual(box):
     torch.manual_seed(5)
-    _check(NorseConv(), _frames(4) * 3, kinds={"lif_box"})
-    _check(NorseResidual(), _frames(5) * 3)
+    _check(NorseConv(box), _frames(4) * 3, kinds={"lif_box" if box else "cuba_lif"})
+    _check(NorseResidual(box), _frames(5) * 3)

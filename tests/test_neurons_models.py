@@ -1,11 +1,11 @@
-"""IF, LIFDiv and LIFBox neuron models and Leaky's 'none' reset: kernel == numpy twin == model step == torch."""
+"""IF, LIFDiv, LIFBox and CubaLIF neuron models and Leaky's 'none' reset: kernel == numpy twin == model step == torch."""
 import numpy as np
 import pytest
 import torch
 
 import kernels
 from cimsim.errors import UserError
-from cimsim.neurons import IF, LIFBox, LIFDiv, Leaky
+from cimsim.neurons import IF, CubaLIF, LIFBox, LIFDiv, Leaky
 from kernels import reference as ref
 from neuronas.models import SpikingNeuron
 
@@ -13,7 +13,9 @@ F32 = np.float32
 
 MODELS = [IF(), IF(v_threshold=0.7, v_reset=None), IF(v_reset=-0.2), IF(v_threshold=0.5, strict=True),
           LIFDiv(tau=3.0), LIFDiv(tau=1.7, v_reset=None), LIFDiv(tau=2.3, decay_input=False, v_reset=0.1),
-          LIFBox(decay=0.1), LIFBox(decay=0.37, v_leak=0.2, v_threshold=0.8, v_reset=-0.1), Leaky(reset="none")]
+          LIFBox(decay=0.1), LIFBox(decay=0.37, v_leak=0.2, v_threshold=0.8, v_reset=-0.1), Leaky(reset="none"),
+          CubaLIF(), CubaLIF(syn_decay=0.7, mem_decay=0.35, v_leak=0.1, v_threshold=0.6, v_reset=-0.2),
+          CubaLIF(syn_decay=1.0, mem_decay=1.0)]
 
 
 def _twin_args(model):
@@ -24,6 +26,8 @@ def _twin_args(model):
         return ref.lif_div_update, (k["tau"], k["r"], k["thr"], model.decay_input, model.reset_mode == "soft")
     if isinstance(model, LIFBox):
         return ref.lif_box_update, (k["decay"], k["vl"], k["r"], k["thr"])
+    if isinstance(model, CubaLIF):  # the state [2, ...]: membrane and current, both updated in place
+        return (lambda x, v, *a: ref.cuba_lif_update(x, v[0], v[1], *a)), (k["syn"], k["mem"], k["vl"], k["r"], k["thr"])
     return ref.leaky_update, (k["beta"], k["thr"], 2)
 
 
@@ -50,7 +54,9 @@ def test_kernel_twin_step_and_torch_bit_exact(model):
 
 
 def test_kernels_exported_and_bad_parameters():
-    assert {"if_update", "lif_div_update", "lif_box_update"} <= set(kernels.NEURON_KERNELS)
+    assert {"if_update", "lif_div_update", "lif_box_update", "cuba_lif_update"} <= set(kernels.NEURON_KERNELS)
+    with pytest.raises(UserError, match="syn_decay=0.0"):
+        CubaLIF.from_node({"syn_decay": 0.0, "mem_decay": 0.1, "v_leak": 0.0, "v_threshold": 1.0, "v_reset": 0.0})
     with pytest.raises(UserError, match="tau=0.5"):
         LIFDiv.from_node({"tau": 0.5, "decay_input": True, "v_threshold": 1.0, "v_reset": 0.0})
     with pytest.raises(UserError, match="decay=1.5"):

@@ -53,9 +53,9 @@ class EngineRun(Runner):
         super().__init__(mapping.graph, inputs)
         self.mapping, self.chip, self.adc, self.progress = mapping, mapping.chip, adc, progress
         self.hosts = {h: HostCounts.zeros(self.T, self.N) for h in mapping.order}
-        for n in self.models:
-            if mapping.host[n] in self.hosts:
-                self.hosts[mapping.host[n]].neurons += int(np.prod(self.nodes[n]["shape"]))
+        for n, model in self.models.items():
+            if mapping.host[n] in self.hosts:  # membrane storage: one word per neuron and state variable
+                self.hosts[mapping.host[n]].neurons += int(np.prod(self.nodes[n]["shape"])) * len(model.states)
         self.traffic: dict[tuple[str, str, int], np.ndarray] = {}
         self.out_node = self.graph.output_node()
 

@@ -13,6 +13,7 @@ SpikingJelly ``IFNode``                    :class:`~cimsim.neurons.IF`
 SpikingJelly ``LIFNode``                   :class:`~cimsim.neurons.LIFDiv` (divides by tau)
 SpikingJelly ``ParametricLIFNode``         :class:`~cimsim.neurons.LIF` with ``float32(1 / tau) == sigmoid(w)``
 Norse ``LIFBoxCell``                       :class:`~cimsim.neurons.LIFBox` (``decay = dt * tau_mem_inv`` in float32)
+Norse ``LIFCell``                          :class:`~cimsim.neurons.CubaLIF` (``dt * tau_syn_inv``, ``dt * tau_mem_inv``)
 our :class:`~neuronas.models.neuron.SpikingNeuron`  its own model
 =========================================  ==========================================================================
 """
@@ -24,7 +25,7 @@ import torch
 from torch import nn
 
 from cimsim.errors import UserError
-from cimsim.neurons import IF, LIF, LIFBox, LIFDiv, Leaky, NeuronModel
+from cimsim.neurons import IF, LIF, CubaLIF, LIFBox, LIFDiv, Leaky, NeuronModel
 from neuronas.models.neuron import SpikingNeuron
 
 
@@ -84,20 +85,26 @@ def _sj_plif(m: nn.Module, name: str) -> NeuronModel:
     return LIF(tau=tau, v_threshold=thr, v_reset=reset)
 
 
+def _norse_decay(m: nn.Module, name: str, cls: str, param: str) -> float:
+    """``dt * p.<param>`` as Norse computes it (a Python float times a float32 tensor, in float32)."""
+    return _scalar(name, cls, f"dt * {param}", m.dt * torch.as_tensor(getattr(m.p, param), dtype=torch.float32))
+
+
 def _norse_lif_box(m: nn.Module, name: str) -> NeuronModel:
     cls = "norse.LIFBoxCell"
     p = m.p
     reset = getattr(p.reset_method, "__name__", repr(p.reset_method))
     _require(name, cls, "reset_method", reset, reset == "reset_value", "reset_value")
-    decay = _scalar(name, cls, "dt * tau_mem_inv", m.dt * torch.as_tensor(p.tau_mem_inv, dtype=torch.float32))
-    return LIFBox(decay=decay, v_leak=_scalar(name, cls, "v_leak", p.v_leak), v_threshold=_scalar(name, cls, "v_th", p.v_th),
-                  v_reset=_scalar(name, cls, "v_reset", p.v_reset))
+    return LIFBox(decay=_norse_decay(m, name, cls, "tau_mem_inv"), v_leak=_scalar(name, cls, "v_leak", p.v_leak),
+                  v_threshold=_scalar(name, cls, "v_th", p.v_th), v_reset=_scalar(name, cls, "v_reset", p.v_reset))
 
 
 def _norse_lif(m: nn.Module, name: str) -> NeuronModel:
-    tau_syn = _scalar(name, "norse.LIFCell", "tau_syn_inv", m.p.tau_syn_inv)
-    raise UserError(f"norse.LIFCell {name!r}: tau_syn_inv={tau_syn} (a current-based synapse, two state variables) "
-                    "has no exact mapping onto a neuron model; use norse.LIFBoxCell")
+    # every threshold ``method`` Norse runs (super, heaviside, tanh, ...) is the Heaviside step forward
+    cls, p = "norse.LIFCell", m.p
+    return CubaLIF(syn_decay=_norse_decay(m, name, cls, "tau_syn_inv"),
+                   mem_decay=_norse_decay(m, name, cls, "tau_mem_inv"), v_leak=_scalar(name, cls, "v_leak", p.v_leak),
+                   v_threshold=_scalar(name, cls, "v_th", p.v_th), v_reset=_scalar(name, cls, "v_reset", p.v_reset))
 
 
 CONVERTERS: dict[tuple[str, str], Callable[[nn.Module, str], NeuronModel]] = {
@@ -110,7 +117,8 @@ CONVERTERS: dict[tuple[str, str], Callable[[nn.Module, str], NeuronModel]] = {
 }
 """(top-level package, class name) -> converter ``(module, qualified name) -> NeuronModel``."""
 
-SUPPORTED = "snntorch Leaky; SpikingJelly IFNode, LIFNode, ParametricLIFNode; Norse LIFBoxCell; neuronas SpikingNeuron"
+SUPPORTED = ("snntorch Leaky; SpikingJelly IFNode, LIFNode, ParametricLIFNode; Norse LIFCell, LIFBoxCell; "
+             "neuronas SpikingNeuron")
 
 
 def framework_key(m: nn.Module) -> tuple[str, str]:

@@ -15,6 +15,9 @@ of a rounded difference is exact), so the simulator reproduces these spikes bit 
 for its graph node with :meth:`SpikingNeuron.graph_node`; any module of this class (or a subclass such as
 :class:`neuronas.models.lif.LIF`) is a spiking neuron to them.
 
+A model with several state variables (``model.states``, e.g. :class:`cimsim.neurons.CubaLIF`) keeps them stacked on a
+leading axis ``[n_states, N, ...]``; its charge returns them all, and only the membrane (the first) fires and resets.
+
 Observing spikes (for the SAHD score): register a standard ``forward`` hook. The hook's ``output`` is the spike
 tensor of the call: ``[T, N, ...]`` in multi-step mode or ``[N, ...]`` once per timestep in single-step mode.
 :meth:`SpikingNeuron.step` is a pure helper and does not run hooks.
@@ -65,15 +68,21 @@ class SpikingNeuron(nn.Module):
         for name, value in dynamics.constants().items():
             self.register_buffer(name, torch.tensor(value, dtype=torch.float32), persistent=False)
         self.register_buffer("rest", torch.tensor(dynamics.rest, dtype=torch.float32), persistent=False)
+        self.register_buffer("initial", torch.tensor(dynamics.initial, dtype=torch.float32), persistent=False)
         self.v: torch.Tensor | None = None
+        """Single-step state: the membrane, or every state variable stacked ``[n_states, N, ...]``."""
 
     def graph_node(self) -> tuple[str, dict]:
         """The graph node kind and attributes of these neurons (what the exporters write)."""
         return self.dynamics.kind, self.dynamics.attrs()
 
     def initial_membrane(self, like: torch.Tensor) -> torch.Tensor:
-        """Membrane at the start of a sample: the model's rest value, shape and dtype of ``like`` (one timestep)."""
-        return torch.full_like(like, 0.0) + self.rest
+        """State at the start of a sample: the model's rest value, shape and dtype of ``like`` (one timestep), or
+        with several state variables their initial values ``[n_states, *like.shape]``."""
+        if len(self.dynamics.states) == 1:
+            return torch.full_like(like, 0.0) + self.rest
+        return torch.zeros((len(self.initial), *like.shape), dtype=like.dtype, device=like.device) + \
+            self.initial.view(-1, *([1] * like.dim()))
 
     def fire(self, u: torch.Tensor, k: dict) -> torch.Tensor:
         """0/1 spikes of membrane ``u`` (Heaviside forward, surrogate backward)."""
@@ -82,12 +91,13 @@ class SpikingNeuron(nn.Module):
         return self.surrogate(u - k["thr"])
 
     def step(self, x: torch.Tensor, v: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-        """One timestep: input current ``x`` [N, ...] and membrane ``v`` (None -> rest value).
+        """One timestep: input current ``x`` [N, ...] and state ``v`` (None -> initial values).
 
         Returns
         -------
-        spikes, membrane:
-            Float 0/1 spikes and the membrane after reset, both shaped like ``x``.
+        spikes, state:
+            Float 0/1 spikes shaped like ``x``, and the membrane after reset shaped like ``x`` (every state
+            variable ``[n_states, *x.shape]`` for a model with several).
         """
         if v is None:
             v = self.initial_membrane(x)
@@ -97,7 +107,9 @@ class SpikingNeuron(nn.Module):
             s = self.fire(u, k)
             return s.detach() if self.detach_reset else s
 
-        h = self.dynamics.charge(v, x, k, fired)
+        several = len(self.dynamics.states) > 1
+        h = self.dynamics.charge(tuple(v.unbind(0)) if several else v, x, k, fired)
+        h, others = (h[0], h[1:]) if several else (h, ())
         s = self.fire(h, k)
         s_r = s.detach() if self.detach_reset else s
         mode = self.dynamics.reset_mode
@@ -107,11 +119,11 @@ class SpikingNeuron(nn.Module):
             v = h - s_r * k["thr"]
         else:
             v = h
-        return s, v
+        return s, (torch.stack((v, *others)) if several else v)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.step_mode == "s":
-            if self.v is not None and self.v.shape != x.shape:
+            if self.v is not None and self.v.shape != self.initial_membrane(x).shape:
                 raise RuntimeError(
                     f"{type(self).__name__} single-step input shape {tuple(x.shape)} differs from the stored membrane "
                     f"{tuple(self.v.shape)}; call reset() before a new batch"
