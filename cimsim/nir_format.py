@@ -8,9 +8,14 @@ AvgPool2d, Flatten, Scale and Threshold; any other node is named in a one-line :
   float32), as the torch exporters do.
 - NIR neurons are continuous-time: they are discretized with the timestep ``dt`` (seconds, default 1e-3, Norse's
   ``from_nir`` default), forward Euler as Norse does: a ``LIF`` becomes :class:`~cimsim.neurons.LIFBox` with
-  ``decay = float32(dt) * float32(1 / tau)``; ``IF`` and ``Threshold`` need no ``dt``. A ``CubaLIF`` maps exactly
-  only when its synaptic current does not outlive a step (``tau_syn == dt``); otherwise the error names it.
-- A neuron's resistance ``r`` (and a CubaLIF's ``w_in``) scales its input: an ``affine`` node when it is not 1.
+  ``decay = float32(dt) * float32(1 / tau)``; ``IF`` and ``Threshold`` need no ``dt``. A ``CubaLIF`` becomes
+  :class:`~cimsim.neurons.CubaLIF` (``syn_decay``, ``mem_decay`` likewise): forward Euler of
+  ``tau_syn di/dt = -i + w_in s`` and ``tau_mem dv/dt = (v_leak - v) + r i``, the membrane reading the current
+  updated in the same step (as Norse's ``from_nir`` chains its synapse and neuron). The model carries ``r * i``, so
+  an input adds ``dt / tau_syn * r * w_in`` of itself to it. (Norse's import leaks the synapse towards ``v_leak``
+  instead of 0; the two agree for the usual ``v_leak = 0``.)
+- A neuron's resistance ``r`` (a CubaLIF's ``dt / tau_syn * r * w_in``) scales its input: an ``affine`` node when it
+  is not 1.
 - A node reading several edges reads their sum (NIR's rule): an ``add`` node.
 - The sum pool is an average pool whose factor ``kh * kw`` is folded into the next crossbar's float weights.
 
@@ -27,7 +32,7 @@ import numpy as np
 
 from cimsim.errors import UserError
 from cimsim.graph import SnnGraph, conv_out_hw
-from cimsim.neurons import IF, NEURONS, LIFBox, Leaky
+from cimsim.neurons import IF, NEURONS, CubaLIF, LIFBox, Leaky
 
 F32 = np.float32
 DEFAULT_DT = 1e-3
@@ -245,14 +250,11 @@ class _Reader:
         self._neuron(n, node, model, node.r, "LIF")
 
     def _cubalif(self, n, node):
-        tau_syn = _uniform(n, "CubaLIF", "tau_syn", node.tau_syn)
-        if F32(self.dt) * F32(1.0 / tau_syn) != F32(1.0):
-            raise UserError(f"NIR CubaLIF {n!r}: tau_syn={tau_syn} s with dt={self.dt} s keeps a synaptic current "
-                            "across steps (two state variables), which has no exact mapping; tau_syn == dt maps")
         u = lambda p: _uniform(n, "CubaLIF", p, getattr(node, p))  # noqa: E731
-        decay = float(F32(self.dt) * F32(1.0 / u("tau_mem")))
-        model = LIFBox(decay=decay, v_leak=u("v_leak"), v_threshold=u("v_threshold"), v_reset=u("v_reset"))
-        self._neuron(n, node, model, np.asarray(node.r) * np.asarray(node.w_in), "CubaLIF")
+        syn = float(F32(self.dt) * F32(1.0 / u("tau_syn")))
+        model = CubaLIF(syn_decay=syn, mem_decay=float(F32(self.dt) * F32(1.0 / u("tau_mem"))), v_leak=u("v_leak"),
+                        v_threshold=u("v_threshold"), v_reset=u("v_reset"))
+        self._neuron(n, node, model, syn * np.asarray(node.r) * np.asarray(node.w_in), "CubaLIF")
 
     def _if(self, n, node):
         model = IF(v_threshold=_uniform(n, "IF", "v_threshold", node.v_threshold),
@@ -309,6 +311,11 @@ def _neuron_to_nir(nir, d: dict, shape: tuple, dt: float):
     if kind == "lif_box":
         return nir.LIF(tau=full(dt / float(d["decay"])), r=full(1.0), v_leak=full(d["v_leak"]),
                        v_threshold=full(d["v_threshold"]), v_reset=full(d["v_reset"]))
+    if kind == "cuba_lif":  # the model's current is r * i with r = 1, and an input adds w_in * dt / tau_syn = 1
+        syn = float(d["syn_decay"])
+        return nir.CubaLIF(tau_syn=full(dt / syn), tau_mem=full(dt / float(d["mem_decay"])), r=full(1.0),
+                           v_leak=full(d["v_leak"]), v_threshold=full(d["v_threshold"]), v_reset=full(d["v_reset"]),
+                           w_in=full(1.0 / syn))
     if kind in ("lif", "lif_div"):  # v <- v + (x - (v - r)) / tau: tau * dt seconds, leak to the reset value
         return nir.LIF(tau=full(float(d["tau"]) * dt), r=full(1.0), v_leak=full(reset or 0.0),
                        v_threshold=full(d["v_threshold"]), v_reset=full(reset or 0.0))
