@@ -59,6 +59,8 @@ def plot(
     x: Optional[str] = typer.Option(None, "--x", help="Sweep variable on the heat map's x axis"),
     y: Optional[str] = typer.Option(None, "--y", help="Sweep variable on the heat map's y axis"),
     metric: str = typer.Option("energy_j", "--metric", help="Sweep metric of the heat map"),
+    log: Optional[bool] = typer.Option(None, "--log/--linear",
+                                       help="Comparison axes (default: log where bars span more than 100x)"),
 ) -> None:
     """Paper-ready figures of reports, search candidates and co-design sweeps."""
     from cimsim.plot import parse_constraints, write_all
@@ -66,7 +68,7 @@ def plot(
     limits = parse_constraints(constraints) if constraints is not None else None
     out = output_dir(out)
     written = write_all(reports or [], out, format, candidates_csv=candidates, constraints=limits, kind=kind,
-                        style=style, sweep_csv=sweep, sweep_x=x, sweep_y=y, sweep_metric=metric)
+                        style=style, sweep_csv=sweep, sweep_x=x, sweep_y=y, sweep_metric=metric, log=log)
     for path in written:
         typer.echo(str(path))
 

@@ -6,6 +6,7 @@ from typing import Mapping, Sequence
 from matplotlib.figure import Figure
 
 from cimsim.plot.bars import stacked_barh
+from cimsim.plot.fit import fit_legend, fit_suptitle
 from cimsim.plot.inputs import per_inference_parts
 from cimsim.plot.style import (
     Look, axis_label, component_looks, format_value, get_style, legend_looks_handles, new_figure,
@@ -22,7 +23,8 @@ def breakdown(report: Mapping, style: str = "paper", looks: "Mapping[str, Look] 
 
     One panel per quantity (its unit on the x axis, its total in the panel title), segments in the fixed
     component order and colours, shares of at least 9 % written inside their segment, one legend listing every
-    component of the report.
+    component drawn (a component that is 0 in every panel is left out). Long titles and legend entries wrap to
+    the figure's width.
 
     Parameters
     ----------
@@ -34,7 +36,7 @@ def breakdown(report: Mapping, style: str = "paper", looks: "Mapping[str, Look] 
     """
     st = get_style(style)
     parts = {q: per_inference_parts(report, q) for q in quantities}
-    names = order_components(k for q in quantities for k in parts[q])
+    names = order_components(k for q in quantities for k, v in parts[q].items() if v > 0)
     looks = dict(looks) if looks is not None else component_looks(names)
     looks.update({n: lk for n, lk in component_looks(names).items() if n not in looks})
     with styled(st):
@@ -45,7 +47,7 @@ def breakdown(report: Mapping, style: str = "paper", looks: "Mapping[str, Look] 
             row = parts[q]
             total = sum(row.values())
             unit = unit_for(q, total)
-            order = [n for n in names if n in row]
+            order = [n for n in names if row.get(n, 0) > 0]
             stacked_barh(ax, [row], order, looks, scale=unit.factor, height=0.7)
             _write_shares(ax, row, order, looks, unit.factor, total)
             ax.set_yticks([])
@@ -57,9 +59,8 @@ def breakdown(report: Mapping, style: str = "paper", looks: "Mapping[str, Look] 
             meta = report["meta"]
             title = " on ".join(str(meta[k]) for k in ("model", "hw") if meta.get(k))
         if title:
-            fig.suptitle(title)
-        fig.legend(handles=legend_looks_handles(looks, names), loc="outside lower center",
-                   ncol=3 if st.name == "paper" else 6, handlelength=1.2, columnspacing=1.0)
+            fit_suptitle(fig, title)
+        fit_legend(fig, legend_looks_handles(looks, names), 3 if st.name == "paper" else 6)
     return fig
 
 

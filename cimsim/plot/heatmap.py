@@ -4,11 +4,13 @@ from __future__ import annotations
 import math
 from typing import Mapping, Sequence
 
+import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from cimsim.errors import UserError
+from cimsim.plot.fit import usable_width_in, wrap_to_width
 from cimsim.plot.inputs import columns_of
 from cimsim.plot.style import HIGHLIGHT, axis_label, get_style, new_figure, styled, unit_for
 
@@ -92,8 +94,9 @@ def heatmap(rows: Sequence[Mapping], x: str, y: str, metric: str = "energy_j", a
         bar.set_label(label)
         ax.set_xticks(range(len(xv)), [_tick(v) for v in xv])
         ax.set_yticks(range(len(yv)), [_tick(v) for v in yv])
-        ax.set_xlabel(x)
-        ax.set_ylabel(y)
+        size = matplotlib.rcParams["axes.labelsize"]
+        ax.set_xlabel(wrap_to_width(fig, x, 0.7 * usable_width_in(fig), size))
+        ax.set_ylabel(wrap_to_width(fig, y, 0.8 * fig.get_size_inches()[1], size))
         ax.spines[:].set_visible(False)
         ax.tick_params(length=0)
         if annotate:
@@ -112,5 +115,7 @@ def heatmap(rows: Sequence[Mapping], x: str, y: str, metric: str = "energy_j", a
                                    label="best"))
         bj, bi = best_cells[0]
         ties = f" (+{len(best_cells) - 1} tied)" if len(best_cells) > 1 else ""
-        ax.set_title(f"best: {x}={_tick(xv[bi])}, {y}={_tick(yv[bj])}{ties}", loc="left", pad=3)
+        ax.set_title(wrap_to_width(fig, f"best: {x}={_tick(xv[bi])}, {y}={_tick(yv[bj])}{ties}",
+                                   0.8 * usable_width_in(fig), matplotlib.rcParams["axes.titlesize"]),
+                     loc="left", pad=3)
     return fig

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from typing import Mapping
 
+import matplotlib
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from cimsim.errors import UserError
+from cimsim.plot.fit import fit_suptitle, text_width_in, usable_width_in
 from cimsim.plot.inputs import samples_of
 from cimsim.plot.style import (
     GREYED, HIGHLIGHT, NEUTRAL, abbreviate, axis_label, get_style, new_figure, styled, unit_for,
@@ -79,7 +81,7 @@ def layers(report: Mapping, style: str = "paper", max_label_chars: int = 14, tit
             meta = report["meta"]
             title = " on ".join(str(meta[k]) for k in ("model", "hw") if meta.get(k))
         if title:
-            fig.suptitle(title)
+            fit_suptitle(fig, title)
     return fig
 
 
@@ -105,8 +107,10 @@ def _decorate(ax_e, ax_t, bars: tuple, labels: list[str], rotation: int, worst: 
     handles = [Patch(facecolor=NEUTRAL, edgecolor="#333333", linewidth=0.3, label="layer"),
                Patch(facecolor=HIGHLIGHT, edgecolor="#333333", linewidth=0.3, hatch="///",
                      label=f"bottleneck: {_legend_name(worst_name)} ({share:.0%} of layer time)")]
-    ax_e.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, handlelength=1.2,
-                columnspacing=1.0, borderaxespad=0.2)
+    fig, size = ax_e.figure, matplotlib.rcParams["legend.fontsize"]
+    side_by_side = sum(text_width_in(fig, h.get_label(), size) for h in handles) + 0.5 < usable_width_in(fig)
+    ax_e.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2 if side_by_side else 1,
+                handlelength=1.2, columnspacing=1.0, borderaxespad=0.2)
     ax_e.tick_params(axis="x", length=0)
     for ax in (ax_e, ax_t):
         ax.grid(axis="y", color=GREYED, linewidth=0.3)

@@ -21,7 +21,7 @@ def write_all(report_paths: Sequence["str | Path"], out_dir: "str | Path", fmt: 
               candidates_csv: "str | Path | None" = None, constraints: "Mapping[str, float] | None" = None,
               kind: str = "all", style: str = "paper", sweep_csv: "str | Path | None" = None,
               sweep_x: "str | None" = None, sweep_y: "str | None" = None, sweep_metric: str = "energy_j",
-              sweep_agg: "str | None" = None) -> list[Path]:
+              sweep_agg: "str | None" = None, log: "bool | None" = None) -> list[Path]:
     """Write every figure that the inputs allow and return the files written.
 
     Files (``NAME`` = report file stem, or folder_stem when stems collide):
@@ -36,6 +36,7 @@ def write_all(report_paths: Sequence["str | Path"], out_dir: "str | Path", fmt: 
     fmt: png, pdf or svg.
     constraints: constraint name -> limit in SI (see :func:`cimsim.plot.parse_constraints`).
     kind: one of :data:`KINDS`.
+    log: comparison axes log (True), linear (False) or log where bars span more than 100x (None).
     """
     if fmt not in FORMATS:
         raise UserError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
@@ -62,8 +63,8 @@ def write_all(report_paths: Sequence["str | Path"], out_dir: "str | Path", fmt: 
     if kind in ("all", "layers"):
         figures += [(f"layers_{n}", layers(r, style=style)) for n, r in zip(names, reports) if r["layers"]]
     if kind in ("all", "compare") and len(reports) >= 2:
-        figures.append(("compare", compare(reports, style=style, looks=looks)))
-        figures.append(("compare_normalized", compare(reports, normalize=True, style=style, looks=looks)))
+        figures.append(("compare", compare(reports, style=style, looks=looks, log=log)))
+        figures.append(("compare_normalized", compare(reports, normalize=True, style=style, looks=looks, log=log)))
     if kind in ("all", "pareto") and candidates_csv is not None:
         candidates = load_candidates(candidates_csv)
         figures.append(("pareto", pareto(candidates, constraints=constraints, chosen=load_best(candidates_csv),
