@@ -34,9 +34,10 @@ include: {include}
 #   parallel_rows: 32      # rows driven at once: row groups per read, ADC conversions, latency
 # adc:
 #   range: saturate        # calibrated | saturate | full: how bitline sums are clipped (changed spikes)
-# A physical number carries its source, a key of a references.bib beside this file:
+# A physical number carries its source: a key of a references.bib beside this file, a DOI, a URL, or an inline
+# citation with its year (docs/hardware-configs.md, "Sources"):
 #   costs:
-#     energy: {{value: 2.0 pJ, source: mypaper2024}}
+#     energy: {{value: 2.0 pJ, source: "Me et al., JSSC 2024, Table 2"}}
 """
 
 

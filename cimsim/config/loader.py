@@ -14,8 +14,10 @@ A config file is UTF-8 YAML read safely (:mod:`cimsim.config.yamlfile`: no dupli
     so a preset can change a variable a base file computes with.
 
 Numeric values may be expressions (see :mod:`cimsim.config.units`). Physical quantities are written
-``{value: "2.03084 pJ", source: spikesim2023}``; every ``source`` must be an entry of a ``references.bib``
-(the presets' one, or one next to the config file or a file it includes).
+``{value: "2.03084 pJ", source: spikesim2023}``. A ``source`` (:func:`source_kind`) is a bibliography key, which
+must be an entry of a ``references.bib`` (the presets' one, or one next to the config file or a file it
+includes), or a DOI or URL, or an inline citation naming its year (``"Shafiee et al., ISCA 2016, Table 6"``);
+the text is kept as written and travels with the number into the report's priced table.
 
 Presets are the ``*.yaml`` files directly in the repository's ``hwconfigs/`` directory (files in its
 sub-directories are building blocks for ``include``) and in the directories listed in the environment variable
@@ -146,6 +148,27 @@ def bib_keys(path: Path) -> dict[str, str]:
     """``{key: entry type}`` of every ``@type{key, ...}`` entry of a BibTeX file (comments ignored)."""
     text = path.read_text()
     return {m.group(2): m.group(1).lower() for m in _BIB_ENTRY.finditer(text) if m.group(1).lower() != "comment"}
+
+
+_DOI = re.compile(r"^(doi:\s*|https?://(dx\.)?doi\.org/)?10\.\d{4,9}/\S+$", re.IGNORECASE)
+_URL = re.compile(r"^https?://\S+$")
+_YEAR = re.compile(r"\b(1[89]|20)\d\d\b")
+
+
+def source_kind(text: str) -> str:
+    """What a ``source`` is, by one rule: ``doi`` (``10.xxxx/...``, ``doi:...`` or a doi.org link), ``url``
+    (``http(s)://...``), ``key`` (one word: a bibliography key, which must be in a ``references.bib``), or
+    ``citation`` (text with a space in it that names a year, e.g. ``"Shafiee et al., ISCA 2016, Table 6"``).
+    Text with a space but no year is ``vague``: refused, so a note such as "my guess" is not taken for a source.
+    """
+    text = text.strip()
+    if _DOI.match(text):
+        return "doi"
+    if _URL.match(text):
+        return "url"
+    if not re.search(r"\s", text):
+        return "key"
+    return "citation" if _YEAR.search(text) else "vague"
 
 
 def _bibliography(files: list[Path]) -> tuple[dict[str, str], list[Path]]:
@@ -285,10 +308,16 @@ class _Resolver:
             self.check_source(data["source"], path + ("source",))
         return out
 
-    def check_source(self, key: Any, path: tuple) -> None:
-        if not isinstance(key, str) or key not in self.bib:
+    def check_source(self, source: Any, path: tuple) -> None:
+        """A bib key must be in a references.bib; a DOI, URL or inline citation with its year is kept as written."""
+        kind = source_kind(source) if isinstance(source, str) and source.strip() else None
+        if kind == "vague":
+            raise self.fail(path, "an inline citation names its year (e.g. 'Shafiee et al., ISCA 2016, Table 6'); "
+                                  "or give a references.bib key, a DOI or a URL", source)
+        if kind is None or (kind == "key" and source.strip() not in self.bib):
             files = ", ".join(str(b) for b in self.bib_files) or "no references.bib found"
-            raise self.fail(path, f"unknown reference, not an entry of {files}", key)
+            raise self.fail(path, f"unknown reference, not an entry of {files} (a source is a bib key, a DOI, a URL "
+                                  "or an inline citation with its year)", source)
 
     def number(self, raw: Any, unit: Optional[Unit], path: tuple, is_int: bool, field_unit: bool) -> Any:
         """SI value (or the field's own unit) of a number / quantity / expression."""

@@ -31,7 +31,8 @@ class Strict(BaseModel):
 
 
 class Quantity(Strict):
-    """A physical number in SI units with the bibliography key of where it comes from."""
+    """A physical number in SI units with where it comes from: a bibliography key, a DOI, a URL or an inline
+    citation (:func:`cimsim.config.loader.source_kind`)."""
 
     value: float = Field(ge=0)
     source: str = Field(min_length=1)

@@ -2,7 +2,8 @@
 
 The YAML loader (:mod:`cimsim.config.loader`) resolves ``include:``, variables, arithmetic and units
 ("250 MHz", "693.6 um2", "2.03 pJ") and hands plain SI numbers to these models. Every physical number is a
-:class:`Quantity` whose ``source`` names an entry of ``hwconfigs/references.bib``.
+:class:`Quantity` whose ``source`` says where it comes from (a ``references.bib`` key, a DOI, a URL or an inline
+citation; :func:`cimsim.config.loader.source_kind`).
 
 Hierarchy (composition, mirroring the hardware): ``Chip`` has ``tiles`` of ``Tile``; a tile has ``pes`` of
 ``PE`` plus a tile buffer, LIF neuron units and a router; a PE has ``crossbars`` of ``Crossbar`` with their
