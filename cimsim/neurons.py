@@ -371,7 +371,9 @@ class CubaLIF(NeuronModel):
         s = h > v_threshold                         (strict)
         v = where(s, v_reset, h)
 
-    The membrane starts at ``v_leak``, the current at 0.
+    The membrane starts at ``v_leak``, the current at 0. (Norse writes the current's decay as
+    ``c + (-dt * tau_syn_inv) * c``: the same float32 result, since negation is exact; its reset
+    ``(1 - z) * h + z * v_reset`` equals the ``where`` for spikes ``z`` in {0, 1}.)
 
     Attributes
     ----------
