@@ -5,7 +5,6 @@ import pytest
 import torch
 from torch import nn
 
-from cimsim.errors import UserError
 from cimsim.functional import evaluate
 from neuronas.interop import import_snn
 
