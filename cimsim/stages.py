@@ -24,7 +24,7 @@ file                what it holds
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -60,8 +60,8 @@ def run_stages(mapping: Mapping, inputs: np.ndarray, labels: np.ndarray | None =
     ----------
     mapping: the mapped network (its chip carries the run options). inputs: integer inputs ``[T, N, *shape]``.
     labels: ``[N]`` classes (the report then has ``totals.accuracy``). calibration_inputs: inputs whose ideal
-    activations set a calibrated ADC's LSBs (default: the first samples of ``inputs``). progress: a bar over the
-    timesteps.
+    activations set a calibrated ADC's LSBs (default: the first samples of ``inputs``). seed: the chip instance
+    whose device non-idealities the reads see (``crossbar.nonideal``). progress: a bar over the timesteps.
     """
     from cimsim.assemble import build_report, fidelity_section
     from cimsim.cost.collect import collect_activity
@@ -71,7 +71,9 @@ def run_stages(mapping: Mapping, inputs: np.ndarray, labels: np.ndarray | None =
     from cimsim.engine.schedule import schedule
     from cimsim.progress import progress_bar
 
-    adc = adc_for_run(mapping, inputs, calibration_inputs)
+    from cimsim.nonideal import instance_for
+
+    adc = replace(adc_for_run(mapping, inputs, calibration_inputs), devices=instance_for(mapping.chip, seed))
     with progress_bar(progress, transient=True) as bar:
         task = bar.add_task(f"simulating {mapping.graph.name}", total=inputs.shape[0])
         ex = execute(mapping, inputs, adc, progress=lambda: bar.advance(task))
@@ -79,7 +81,7 @@ def run_stages(mapping: Mapping, inputs: np.ndarray, labels: np.ndarray | None =
     run = collect_activity(mapping, ex, sched, mapping.options.accounting)
     prices = price(mapping.chip, run)
     report = build_report(mapping, ex, run, prices, seed=seed, labels=labels)
-    if mapping.options.fidelity and not adc.ideal:
+    if mapping.options.fidelity and not (adc.ideal and adc.devices is None):
         report.fidelity = fidelity_section(mapping, inputs, ex)
     return StageOutputs(mapping, ex, sched, run, prices, report)
 

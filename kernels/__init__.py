@@ -5,6 +5,8 @@ Exported kernels (same signatures in every backend):
 ``crossbar_read_adc(x, cells, group_rows, max_code, lsb) -> codes``  Cython (``kernels/crossbar_cy.pyx``)
 ``column_histogram(x, cells, group_rows, cols_per_output, refs) -> hist``  Cython (``kernels/crossbar_cy.pyx``)
 ``group_activity(x, group_rows) -> counts``                          Numba  (``kernels/activity_nb.py``)
+``nonideal_read_adc(x, g, gref, group_rows, c2c, lsbs, min_code, max_code, key, id0) -> values``
+                                                                     Numba  (``kernels/nonideal_nb.py``)
 ``lif_update(x, v, decay, v_reset, v_threshold, soft) -> spikes``    Numba  (``kernels/neurons_nb.py``)
 and one update per neuron model (every name of ``kernels.neurons_nb.__all__``)  Numba  (``kernels/neurons_nb.py``)
 ``route_packets(src, dst, ready, flits, mesh_rows, mesh_cols,
@@ -31,11 +33,12 @@ if _choice not in ("fast", "reference"):
     raise ImportError(f"NEURONAS_KERNELS={_choice!r} is not a kernel backend; expected 'fast' or 'reference'")
 
 if _choice == "reference":
-    from kernels.reference import column_histogram, crossbar_read_adc, group_activity, route_packets
+    from kernels.reference import (column_histogram, crossbar_read_adc, group_activity, nonideal_read_adc,
+                                   route_packets)
 
     _neurons = reference
     BACKEND = {name: "reference" for name in ("crossbar_read_adc", "column_histogram", "group_activity",
-                                              "route_packets", *NEURON_KERNELS)}
+                                              "nonideal_read_adc", "route_packets", *NEURON_KERNELS)}
 else:
     try:
         from kernels.crossbar_cy import column_histogram, crossbar_read_adc
@@ -46,16 +49,19 @@ else:
             "from the project root (or set NEURONAS_KERNELS=reference to use the slow numpy twins)"
         ) from exc
     from kernels.activity_nb import group_activity
+    from kernels.nonideal_nb import nonideal_read_adc
 
     _neurons = neurons_nb
     BACKEND = {
         "crossbar_read_adc": "cython",
         "column_histogram": "cython",
         "group_activity": "numba",
+        "nonideal_read_adc": "numba",
         "route_packets": "cython",
         **{name: "numba" for name in NEURON_KERNELS},
     }
 globals().update({name: getattr(_neurons, name) for name in NEURON_KERNELS})  # a new model needs no edit here
 
-__all__ = ["BACKEND", "NEURON_KERNELS", "column_histogram", "crossbar_read_adc", "group_activity", "reference",
+__all__ = ["BACKEND", "NEURON_KERNELS", "column_histogram", "crossbar_read_adc", "group_activity",
+           "nonideal_read_adc", "reference",
            "route_packets", *NEURON_KERNELS]

@@ -254,3 +254,76 @@ def cuba_lif_update(x: np.ndarray, v: np.ndarray, i: np.ndarray, syn_decay, mem_
     s = h > F32(v_threshold)
     v[...] = np.where(s, F32(v_reset), h)
     return s.astype(np.uint8)
+
+
+_U64 = np.uint64
+
+
+def splitmix64(z: np.ndarray) -> np.ndarray:
+    """splitmix64 finaliser on uint64 values (wrapping arithmetic), as in ``kernels/nonideal_nb.py``."""
+    z = np.asarray(z, dtype=_U64)
+    with np.errstate(over="ignore"):
+        z = (z ^ (z >> _U64(30))) * _U64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> _U64(27))) * _U64(0x94D049BB133111EB)
+    return z ^ (z >> _U64(31))
+
+
+def counter_normal(key: int, counter: np.ndarray) -> np.ndarray:
+    """Standard normal variates number ``counter`` (uint64 array) of stream ``key``: splitmix64 + Box-Muller."""
+    with np.errstate(over="ignore"):
+        h = splitmix64(_U64(key) ^ (np.asarray(counter, dtype=_U64) * _U64(0x9E3779B97F4A7C15)))
+    u1 = ((h >> _U64(32)).astype(np.float64) + 0.5) / 4294967296.0
+    u2 = ((h & _U64(0xFFFFFFFF)).astype(np.float64) + 0.5) / 4294967296.0
+    return np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
+
+
+def nonideal_read_adc(x: np.ndarray, g: np.ndarray, gref: np.ndarray, group_rows: int, c2c: float,
+                      lsbs: np.ndarray, min_code: float, max_code: float, key: int, id0: int) -> np.ndarray:
+    """Crossbar reads through non-ideal devices, one ADC conversion per (row group, column), summed over groups.
+
+    Parameters
+    ----------
+    x:
+        uint8 ``[M, R]``: driven rows (nonzero) of ``M`` reads sequences (samples x positions).
+    g:
+        float32 ``[R, K]``: each cell's conductance in units of one cell level (device instance, drift, IR drop).
+    gref:
+        float32 ``[R, C]``: conductance of the reference column's cell of each row, for each of the ``C`` cell
+        column classes; column ``k`` is of class ``k % C`` (columns ordered (output, cell column)).
+    group_rows:
+        Rows per read; group ``g`` covers rows ``[g*group_rows, (g+1)*group_rows)``.
+    c2c:
+        Relative cycle-to-cycle read noise of one cell: the column current of a read gets a Gaussian of standard
+        deviation ``c2c * sqrt(sum_r x_r (g_rk^2 + gref_rc^2))`` (independent per cell, summed).
+    lsbs:
+        float64 ``[C]``: ADC LSB of each class (cell levels).
+    min_code, max_code:
+        ADC code range; ``code = clip(rint(current / lsb), min_code, max_code)``.
+    key, id0:
+        Noise stream and the global index of row 0 of ``x``: the noise of read group ``grp`` of row ``m``, column
+        ``k`` is normal number ``((id0 + m) * G + grp) * K + k`` of stream ``key``.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 ``[M, K]``: ``sum over read groups with a driven row of code * lsb``.
+    """
+    x = np.asarray(x) != 0
+    m_rows, n_rows = x.shape
+    n_cols, n_cls = g.shape[1], gref.shape[1]
+    n_groups = -(-n_rows // group_rows)
+    lsb_k = np.tile(np.asarray(lsbs, np.float64), n_cols // n_cls)
+    out = np.zeros((m_rows, n_cols), np.float64)
+    cols = np.arange(n_cols, dtype=np.int64)
+    for grp in range(n_groups):
+        rows = slice(grp * group_rows, min(n_rows, (grp + 1) * group_rows))
+        xs = x[:, rows].astype(np.float64)
+        gg, gr = g[rows].astype(np.float64), gref[rows].astype(np.float64)
+        cur = xs @ gg - np.tile(xs @ gr, n_cols // n_cls)
+        if c2c > 0:
+            var = xs @ (gg * gg) + np.tile(xs @ (gr * gr), n_cols // n_cls)
+            counter = ((id0 + np.arange(m_rows, dtype=np.int64))[:, None] * n_groups + grp) * n_cols + cols
+            cur = cur + c2c * np.sqrt(var) * counter_normal(key, counter.astype(_U64))
+        codes = np.clip(np.rint(cur / lsb_k), min_code, max_code)
+        out += np.where(xs.any(1)[:, None], codes * lsb_k, 0.0)
+    return out

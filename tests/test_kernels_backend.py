@@ -6,7 +6,8 @@ import sys
 import kernels
 from kernels import reference
 
-NAMES = ("crossbar_read_adc", "column_histogram", "group_activity", "route_packets", *kernels.NEURON_KERNELS)
+NAMES = ("crossbar_read_adc", "column_histogram", "group_activity", "nonideal_read_adc", "route_packets",
+         *kernels.NEURON_KERNELS)
 
 
 def _run(code, **env):
@@ -19,7 +20,7 @@ def test_default_backend_is_fast():
         assert set(kernels.BACKEND.values()) == {"reference"}
         return
     assert kernels.BACKEND == {"crossbar_read_adc": "cython", "column_histogram": "cython", "group_activity": "numba",
-                               "route_packets": "cython", **{name: "numba" for name in kernels.NEURON_KERNELS}}
+                               "nonideal_read_adc": "numba", "route_packets": "cython", **{name: "numba" for name in kernels.NEURON_KERNELS}}
     assert "lif_update" in kernels.NEURON_KERNELS
     for name in NAMES:
         assert getattr(kernels, name) is not getattr(reference, name)

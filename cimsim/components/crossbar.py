@@ -25,6 +25,55 @@ from cimsim.technology import CELL_F2
 from cimsim.technology import circuits as G
 
 
+class NonidealConfig(Strict):
+    """Device non-idealities of the arrays' analog reads (values only: no count or cost depends on them).
+
+    Every field defaults to off; a preset may document its device's published figures here with ``enabled:
+    false`` so that its results stay those of ideal devices until a run turns them on
+    (``--set crossbar.nonideal.enabled=true``). The model is in :mod:`cimsim.nonideal`.
+    """
+
+    enabled: bool = False
+    """Apply the non-idealities below (off: every field below is ignored and reads are ideal)."""
+    off_current: bool = False
+    """Finite off state: a cell at level 0 still conducts ``1/crossbar.on_off_ratio`` of the on conductance
+    (``neurosim_v14``); a reference (dummy) column of off cells per slice is subtracted before the ADC."""
+    d2d_sigma: float = Field(default=0.0, ge=0, le=5)
+    """Device-to-device variation: each cell's conductance times ``exp(N(0, d2d_sigma^2))`` (lognormal), drawn
+    once per chip instance (``neurosim_v2_variation``)."""
+    c2c_sigma: float = Field(default=0.0, ge=0, le=5)
+    """Cycle-to-cycle read noise: each cell's conductance times ``1 + N(0, c2c_sigma^2)``, drawn per read
+    (``neurosim_v2_variation``)."""
+    stuck_at_0: float = Field(default=0.0, ge=0, le=1)
+    """Fraction of cells stuck at the lowest conductance level (``chen2015rram_faults``)."""
+    stuck_at_1: float = Field(default=0.0, ge=0, le=1)
+    """Fraction of cells stuck at the highest conductance level (``chen2015rram_faults``)."""
+    drift_nu: float = Field(default=0.0, ge=0, le=1)
+    """Retention drift exponent: ``G(t) = G0 (t / t0)^-nu`` for ``t > t0`` (``ielmini2007drift``)."""
+    drift_time_s: Annotated[float, Unit(U.TIME)] = Field(default=1.0, gt=0, le=1e10)
+    """Time since programming at which the chip is read (s)."""
+    drift_t0_s: Annotated[float, Unit(U.TIME)] = Field(default=1.0, gt=0, le=1e10)
+    """Reference time of the drift law (s; ``ielmini2007drift``)."""
+    ir_drop: bool = False
+    """First-order IR drop: each cell's current flows through the wordline and bitline segments between its
+    driver and the sense amplifier, ``G_eff = G / (1 + G R_wire)``, with the technology's wire resistance per
+    metre over the cell pitch (``neurosim2018``, ``spikesim2023``)."""
+
+    @model_validator(mode="after")
+    def _check(self):
+        if self.stuck_at_0 + self.stuck_at_1 > 1:
+            raise ValueError(f"stuck_at_0 + stuck_at_1 = {self.stuck_at_0 + self.stuck_at_1:g} exceeds 1 "
+                             "(fractions of the cells)")
+        return self
+
+    @property
+    def active(self) -> bool:
+        """Whether any non-ideality changes a read (enabled and at least one effect on)."""
+        return self.enabled and bool(self.off_current or self.d2d_sigma or self.c2c_sigma or self.stuck_at_0
+                                     or self.stuck_at_1 or (self.drift_nu and self.drift_time_s > self.drift_t0_s)
+                                     or self.ir_drop)
+
+
 class CrossbarConfig(Strict):
     rows: PositiveInt
     cols: PositiveInt
@@ -53,6 +102,8 @@ class CrossbarConfig(Strict):
     """Read voltage on a driven wordline (V; ``neurosim_v14``)."""
     read_pulse_s: Annotated[float, Unit(U.TIME)] = Field(default=10e-9, gt=0, le=1e-3)
     """Read pulse width (s; ``neurosim_v14`` default)."""
+    nonideal: NonidealConfig = NonidealConfig()
+    """Device non-idealities of the reads (all off by default; see :class:`NonidealConfig`)."""
 
     @property
     def cell_f2(self) -> float:
@@ -65,6 +116,9 @@ class CrossbarConfig(Strict):
     def _check(self):
         if self.parallel_rows > self.rows:
             raise ValueError(f"parallel_rows ({self.parallel_rows}) exceeds rows ({self.rows})")
+        if self.nonideal.enabled and self.nonideal.off_current and self.on_off_ratio <= 1:
+            raise ValueError(f"on_off_ratio ({self.on_off_ratio:g}) must exceed 1 with nonideal.off_current "
+                             "(an off state as conductive as the on state stores nothing)")
         return self
 
 

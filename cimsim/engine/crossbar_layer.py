@@ -41,6 +41,7 @@ from cimsim.ops import exact_matmul, layer_input_rows
 
 if TYPE_CHECKING:
     from cimsim.engine.counts import HostCounts
+    from cimsim.nonideal import ChipInstance
 
 
 @dataclass
@@ -62,6 +63,9 @@ class AdcModel:
     slice, and sign with differential weights), in cell levels, powers of two >= 1."""
     calibration: dict = field(default_factory=dict)
     """What the calibration saw (quantile, samples, per-layer quantile values); empty until calibrated."""
+    devices: "ChipInstance | None" = None
+    """The chip instance whose device non-idealities the reads go through (:mod:`cimsim.nonideal`); None: ideal
+    devices. Set by the run (:func:`cimsim.nonideal.instance_for`), not by :meth:`for_chip`."""
 
     def column_lsbs(self, lm: LayerMapping) -> np.ndarray:
         """LSB of each cell column of an output of layer ``lm``: float64 ``[cols_per_output]``.
@@ -199,34 +203,38 @@ def block_cells(lm: LayerMapping, idx: np.ndarray | slice) -> np.ndarray:
 
 
 def run_layer_step(lm: LayerMapping, node: dict, x: np.ndarray, chip: Chip, adc: AdcModel, wmat: np.ndarray,
-                   counts: "HostCounts", t: int) -> np.ndarray:
+                   counts: "HostCounts | None", t: int, sample0: int = 0) -> np.ndarray:
     """Compute one timestep of a crossbar layer for all samples and count what the arrays do.
 
     Parameters
     ----------
     lm: the layer's mapping. node: its graph attributes. x: integer input ``[N, *in_shape]``.
-    adc: the ADC transfer function. wmat: the signed integer weight matrix ``[R, C]``.
+    adc: the ADC transfer function (with ``adc.devices`` every read goes through the chip instance's devices).
+    wmat: the signed integer weight matrix ``[R, C]``.
     counts: the layer's host counts (arrays ``[T, N]``); row ``t`` gets this timestep's reads, driven rows,
     conversions, crossbar/ADC/adder-tree cycles, adder-tree accumulations, input spikes and synaptic operations.
+    None: values only (nothing is counted; the functional accuracy mode).
+    sample0: global index of sample 0 of ``x`` (the read noise of a sample does not depend on its batch).
 
     Returns
     -------
     int64 ``[N, P, C]``: the integer dot products as the hardware computes them (equal to the exact ones when
-    the ADC is ideal).
+    the ADC is ideal and the devices are).
     """
     rows = layer_input_rows(node, x)  # N, P, R
-    reads = _LayerReads(lm, chip, adc, rows)
-    for sig, plane in bit_planes(rows, lm):
-        reads.plane(sig, plane)
-    reads.count(counts, t, x)
+    reads = _LayerReads(lm, chip, adc, rows, counting=counts is not None)
+    for i, (sig, plane) in enumerate(bit_planes(rows, lm)):
+        reads.plane(sig, plane, (t, i, sample0))
+    if counts is not None:
+        reads.count(counts, t, x)
     return reads.result(wmat)
 
 
 class _LayerReads:
     """The reads of one layer's timestep: counts per sample, and the ADC's effect on the sums."""
 
-    def __init__(self, lm: LayerMapping, chip: Chip, adc: AdcModel, rows: np.ndarray):
-        self.lm, self.chip, self.adc, self.rows = lm, chip, adc, rows
+    def __init__(self, lm: LayerMapping, chip: Chip, adc: AdcModel, rows: np.ndarray, counting: bool = True):
+        self.lm, self.chip, self.adc, self.rows, self.counting = lm, chip, adc, rows, counting
         self.n, self.p = n, p = rows.shape[:2]
         xb = chip.crossbar
         self.every_group = chip.accounting in ("dense", "all_groups")  # every row group read and converted
@@ -244,19 +252,28 @@ class _LayerReads:
         self.lsbs = adc.column_lsbs(lm)  # [cols_per_output]
         self.safe_rows = adc.max_code // safe_cell if np.all(self.lsbs == 1.0) else 0
         self.acc_unsafe = np.zeros((n * p, lm.outputs), np.int64)
-        self.safe = None if adc.ideal else np.zeros((n * p, lm.rows), np.int64)
+        # non-ideal devices: every read is analog (no exact part), so no exact rows are kept
+        self.dev = adc.devices.layer(lm) if adc.devices is not None else None
+        self.safe = None if (adc.ideal or self.dev is not None) else np.zeros((n * p, lm.rows), np.int64)
         self.blocks = [virtual_rows(lm, j, chip) for j in range(lm.adc_blocks)]
 
-    def plane(self, sig: int, plane: np.ndarray) -> None:
-        """Read one input bit plane ``[N, P, R]`` of significance ``sig`` through every ADC block."""
+    def plane(self, sig: int, plane: np.ndarray, where: tuple[int, int, int] = (0, 0, 0)) -> None:
+        """Read one input bit plane ``[N, P, R]`` of significance ``sig`` through every ADC block.
+
+        ``where``: (timestep, bit plane index, global index of sample 0), which the read noise depends on.
+        """
         flat = plane.reshape(self.n * self.p, self.lm.rows)
         if self.safe is not None:
             self.safe += sig * flat.astype(np.int64)
         for j, (idx, per_read, k) in enumerate(self.blocks):
             real = None if isinstance(idx, slice) else idx >= 0
             xblk = block_rows(flat, idx)
-            counts = self._count_reads(j, idx, real, per_read, k, xblk)
-            if self.safe is not None:
+            counts = self._count_reads(j, idx, real, per_read, k, xblk) if self.counting else None
+            if self.dev is not None:
+                self._analog(sig, j, idx, per_read, xblk, where)
+            elif self.safe is not None:
+                if counts is None:
+                    counts = kernels.group_activity(xblk, per_read)
                 self._distorted(sig, idx, real, per_read, xblk, counts)
 
     def _count_reads(self, j, idx, real, per_read: int, k: int, xblk: np.ndarray) -> np.ndarray:
@@ -302,13 +319,31 @@ class _LayerReads:
             vals = signed_reads(x_unsafe, cells, per_read, self.refs, adc, np.tile(self.lsbs, lm.outputs))
         else:
             vals = unsigned_reads(x_unsafe, cells, per_read, self.lsbs, adc)
+        self._accumulate(sig, vals, x_unsafe)
+
+    def _analog(self, sig: int, j: int, idx, per_read: int, xblk: np.ndarray, where: tuple[int, int, int]) -> None:
+        """Every read of ADC block ``j`` through the chip instance's devices and the ADC."""
+        from cimsim.nonideal import nonideal_reads
+
+        lm, inst = self.lm, self.adc.devices
+        t, plane, sample0 = where
+        key = inst.read_key(self.dev, t, plane, j)
+        vals = nonideal_reads(self.dev, key, j, idx, xblk, per_read, self.lsbs, self.adc, sample0 * self.p,
+                              inst.cfg.c2c_sigma)
+        self._accumulate(sig, vals, xblk)
+
+    def _accumulate(self, sig: int, vals: np.ndarray, x: np.ndarray) -> None:
+        """Shift-add the ADC values ``[N*P, K]`` of reads driving ``x`` by slice significance into the result."""
+        lm = self.lm
         vals = vals.reshape(self.n * self.p, lm.outputs, lm.cols_per_output)
         part = np.rint(vals @ lm.col_weights.astype(np.float64)).astype(np.int64)
         if lm.offset and not self.analog_ref:
-            part -= lm.offset * x_unsafe.sum(1, dtype=np.int64)[:, None]
+            part -= lm.offset * x.sum(1, dtype=np.int64)[:, None]
         self.acc_unsafe += sig * part
 
     def result(self, wmat: np.ndarray) -> np.ndarray:
+        if self.dev is not None:
+            return self.acc_unsafe.reshape(self.n, self.p, self.lm.outputs)
         if self.safe is None:
             return exact_matmul(self.rows, wmat)
         return (exact_matmul(self.safe, wmat) + self.acc_unsafe).reshape(self.n, self.p, self.lm.outputs)
