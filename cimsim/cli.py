@@ -51,7 +51,7 @@ def plot(
     reports: Optional[List[Path]] = typer.Argument(None, help="report.json files written by `cimsim simulate`"),
     out: Path = typer.Option(Path("figures"), "--out", help="Directory for the figures"),
     format: str = typer.Option("pdf", "--format", help="png, pdf or svg"),
-    kind: str = typer.Option("all", "--kind", help="all, breakdown, layers, compare, pareto or heatmap"),
+    kind: str = typer.Option("all", "--kind", help="all, breakdown, layers, compare, pareto, heatmap or robustness"),
     style: str = typer.Option("paper", "--style", help="paper (3.5 in, 7 pt) or slides"),
     candidates: Optional[Path] = typer.Option(None, "--candidates", help="Search candidates.csv (Pareto front)"),
     constraints: Optional[str] = typer.Option(None, "--constraints", help='e.g. "energy=50uJ,area=100mm2"'),
@@ -61,6 +61,7 @@ def plot(
     metric: str = typer.Option("energy_j", "--metric", help="Sweep metric of the heat map"),
     log: Optional[bool] = typer.Option(None, "--log/--linear",
                                        help="Comparison axes (default: log where bars span more than 100x)"),
+    robustness: Optional[Path] = typer.Option(None, "--robustness", help="robustness.json of `cimsim robustness`"),
 ) -> None:
     """Paper-ready figures of reports, search candidates and co-design sweeps."""
     from cimsim.plot import parse_constraints, write_all
@@ -68,7 +69,8 @@ def plot(
     limits = parse_constraints(constraints) if constraints is not None else None
     out = output_dir(out)
     written = write_all(reports or [], out, format, candidates_csv=candidates, constraints=limits, kind=kind,
-                        style=style, sweep_csv=sweep, sweep_x=x, sweep_y=y, sweep_metric=metric, log=log)
+                        style=style, sweep_csv=sweep, sweep_x=x, sweep_y=y, sweep_metric=metric, log=log,
+                        robustness_json=robustness)
     for path in written:
         typer.echo(str(path))
 
@@ -93,17 +95,77 @@ def simulate(
     inputs: Optional[Path] = typer.Option(None, "--inputs", help="Inputs file: .npy, .npz or .pt ([N, ...] or [T, N, ...])"),
     encoding: Optional[str] = typer.Option(None, "--encoding", help="direct, rate or as-is (for --inputs)"),
     dt: float = typer.Option(1e-3, "--dt", help="Timestep in s for a NIR model's continuous-time neurons"),
+    chips: Optional[int] = typer.Option(None, "--chips", help="Also measure accuracy on N chip instances (functional run)"),
+    accuracy_samples: Optional[int] = typer.Option(None, "--accuracy-samples", min=1, help="Samples of that functional run (default --samples)"),
+    workers: int = typer.Option(1, "--workers", min=1, help="Processes of the functional accuracy run"),
 ) -> None:
     """Map a network onto a chip, simulate it cycle by cycle, write DIR/report.json and print a summary.
 
-    MODEL may also be a NIR file (*.nir), discretized with --dt and quantized to the chip's weight bits."""
+    MODEL may also be a NIR file (*.nir), discretized with --dt and quantized to the chip's weight bits. With
+    --chips N the report gets an `accuracy` section from the functional run over --accuracy-samples samples on N
+    chip instances (costs still come from the cycle-level run)."""
     from cimsim.cli_simulate import SimulateArgs, run_simulate
 
     args = SimulateArgs(model=model, hw=hw, timesteps=timesteps, spike_rate=spike_rate, samples=samples,
                         dataset=dataset, data_dir=data_dir, genotype=genotype, channels=channels, out=out, seed=seed,
                         ideal_adc=ideal_adc, accounting=accounting, set_items=list(set_), inputs=inputs,
-                        encoding=encoding, dt=dt)
+                        encoding=encoding, dt=dt, chips=chips, accuracy_samples=accuracy_samples, workers=workers)
     run_simulate(args, build_genotype=(ctx.obj or {}).get("build_genotype"))
+
+
+def _accuracy_args(model, hw, timesteps, samples, chips, workers, batch, dataset, data_dir, spike_rate, seed, set_):
+    from cimsim.cli_accuracy import AccuracyArgs
+
+    return AccuracyArgs(model=model, hw=hw, timesteps=timesteps, samples=samples, chips=chips, workers=workers,
+                        batch=batch, dataset=dataset, data_dir=data_dir, spike_rate=spike_rate, seed=seed,
+                        set_items=list(set_))
+
+
+_MODEL = typer.Argument("tiny", help="Built-in network (vgg9, vgg8, tiny) or a saved *.snn.json")
+_HW = typer.Option("spikesim_rram_65nm", "--hw", help="Hardware preset name or YAML file")
+_T = typer.Option(5, "--timesteps", "-T", min=1, max=10_000, help="Timesteps per inference")
+_SAMPLES = typer.Option(100, "--samples", "-n", min=1, help="Samples (test images with --dataset)")
+_CHIPS = typer.Option(1, "--chips", help="Chip instances (instance k seeded seed + k)")
+_WORKERS = typer.Option(1, "--workers", min=1, help="Processes sharing the batches")
+_BATCH = typer.Option(256, "--batch", min=1, help="Samples computed together (memory grows with it)")
+_DATASET = typer.Option(None, "--dataset", help="Inputs and labels from this dataset's test split (else random "
+                        "spikes, labelled with the ideal network's predictions)")
+_DATA_DIR = typer.Option(None, "--data-dir", help="Dataset directory")
+_RATE = typer.Option(0.1, "--spike-rate", min=0.0, max=1.0, help="Rate of the random input spikes")
+_SEED = typer.Option(0, "--seed", min=0, max=2**32 - 1)
+_SET = typer.Option([], "--set", help="Config override, e.g. --set crossbar.nonideal.enabled=true (repeatable)")
+
+
+@app.command()
+def accuracy(model: str = _MODEL, hw: str = _HW, timesteps: int = _T, samples: int = _SAMPLES, chips: int = _CHIPS,
+             workers: int = _WORKERS, batch: int = _BATCH, dataset: Optional[str] = _DATASET,
+             data_dir: Optional[str] = _DATA_DIR, spike_rate: float = _RATE, seed: int = _SEED,
+             set_: List[str] = _SET,
+             out: Path = typer.Option(Path("results/accuracy"), "--out", help="Directory for accuracy.json")) -> None:
+    """Accuracy on simulated chip instances (functional run: the chip's values, no schedule, no costs)."""
+    from cimsim.cli_accuracy import run_accuracy
+
+    args = _accuracy_args(model, hw, timesteps, samples, chips, workers, batch, dataset, data_dir, spike_rate, seed,
+                          set_)
+    typer.echo(f"wrote {run_accuracy(args, output_dir(out))}")
+
+
+@app.command()
+def robustness(model: str = _MODEL, hw: str = _HW, timesteps: int = _T, samples: int = _SAMPLES,
+               chips: int = _CHIPS, workers: int = _WORKERS, batch: int = _BATCH, dataset: Optional[str] = _DATASET,
+               data_dir: Optional[str] = _DATA_DIR, spike_rate: float = _RATE, seed: int = _SEED,
+               set_: List[str] = _SET,
+               vary: List[str] = typer.Option([], "--vary", help="FIELD=V1,V2,... e.g. crossbar.nonideal.d2d_sigma="
+                                              "0,0.05,0.1 or adc.bits=3,4,5 (repeatable; nonideal fields switch "
+                                              "crossbar.nonideal.enabled on)"),
+               out: Path = typer.Option(Path("results/robustness"), "--out", help="Directory for robustness.json"),
+               ) -> None:
+    """Accuracy vs device variation / fault rate / ADC bits over chip instances; plot with `cimsim plot --robustness`."""
+    from cimsim.cli_accuracy import run_robustness
+
+    args = _accuracy_args(model, hw, timesteps, samples, chips, workers, batch, dataset, data_dir, spike_rate, seed,
+                          set_)
+    typer.echo(f"wrote {run_robustness(args, list(vary), output_dir(out))}")
 
 
 @app.command()

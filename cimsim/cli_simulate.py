@@ -36,6 +36,11 @@ class SimulateArgs:
     inputs: Optional[Path] = None
     encoding: Optional[str] = None
     dt: float = 1e-3
+    chips: Optional[int] = None
+    """Also measure accuracy on this many chip instances with the functional run (report section ``accuracy``)."""
+    accuracy_samples: Optional[int] = None
+    """Samples of that functional run (default: ``samples``)."""
+    workers: int = 1
 
 
 def _graph(args: SimulateArgs, build_genotype: GenotypeBuilder | None, weight_bits: int):
@@ -93,6 +98,10 @@ def run_simulate(args: SimulateArgs, build_genotype: GenotypeBuilder | None = No
     from cimsim.cli import output_dir
 
     hw_changes, run_changes = split_overrides(parse_overrides(args.set_items))
+    if args.chips is not None:
+        from cimsim.cli_accuracy import check_chips
+
+        check_chips(args.chips)
     output_dir(args.out)
     chip = resolve_chip(args.hw, hw_changes)
     graph = _graph(args, build_genotype, chip.weight_bits)
@@ -119,6 +128,26 @@ def run_simulate(args: SimulateArgs, build_genotype: GenotypeBuilder | None = No
                       ideal_adc=args.ideal_adc or None)
     if "dt_s" in graph.g.graph:  # a NIR graph's neurons were discretized with this timestep
         report.meta["dt_s"] = graph.g.graph["dt_s"]
+    if args.chips is not None:
+        report.accuracy = _accuracy_section(args, graph, chip, run_changes, report.meta.get("samples"))
     path = report.write(args.out)
     report.print_summary()
+    if report.accuracy:
+        from cimsim.cli_accuracy import format_accuracy
+
+        print(format_accuracy(report.accuracy))
     print(f"wrote {path} and {path.with_suffix('.csv')}")
+
+
+def _accuracy_section(args: SimulateArgs, graph, chip, run_changes: dict, cost_samples) -> dict:
+    """The report's ``accuracy`` section: the functional run on ``accuracy_samples`` x ``chips`` instances."""
+    from cimsim.cli_accuracy import AccuracyArgs, functional_accuracy
+
+    changes = {**run_changes, **({"ideal_adc": True} if args.ideal_adc else {})}
+    chip = chip.with_changes(changes) if changes else chip
+    m = args.accuracy_samples or args.samples
+    acc = AccuracyArgs(timesteps=args.timesteps, samples=m, chips=args.chips, workers=args.workers,
+                       dataset=args.dataset, data_dir=args.data_dir, spike_rate=args.spike_rate, seed=args.seed)
+    summary = functional_accuracy(graph, chip, acc)
+    return {**summary, "costs_from": f"cycle-level run on {cost_samples} sample(s) (totals, breakdown, layers)",
+            "accuracy_from": f"functional run on {summary['samples']} sample(s) x {args.chips} chip instance(s)"}

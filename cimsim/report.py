@@ -26,6 +26,9 @@ class Report:
     layers: list[dict]
     activity: dict
     fidelity: dict = field(default_factory=dict)
+    accuracy: dict = field(default_factory=dict)
+    """Accuracy on chip instances from the functional run (``cimsim simulate --chips N``), with which run each
+    figure came from."""
     priced_table: list[dict] = field(default_factory=list)
     """The run's priced table (:meth:`cimsim.cost.price.PricedTable.as_list`): per component and action, energy
     per unit of the count it is charged per, time per action, area and leakage per instance, sources, and whether
@@ -40,6 +43,8 @@ class Report:
              "activity": self.activity}
         if self.fidelity:
             d["fidelity"] = self.fidelity
+        if self.accuracy:
+            d["accuracy"] = self.accuracy
         if self.priced_table:
             d["priced_table"] = self.priced_table
         return _plain(d)

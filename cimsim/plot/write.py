@@ -11,9 +11,10 @@ from cimsim.plot.heatmap import heatmap
 from cimsim.plot.inputs import file_labels, load_best, load_candidates, load_report, load_sweep, columns_of
 from cimsim.plot.layers import layers
 from cimsim.plot.pareto import pareto
+from cimsim.plot.robustness import load_robustness, robustness
 from cimsim.plot.style import component_looks, get_style, save_figure
 
-KINDS = ("all", "breakdown", "layers", "compare", "pareto", "heatmap")
+KINDS = ("all", "breakdown", "layers", "compare", "pareto", "heatmap", "robustness")
 FORMATS = ("png", "pdf", "svg")
 
 
@@ -21,13 +22,15 @@ def write_all(report_paths: Sequence["str | Path"], out_dir: "str | Path", fmt: 
               candidates_csv: "str | Path | None" = None, constraints: "Mapping[str, float] | None" = None,
               kind: str = "all", style: str = "paper", sweep_csv: "str | Path | None" = None,
               sweep_x: "str | None" = None, sweep_y: "str | None" = None, sweep_metric: str = "energy_j",
-              sweep_agg: "str | None" = None, log: "bool | None" = None) -> list[Path]:
+              sweep_agg: "str | None" = None, log: "bool | None" = None,
+              robustness_json: "str | Path | None" = None) -> list[Path]:
     """Write every figure that the inputs allow and return the files written.
 
     Files (``NAME`` = report file stem, or folder_stem when stems collide):
     ``breakdown_NAME``, ``layers_NAME`` per report; ``compare`` and ``compare_normalized`` (to the first
     report) when there are two reports or more; ``pareto`` with ``candidates_csv`` (best.json next to it marks
-    the chosen candidate); ``heatmap_METRIC`` with ``sweep_csv``. Components keep one colour across all files.
+    the chosen candidate); ``heatmap_METRIC`` with ``sweep_csv``; ``robustness`` with ``robustness_json``.
+    Components keep one colour across all files.
 
     Parameters
     ----------
@@ -45,7 +48,7 @@ def write_all(report_paths: Sequence["str | Path"], out_dir: "str | Path", fmt: 
     get_style(style)
     report_paths = [Path(p) for p in report_paths]
     needs_reports = kind in ("all", "breakdown", "layers", "compare")
-    if not report_paths and needs_reports and not (kind == "all" and (candidates_csv or sweep_csv)):
+    if not report_paths and needs_reports and not (kind == "all" and (candidates_csv or sweep_csv or robustness_json)):
         raise UserError("no report files given")
     if kind == "compare" and len(report_paths) < 2:
         raise UserError("--kind compare needs at least two reports")
@@ -53,6 +56,8 @@ def write_all(report_paths: Sequence["str | Path"], out_dir: "str | Path", fmt: 
         raise UserError("--kind pareto needs --candidates CSV")
     if kind == "heatmap" and sweep_csv is None:
         raise UserError("--kind heatmap needs --sweep CSV")
+    if kind == "robustness" and robustness_json is None:
+        raise UserError("--kind robustness needs --robustness JSON (written by `cimsim robustness`)")
     reports = [load_report(p) for p in report_paths]
     out = Path(out_dir)
     names = file_labels(report_paths) if report_paths else []
@@ -73,6 +78,8 @@ def write_all(report_paths: Sequence["str | Path"], out_dir: "str | Path", fmt: 
         rows = load_sweep(sweep_csv)
         x, y = _sweep_axes(rows, sweep_x, sweep_y, sweep_csv)
         figures.append((f"heatmap_{sweep_metric}", heatmap(rows, x, y, sweep_metric, agg=sweep_agg, style=style)))
+    if kind in ("all", "robustness") and robustness_json is not None:
+        figures.append(("robustness", robustness(load_robustness(robustness_json), style=style)))
     written = []
     for name, fig in figures:
         written.append(save_figure(fig, out / f"{name}.{fmt}", style))
