@@ -13,7 +13,9 @@ are what to compare):
 2. kernel backends (Cython/Numba) vs their numpy references (:mod:`benchmarks.bench_kernels`);
 3. search candidates per minute per strategy and the neuronas/snasnet ratio (``benchmarks/bench_search.py``,
    when present);
-4. SNN training and forward speed (``benchmarks/bench_train.py``, when present).
+4. SNN training and forward speed (``benchmarks/bench_train.py``, when present);
+5. the functional accuracy mode vs the dense forward, with non-idealities, and non-idealities on vs off in the
+   cycle-level run (:mod:`benchmarks.bench_accuracy`).
 
 Every timing is the median of several repeats, with min and max. ``--quick`` uses fewer repeats and smaller
 kernel sizes (about 10 minutes or less on 2 cores).
@@ -94,6 +96,17 @@ def table(results: dict, skipped: dict) -> str:
         label = r.get("bench", "")
         rows.append(("train", f"{label} {r.get('case', '')}".strip(), "result",
                      ", ".join(f"{k}={_short(v)}" for k, v in r.items() if k not in ("bench", "case"))))
+    acc = results.get("accuracy")
+    if acc:
+        f = acc["functional"]
+        case = f"vgg9 {f['samples']} images T={f['timesteps']}"
+        for c in ("dense", "ideal", "nonideal"):
+            rows.append(("accuracy", case, f"{c}: wall / peak RSS",
+                         f"{f[c]['wall_s']:.3g} s / {f[c]['peak_rss_bytes'] / 2**20:.0f} MiB"))
+        rows.append(("accuracy", case, "functional / dense (ideal, non-ideal)",
+                     f"{f['ratio_ideal_over_dense']:.2f}x, {f['ratio_nonideal_over_dense']:.2f}x"))
+        rows.append(("accuracy", "vgg9 simulate 1 sample", "non-ideal on / off",
+                     f"{acc['cycle_level']['ratio_on_over_off']:.2f}x"))
     for name, why in skipped.items():
         rows.append((name, "-", "skipped", why))
     w = [max(len(r[i]) for r in rows + [("section", "case", "measurement", "value")]) for i in range(4)]
@@ -114,7 +127,7 @@ def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description="NeuroNAS / cimsim benchmark suite")
     ap.add_argument("--quick", action="store_true", help="fewer repeats, smaller sizes (~10 min on 2 cores)")
     ap.add_argument("--out", type=Path, default=HERE / "results.json")
-    ap.add_argument("--only", default="simulator,kernels,search,train", help="comma-separated sections")
+    ap.add_argument("--only", default="simulator,kernels,search,train,accuracy", help="comma-separated sections")
     args = ap.parse_args(argv)
     only = set(args.only.split(","))
     wall = time.perf_counter()
@@ -128,7 +141,7 @@ def main(argv: list[str] | None = None) -> dict:
     if "kernels" in only:
         kern = _module("bench_kernels")
         _section("kernels", lambda: kern.run(quick=args.quick), results, skipped)
-    for name, mod in (("search", "bench_search"), ("train", "bench_train")):
+    for name, mod in (("search", "bench_search"), ("train", "bench_train"), ("accuracy", "bench_accuracy")):
         if name not in only:
             continue
         m = _module(mod)
