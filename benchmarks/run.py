@@ -101,10 +101,10 @@ def table(results: dict, skipped: dict) -> str:
         f = acc["functional"]
         case = f"vgg9 {f['samples']} images T={f['timesteps']}"
         for c in ("dense", "ideal", "nonideal"):
-            rows.append(("accuracy", case, f"{c}: wall / peak RSS",
-                         f"{f[c]['wall_s']:.3g} s / {f[c]['peak_rss_bytes'] / 2**20:.0f} MiB"))
-        rows.append(("accuracy", case, "functional / dense (ideal, non-ideal)",
-                     f"{f['ratio_ideal_over_dense']:.2f}x, {f['ratio_nonideal_over_dense']:.2f}x"))
+            rows.append(("accuracy", case, f"{c}: wall / CPU / peak RSS",
+                         f"{f[c]['wall_s']:.3g} s / {f[c]['cpu_s']:.3g} s / {f[c]['peak_rss_bytes'] / 2**20:.0f} MiB"))
+        rows.append(("accuracy", case, "functional / dense, CPU (ideal, non-ideal)",
+                     f"{f['cpu_ratio_ideal_over_dense']:.2f}x, {f['cpu_ratio_nonideal_over_dense']:.2f}x"))
         rows.append(("accuracy", "vgg9 simulate 1 sample", "non-ideal on / off",
                      f"{acc['cycle_level']['ratio_on_over_off']:.2f}x"))
     for name, why in skipped.items():

@@ -51,6 +51,7 @@ def nonideal_read_adc(x, g, gref, group_rows, c2c, lsbs, min_code, max_code, key
     sr = np.zeros(n_cls, np.float64)
     vr = np.zeros(n_cls, np.float64)
     ukey = np.uint64(key)
+    noisy = c2c > 0.0
     for m in range(m_rows):
         for grp in range(n_groups):
             r0 = grp * group_rows
@@ -65,10 +66,14 @@ def nonideal_read_adc(x, g, gref, group_rows, c2c, lsbs, min_code, max_code, key
                     sr[:] = 0.0
                     vr[:] = 0.0
                     driven = True
-                for k in range(n_cols):
-                    a = np.float64(g[r, k])
-                    s[k] += a
-                    v[k] += a * a
+                if noisy:  # the noise variance needs the squares; without noise skip them
+                    for k in range(n_cols):
+                        a = np.float64(g[r, k])
+                        s[k] += a
+                        v[k] += a * a
+                else:
+                    for k in range(n_cols):
+                        s[k] += np.float64(g[r, k])
                 for c in range(n_cls):
                     a = np.float64(gref[r, c])
                     sr[c] += a
@@ -79,7 +84,7 @@ def nonideal_read_adc(x, g, gref, group_rows, c2c, lsbs, min_code, max_code, key
             for k in range(n_cols):
                 c = k % n_cls
                 cur = s[k] - sr[c]
-                if c2c > 0.0:
+                if noisy:
                     cur += c2c * math.sqrt(v[k] + vr[c]) * _normal(ukey, base + np.uint64(k))
                 code = np.rint(cur / lsbs[c])
                 code = min(max(code, min_code), max_code)

@@ -41,23 +41,9 @@ def write_all(report_paths: Sequence["str | Path"], out_dir: "str | Path", fmt: 
     kind: one of :data:`KINDS`.
     log: comparison axes log (True), linear (False) or log where bars span more than 100x (None).
     """
-    if fmt not in FORMATS:
-        raise UserError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
-    if kind not in KINDS:
-        raise UserError(f"unknown plot kind {kind!r}; expected one of {', '.join(KINDS)}")
     get_style(style)
     report_paths = [Path(p) for p in report_paths]
-    needs_reports = kind in ("all", "breakdown", "layers", "compare")
-    if not report_paths and needs_reports and not (kind == "all" and (candidates_csv or sweep_csv or robustness_json)):
-        raise UserError("no report files given")
-    if kind == "compare" and len(report_paths) < 2:
-        raise UserError("--kind compare needs at least two reports")
-    if kind == "pareto" and candidates_csv is None:
-        raise UserError("--kind pareto needs --candidates CSV")
-    if kind == "heatmap" and sweep_csv is None:
-        raise UserError("--kind heatmap needs --sweep CSV")
-    if kind == "robustness" and robustness_json is None:
-        raise UserError("--kind robustness needs --robustness JSON (written by `cimsim robustness`)")
+    _check_inputs(fmt, kind, report_paths, candidates_csv, sweep_csv, robustness_json)
     reports = [load_report(p) for p in report_paths]
     out = Path(out_dir)
     names = file_labels(report_paths) if report_paths else []
@@ -84,6 +70,25 @@ def write_all(report_paths: Sequence["str | Path"], out_dir: "str | Path", fmt: 
     for name, fig in figures:
         written.append(save_figure(fig, out / f"{name}.{fmt}", style))
     return written
+
+
+def _check_inputs(fmt: str, kind: str, report_paths: list[Path], candidates_csv, sweep_csv, robustness_json) -> None:
+    """Refuse a format, kind or missing input that leaves nothing to draw (UserError naming the option)."""
+    if fmt not in FORMATS:
+        raise UserError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    if kind not in KINDS:
+        raise UserError(f"unknown plot kind {kind!r}; expected one of {', '.join(KINDS)}")
+    needs_reports = kind in ("all", "breakdown", "layers", "compare")
+    if not report_paths and needs_reports and not (kind == "all" and (candidates_csv or sweep_csv or robustness_json)):
+        raise UserError("no report files given")
+    if kind == "compare" and len(report_paths) < 2:
+        raise UserError("--kind compare needs at least two reports")
+    if kind == "pareto" and candidates_csv is None:
+        raise UserError("--kind pareto needs --candidates CSV")
+    if kind == "heatmap" and sweep_csv is None:
+        raise UserError("--kind heatmap needs --sweep CSV")
+    if kind == "robustness" and robustness_json is None:
+        raise UserError("--kind robustness needs --robustness JSON (written by `cimsim robustness`)")
 
 
 def _sweep_axes(rows, x, y, path) -> tuple[str, str]:
