@@ -168,3 +168,14 @@ def test_bad_input_exits_2_from_the_cli(argv, needle, capsys, tmp_path):
     with pytest.raises(SystemExit) as exc:
         main([*argv, "--out", str(tmp_path)])
     assert exc.value.code == 2 and needle in capsys.readouterr().err
+
+
+def test_worker_processes_give_the_same_result():
+    chip = load_config("spikesim_rram_65nm", overrides={**ON, "crossbar.nonideal.c2c_sigma": 0.1})
+    graph = build_network("tiny", seed=3)
+    x = random_spike_inputs(graph, 2, 6, 0.3, seed=1)
+    m = map_graph(graph, chip, chip.run)
+    one = chip_accuracy(m, x, np.arange(6), chips=2, seed=1)
+    two = chip_accuracy(m, x, np.arange(6), chips=2, seed=1, workers=2)
+    assert np.array_equal(one.predictions, two.predictions)
+    assert one.spike_change_rate == two.spike_change_rate

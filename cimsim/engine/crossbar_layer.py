@@ -24,6 +24,11 @@ Functional result: with an ideal ADC (no column sum can exceed the ADC's range a
 layer's integer result is one exact matmul. Otherwise only groups whose column sums *could* be distorted (more
 driven rows than ``max_code / max_cell``, or any group when an LSB is above one cell level) go through the
 bit-sliced crossbar kernel; the rest are exact and computed densely. The result equals the all-kernel computation.
+
+Non-ideal devices (``adc.devices``, a chip instance of :mod:`cimsim.nonideal`): every read goes through the
+non-ideal read kernel (instance conductances, reference column, read noise, then the same ADC transfer function);
+no read is exact. Without them the path above is unchanged, bit for bit. With ``counts=None`` nothing is counted
+(the functional accuracy mode, :mod:`cimsim.accuracy`).
 """
 from __future__ import annotations
 
@@ -325,7 +330,7 @@ class _LayerReads:
         """Every read of ADC block ``j`` through the chip instance's devices and the ADC."""
         from cimsim.nonideal import nonideal_reads
 
-        lm, inst = self.lm, self.adc.devices
+        inst = self.adc.devices
         t, plane, sample0 = where
         key = inst.read_key(self.dev, t, plane, j)
         vals = nonideal_reads(self.dev, key, j, idx, xblk, per_read, self.lsbs, self.adc, sample0 * self.p,
