@@ -66,7 +66,9 @@ def robustness(data: Mapping, style: str = "paper") -> Figure:
                 ax.plot(xs, [100 * v for v in ideal], linestyle="--", color=HIGHLIGHT, label="ideal network")
             ax.set_xlabel(s["field"].removeprefix("crossbar.nonideal."))
             ax.set_ylabel("Accuracy (%)")
-            ax.set_ylim(bottom=0)
+            ax.set_ylim(0, 102)
+            if all(isinstance(v, int) for v in xs):  # bits, counts: one tick per swept value
+                ax.set_xticks(xs)
         for ax in axes[len(sweeps):]:
             ax.set_visible(False)
         axes[0].legend(loc="best")
