@@ -10,9 +10,9 @@ import numpy as np
 from cimsim.cost.activity import RunActivity
 from cimsim.cost.area import floorplan_area
 from cimsim.cost.price import Prices
+from cimsim.engine.adc_calibration import ideal_reference
 from cimsim.engine.execute import Execution
 from cimsim.errors import UserError
-from cimsim.functional import evaluate
 from cimsim.mapping import Mapping
 from cimsim.report import Report
 
@@ -97,8 +97,9 @@ def _utilisation(mapping: Mapping) -> float:
 
 def fidelity_section(mapping: Mapping, inputs: np.ndarray, ex: Execution) -> dict:
     """How many spike events the finite ADC changed against the ideal (exact integer) network on the same inputs,
-    and how often the predictions agree; with a calibrated ADC, its LSBs per layer."""
-    ref = evaluate(mapping.graph, inputs)
+    and how often the predictions agree; with a calibrated ADC, its LSBs per layer. The ideal run comes from
+    :func:`~cimsim.engine.adc_calibration.ideal_reference` (the calibration pass of the same run already made it)."""
+    ref = ideal_reference(mapping.graph, inputs)
     changed = sum(int((ref.spikes[n] != ex.spikes[n]).sum()) for n in ref.spikes)
     section = {
         "reference": "ideal-ADC numpy evaluation of the same graph",

@@ -3,6 +3,7 @@
 Exported kernels (same signatures in every backend):
 
 ``crossbar_read_adc(x, cells, group_rows, max_code, lsb) -> codes``  Cython (``kernels/crossbar_cy.pyx``)
+``crossbar_adc_partial_sums(x, cells, group_rows, max_code, lsbs, col_weights) -> sums``  Cython (same file)
 ``column_histogram(x, cells, group_rows, cols_per_output, refs) -> hist``  Cython (``kernels/crossbar_cy.pyx``)
 ``group_activity(x, group_rows) -> counts``                          Numba  (``kernels/activity_nb.py``)
 ``nonideal_read_adc(x, g, gref, group_rows, c2c, lsbs, min_code, max_code, key, id0) -> values``
@@ -33,15 +34,16 @@ if _choice not in ("fast", "reference"):
     raise ImportError(f"NEURONAS_KERNELS={_choice!r} is not a kernel backend; expected 'fast' or 'reference'")
 
 if _choice == "reference":
-    from kernels.reference import (column_histogram, crossbar_read_adc, group_activity, nonideal_read_adc,
-                                   route_packets)
+    from kernels.reference import (column_histogram, crossbar_adc_partial_sums, crossbar_read_adc, group_activity,
+                                   nonideal_read_adc, route_packets)
 
     _neurons = reference
-    BACKEND = {name: "reference" for name in ("crossbar_read_adc", "column_histogram", "group_activity",
-                                              "nonideal_read_adc", "route_packets", *NEURON_KERNELS)}
+    BACKEND = {name: "reference" for name in ("crossbar_read_adc", "crossbar_adc_partial_sums", "column_histogram",
+                                              "group_activity", "nonideal_read_adc", "route_packets",
+                                              *NEURON_KERNELS)}
 else:
     try:
-        from kernels.crossbar_cy import column_histogram, crossbar_read_adc
+        from kernels.crossbar_cy import column_histogram, crossbar_adc_partial_sums, crossbar_read_adc
         from kernels.noc_cy import route_packets
     except ImportError as exc:
         raise ImportError(
@@ -54,6 +56,7 @@ else:
     _neurons = neurons_nb
     BACKEND = {
         "crossbar_read_adc": "cython",
+        "crossbar_adc_partial_sums": "cython",
         "column_histogram": "cython",
         "group_activity": "numba",
         "nonideal_read_adc": "numba",
@@ -62,6 +65,5 @@ else:
     }
 globals().update({name: getattr(_neurons, name) for name in NEURON_KERNELS})  # a new model needs no edit here
 
-__all__ = ["BACKEND", "NEURON_KERNELS", "column_histogram", "crossbar_read_adc", "group_activity",
-           "nonideal_read_adc", "reference",
-           "route_packets", *NEURON_KERNELS]
+__all__ = ["BACKEND", "NEURON_KERNELS", "column_histogram", "crossbar_adc_partial_sums", "crossbar_read_adc",
+           "group_activity", "nonideal_read_adc", "reference", "route_packets", *NEURON_KERNELS]

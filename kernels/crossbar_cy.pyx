@@ -261,3 +261,115 @@ cdef inline void _count(int64_t[:, ::1] hv, int32_t* acc, const int64_t[::1] rv,
         c += 1
         if c == cpo:
             c = 0
+
+
+def crossbar_adc_partial_sums(x, cells, Py_ssize_t group_rows, int64_t max_code, lsbs, col_weights):
+    """Bit-plane crossbar read, ADC conversion per row group and shift-add of an output's cell columns, fused.
+
+    Equal to ``sum_c crossbar_read_adc(x, cells[:, c::C], group_rows, max_code, lsbs[c]) * lsbs[c] *
+    col_weights[c]`` over the ``C = len(lsbs)`` cell columns of an output, without the ``[P, K]`` code matrix:
+    each group's bitline sums go through one table per cell column that holds ``code x lsb x weight``.
+
+    Parameters
+    ----------
+    x:
+        uint8 (or bool) ``[P, R]`` driven rows.
+    cells:
+        uint8 ``[R, K]`` cell levels, ``K = outputs x C`` columns ordered (output, cell column).
+    group_rows:
+        Rows driven together in one read (>= 1).
+    max_code:
+        Largest ADC code (>= 0).
+    lsbs:
+        int64 ``[C]`` integer LSBs (>= 1) of the cell columns, in bitline-sum units.
+    col_weights:
+        int64 ``[C]`` signed significance of the cell columns.
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 ``[P, outputs]``: ``sum_groups sum_c min(round_half_even(s / lsb_c), max_code) x lsb_c x w_c``.
+    """
+    xa = _as_uint8_matrix(x, "x")
+    ca = _as_uint8_matrix(cells, "cells")
+    la = np.ascontiguousarray(lsbs, dtype=np.int64).reshape(-1)
+    wa = np.ascontiguousarray(col_weights, dtype=np.int64).reshape(-1)
+    cdef Py_ssize_t P = xa.shape[0], R = xa.shape[1], K = ca.shape[1], C = la.shape[0]
+    if R != ca.shape[0]:
+        raise ValueError(f"crossbar_adc_partial_sums: x has {R} rows per position but cells has {ca.shape[0]} rows")
+    if group_rows < 1 or max_code < 0 or C < 1 or wa.shape[0] != C or K % C:
+        raise ValueError(f"crossbar_adc_partial_sums: bad group_rows {group_rows}, max_code {max_code} or "
+                         f"{C} LSBs / {wa.shape[0]} column weights for {K} columns")
+    if C and la.min() < 1:
+        raise ValueError(f"crossbar_adc_partial_sums: LSBs must be integers >= 1, got {la.tolist()}")
+    out = np.zeros((P, K // C), dtype=np.int64)
+    if P == 0 or R == 0 or K == 0:
+        return out
+    cdef int64_t s_max = min(group_rows, R) * int(ca.max())
+    if s_max > 65535:
+        raise ValueError(f"crossbar_adc_partial_sums: a group bitline sum can reach {s_max}, beyond 16 bits")
+    sums = np.arange(s_max + 1, dtype=np.int64)
+    table = np.stack([np.minimum(np.round(sums / float(l)), max_code).astype(np.int64) * l * w
+                      for l, w in zip(la.tolist(), wa.tolist())])
+    cdef const int64_t[:, ::1] lut = table
+    cdef const uint8_t[:, ::1] xv = xa
+    cdef const uint8_t[:, ::1] cv = ca
+    cdef int64_t[:, ::1] ov = out
+    cdef Py_ssize_t* rows = <Py_ssize_t*>malloc(R * sizeof(Py_ssize_t))
+    cdef uint16_t* acc = <uint16_t*>malloc(K * sizeof(uint16_t))
+    if rows == NULL or acc == NULL:
+        free(rows)
+        free(acc)
+        raise MemoryError()
+    try:
+        with nogil:
+            _partial_all(xv, cv, ov, lut, group_rows, rows, acc)
+    finally:
+        free(rows)
+        free(acc)
+    return out
+
+
+cdef void _partial_all(const uint8_t[:, ::1] xv, const uint8_t[:, ::1] cv, int64_t[:, ::1] ov,
+                       const int64_t[:, ::1] lut, Py_ssize_t group_rows, Py_ssize_t* rows,
+                       uint16_t* acc) noexcept nogil:
+    cdef Py_ssize_t P = xv.shape[0], R = xv.shape[1], K = cv.shape[1]
+    cdef Py_ssize_t p, r, i, k, n, g, group
+    cdef const uint8_t* xrow
+    cdef const uint8_t* crow
+    for p in range(P):
+        xrow = &xv[p, 0]
+        n = 0
+        for r in range(R):
+            if xrow[r]:
+                rows[n] = r
+                n += 1
+        if n == 0:
+            continue
+        for k in range(K):
+            acc[k] = 0
+        group = rows[0] // group_rows
+        for i in range(n):
+            g = rows[i] // group_rows
+            if g != group:
+                _shift_add(&ov[p, 0], acc, K, lut)
+                group = g
+            crow = &cv[rows[i], 0]
+            for k in range(K):
+                acc[k] += crow[k]
+        _shift_add(&ov[p, 0], acc, K, lut)
+
+
+cdef inline void _shift_add(int64_t* orow, uint16_t* acc, Py_ssize_t K, const int64_t[:, ::1] lut) noexcept nogil:
+    """Convert the group's bitline sums through the per-column tables, add them per output, clear ``acc``."""
+    cdef Py_ssize_t C = lut.shape[0], o = 0, c = 0, k
+    cdef int64_t total = 0
+    for k in range(K):
+        total += lut[c, acc[k]]
+        acc[k] = 0
+        c += 1
+        if c == C:
+            orow[o] += total
+            total = 0
+            c = 0
+            o += 1

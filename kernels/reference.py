@@ -326,4 +326,22 @@ def nonideal_read_adc(x: np.ndarray, g: np.ndarray, gref: np.ndarray, group_rows
             cur = cur + c2c * np.sqrt(var) * counter_normal(key, counter.astype(_U64))
         codes = np.clip(np.rint(cur / lsb_k), min_code, max_code)
         out += np.where(xs.any(1)[:, None], codes * lsb_k, 0.0)
+
+
+def crossbar_adc_partial_sums(x: np.ndarray, cells: np.ndarray, group_rows: int, max_code: int, lsbs: np.ndarray,
+                              col_weights: np.ndarray) -> np.ndarray:
+    """Bit-plane read, ADC conversion per row group and shift-add of an output's cell columns.
+
+    x: uint8 ``[P, R]`` driven rows; cells: uint8 ``[R, K]`` with ``K = outputs x C`` columns ordered (output, cell
+    column); lsbs, col_weights: int64 ``[C]`` integer LSBs (>= 1) and signed significances of the cell columns.
+    Returns int64 ``[P, outputs]``: ``sum_c crossbar_read_adc(x, cells[:, c::C], ...) x lsbs[c] x col_weights[c]``.
+    """
+    lsbs = np.asarray(lsbs, np.int64).reshape(-1)
+    col_weights = np.asarray(col_weights, np.int64).reshape(-1)
+    c_n = len(lsbs)
+    cells = np.asarray(cells)
+    out = np.zeros((np.asarray(x).shape[0], cells.shape[1] // c_n), np.int64)
+    for c in range(c_n):
+        codes = crossbar_read_adc(x, cells[:, c::c_n], group_rows, max_code, float(lsbs[c]))
+        out += codes * int(lsbs[c]) * int(col_weights[c])
     return out

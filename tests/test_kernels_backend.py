@@ -6,8 +6,8 @@ import sys
 import kernels
 from kernels import reference
 
-NAMES = ("crossbar_read_adc", "column_histogram", "group_activity", "nonideal_read_adc", "route_packets",
-         *kernels.NEURON_KERNELS)
+NAMES = ("crossbar_read_adc", "crossbar_adc_partial_sums", "column_histogram", "group_activity",
+         "nonideal_read_adc", "route_packets", *kernels.NEURON_KERNELS)
 
 
 def _run(code, **env):
@@ -19,8 +19,9 @@ def test_default_backend_is_fast():
     if os.environ.get("NEURONAS_KERNELS", "fast") == "reference":
         assert set(kernels.BACKEND.values()) == {"reference"}
         return
-    assert kernels.BACKEND == {"crossbar_read_adc": "cython", "column_histogram": "cython", "group_activity": "numba",
-                               "nonideal_read_adc": "numba", "route_packets": "cython", **{name: "numba" for name in kernels.NEURON_KERNELS}}
+    assert kernels.BACKEND == {"crossbar_read_adc": "cython", "crossbar_adc_partial_sums": "cython",
+                               "column_histogram": "cython", "group_activity": "numba", "nonideal_read_adc": "numba",
+                               "route_packets": "cython", **{name: "numba" for name in kernels.NEURON_KERNELS}}
     assert "lif_update" in kernels.NEURON_KERNELS
     for name in NAMES:
         assert getattr(kernels, name) is not getattr(reference, name)

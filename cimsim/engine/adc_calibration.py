@@ -8,7 +8,9 @@ rounds the sums that actually occur to a few codes. Real designs set the ADC inp
 1. Calibration data: the ideal (exact integer) network, :func:`cimsim.functional.evaluate`, run on calibration
    inputs ``[T, N, ...]``: by default the first ``adc.calibration_samples`` samples of the run, all timesteps
    (or separate inputs passed to :func:`cimsim.simulate`). Each crossbar layer sees its ideal inputs, so the
-   calibration does not depend on the ADC being calibrated (it is deterministic for given inputs).
+   calibration does not depend on the ADC being calibrated (it is deterministic for given inputs). The
+   histograms are streamed: each layer's reads are counted as the ideal time loop reaches it, one timestep at a
+   time, and the result is cached per (graph, chip, run options, inputs) (:mod:`cimsim.engine.run_cache`).
 2. Statistic: for each layer, every read the chip would perform (each bit plane, each ADC block, each row group
    with at least one driven row) gives one value per column: the ADC's input, ``sum(x * cells)`` in cell levels
    (``sum(x * (cells - ref))`` with an analog offset reference). The absolute nonzero values are histogrammed per
@@ -39,16 +41,20 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
 import kernels
 from cimsim.config.schema import Chip
+from cimsim.engine import run_cache
 from cimsim.engine.crossbar_layer import (AdcModel, bit_planes, block_cells, block_rows, reference_levels,
                                           virtual_rows)
-from cimsim.functional import check_inputs, evaluate
-from cimsim.ops import layer_input_rows
+from cimsim.functional import check_inputs, evaluate, predict
+from cimsim.graph import SnnGraph
 from cimsim.mapping import LayerMapping, Mapping
+from cimsim.nodes import Runner
+from cimsim.ops import layer_input_rows
 
 
 def column_value_histogram(lm: LayerMapping, node: dict, x: np.ndarray, chip: Chip) -> np.ndarray:
@@ -130,20 +136,57 @@ def mse_lsb(hists: np.ndarray, max_code: int, weights: np.ndarray | None = None)
         lsb *= 2
 
 
-def layer_inputs(mapping: Mapping, values: dict[str, np.ndarray], name: str, t: int) -> np.ndarray:
-    """What crossbar layer ``name`` reads at timestep ``t``, from the ideal evaluation's node ``values``."""
-    graph = mapping.graph
-    (src, delay), = graph.inputs_of(name)
-    vals = values[src]
-    if delay == 0:
-        return vals[t]
-    return vals[t - 1] if t >= 1 else np.zeros_like(vals[0])
+class _CalibrationRun(Runner):
+    """The ideal network's time loop, histogramming what each crossbar layer reads on the first ``samples``
+    samples as it goes (one timestep at a time: no activation of another timestep is kept)."""
+
+    def __init__(self, mapping: Mapping, inputs: np.ndarray, samples: int):
+        super().__init__(mapping.graph, inputs)
+        self.mapping, self.samples = mapping, samples
+        self.hists: dict[str, np.ndarray] = {}
+
+    def matmul(self, n: str, d: dict, x: np.ndarray) -> np.ndarray:
+        lm = self.mapping.layers.get(n)
+        if lm is not None:
+            h = column_value_histogram(lm, d, x[: self.samples], self.mapping.chip)
+            self.hists[n] = h if n not in self.hists else self.hists[n] + h
+        return super().matmul(n, d, x)
+
+
+@dataclass(frozen=True)
+class IdealReference:
+    """The ideal (exact integer) network's spikes ``{node: [T, N, *shape]}`` and predictions ``[N]`` on a run's
+    inputs: the fidelity section's reference."""
+
+    spikes: dict[str, np.ndarray]
+    predictions: np.ndarray
+
+
+def _reference_key(graph_key: str, inputs: np.ndarray) -> str:
+    return run_cache.digest("reference", graph_key, inputs)
+
+
+def ideal_reference(graph: SnnGraph, inputs: np.ndarray) -> IdealReference:
+    """The ideal network on ``inputs`` ``[T, N, ...]``: from the cache (:mod:`cimsim.engine.run_cache`; the
+    calibration pass of the same run stores it) or one :func:`cimsim.functional.evaluate`."""
+    inputs = check_inputs(graph, inputs)  # int32, as the calibration pass keys them
+    key = _reference_key(run_cache.graph_digest(graph), inputs)
+    hit = run_cache.REFERENCES.get(key)
+    if hit is not None:
+        return IdealReference(*hit)
+    ref = evaluate(graph, inputs)
+    run_cache.REFERENCES.put(key, (ref.spikes, ref.predictions))
+    return IdealReference(ref.spikes, ref.predictions)
 
 
 def adc_for_run(mapping: Mapping, inputs: np.ndarray, calibration_inputs: np.ndarray | None = None) -> AdcModel:
     """The calibration stage of a run (the one place a run calibrates): the ADC of ``mapping``'s chip, ideal with
     ``options.ideal_adc``; with ``adc.range: calibrated`` its LSBs set on ``calibration_inputs`` when given, else
     on the first ``adc.calibration_samples`` samples of the run's ``inputs`` ``[T, N, *input_shape]``.
+
+    With ``options.fidelity`` and the run's own inputs, the calibration pass runs the ideal network over all of
+    them (histogramming only the first samples) and stores its spikes as the fidelity reference
+    (:func:`ideal_reference` then finds them): one ideal forward serves both.
 
     Raises
     ------
@@ -155,17 +198,22 @@ def adc_for_run(mapping: Mapping, inputs: np.ndarray, calibration_inputs: np.nda
     if calibration_inputs is not None:
         return calibrate_adc(mapping, check_inputs(mapping.graph, np.asarray(calibration_inputs)), adc,
                              data="ideal-network activations of the separate calibration inputs (all timesteps)")
-    return calibrate_adc(mapping, check_inputs(mapping.graph, np.asarray(inputs)), adc)
+    return calibrate_adc(mapping, check_inputs(mapping.graph, np.asarray(inputs)), adc,
+                         keep_reference=mapping.options.fidelity)
 
 
 def calibrate_adc(mapping: Mapping, inputs: np.ndarray, adc: AdcModel,
-                  data: str = "ideal-network activations of the first calibration samples (all timesteps)") -> AdcModel:
-    """The calibrated ADC of ``mapping``'s layers (see the module docstring).
+                  data: str = "ideal-network activations of the first calibration samples (all timesteps)",
+                  keep_reference: bool = False) -> AdcModel:
+    """The calibrated ADC of ``mapping``'s layers (see the module docstring), cached per (graph, chip, run
+    options, inputs) in :data:`cimsim.engine.run_cache.CALIBRATIONS`.
 
     Parameters
     ----------
     mapping: the mapped network. inputs: calibration inputs ``[T, N, *input_shape]`` (integers); only the first
     ``adc.calibration_samples`` samples are used. adc: the chip's :class:`AdcModel` (``calibrated`` set).
+    data: what the inputs are (recorded in the calibration info). keep_reference: run the ideal network over all
+    of ``inputs`` and cache its spikes as their :func:`ideal_reference` (no extra pass for the fidelity section).
 
     Returns
     -------
@@ -177,20 +225,34 @@ def calibrate_adc(mapping: Mapping, inputs: np.ndarray, adc: AdcModel,
     """
     if not adc.calibrated:
         return adc
-    chip, graph = mapping.chip, mapping.graph
-    cfg = chip.adc
-    inputs = np.asarray(inputs)
-    samples = min(int(inputs.shape[1]), cfg.calibration_samples)
-    cal = inputs[:, :samples]
-    values = evaluate(graph, cal, keep_values=True).values
+    inputs = check_inputs(mapping.graph, inputs)
+    samples = min(int(inputs.shape[1]), mapping.chip.adc.calibration_samples)
+    graph_key = run_cache.graph_digest(mapping.graph)
+    key = run_cache.digest("calibration", graph_key, mapping.chip.config_hash(), mapping.options.options_hash(),
+                           inputs[:, :samples], adc.max_code, data)
+    ref_key = _reference_key(graph_key, inputs)
+    hit = run_cache.CALIBRATIONS.get(key)
+    if hit is not None and (not keep_reference or ref_key in run_cache.REFERENCES):
+        return dataclasses.replace(adc, layer_lsb=hit[0], calibration=hit[1])
+    whole = keep_reference or samples == inputs.shape[1]
+    run = _CalibrationRun(mapping, inputs if whole else inputs[:, :samples], samples)
+    outputs, _ = run.run()
+    if whole:
+        run_cache.REFERENCES.put(ref_key, (run.spikes, predict(mapping.graph, outputs)))
+    layer_lsb, info = _lsbs(mapping, run.hists, adc, samples, int(inputs.shape[0]), data)
+    run_cache.CALIBRATIONS.put(key, (layer_lsb, info))
+    return dataclasses.replace(adc, layer_lsb=layer_lsb, calibration=info)
+
+
+def _lsbs(mapping: Mapping, hists: dict[str, np.ndarray], adc: AdcModel, samples: int, timesteps: int,
+          data: str) -> tuple[dict[str, np.ndarray], dict]:
+    """Per-layer LSBs from the layers' value histograms, and the calibration info (see :func:`calibrate_adc`)."""
+    cfg = mapping.chip.adc
     layer_lsb: dict[str, np.ndarray] = {}
     per_layer: dict[str, dict] = {}
     for name in mapping.order:
         lm = mapping.layers[name]
-        node = graph.node(name)
-        # all timesteps of all calibration samples at once (reads are independent)
-        x_all = np.concatenate([layer_inputs(mapping, values, name, t) for t in range(cal.shape[0])])
-        hist = column_value_histogram(lm, node, x_all, chip)
+        hist = hists[name]
         layer = cfg.calibration_granularity == "layer"
         if layer:
             qv = [histogram_quantile(hist.sum(0), cfg.calibration_quantile)] * lm.cols_per_output
@@ -204,8 +266,7 @@ def calibrate_adc(mapping: Mapping, inputs: np.ndarray, adc: AdcModel,
             lsbs = np.array([mse_lsb(h, adc.max_code) for h in hist], np.float64)
         layer_lsb[name] = lsbs
         per_layer[name] = {"lsb": lsbs.tolist(), "quantile_value": qv, "values": hist.sum(1).tolist()}
-    info = {"rule": cfg.calibration_rule, "quantile": cfg.calibration_quantile, "samples": samples, "timesteps": int(cal.shape[0]),
-            "granularity": cfg.calibration_granularity, "max_code": adc.max_code,
-            "data": data,
-            "layers": per_layer}
-    return dataclasses.replace(adc, layer_lsb=layer_lsb, calibration=info)
+    info = {"rule": cfg.calibration_rule, "quantile": cfg.calibration_quantile, "samples": samples,
+            "timesteps": timesteps, "granularity": cfg.calibration_granularity, "max_code": adc.max_code,
+            "data": data, "layers": per_layer}
+    return layer_lsb, info

@@ -259,7 +259,10 @@ class _LayerReads:
         self.acc_unsafe = np.zeros((n * p, lm.outputs), np.int64)
         # non-ideal devices: every read is analog (no exact part), so no exact rows are kept
         self.dev = adc.devices.layer(lm) if adc.devices is not None else None
-        self.safe = None if (adc.ideal or self.dev is not None) else np.zeros((n * p, lm.rows), np.int64)
+        # no read is safe (an LSB above one cell level): every driven group goes through the ADC, no exact part
+        self.all_reads = not adc.ideal and self.dev is None and self.safe_rows == 0
+        self.safe = None if (adc.ideal or self.dev is not None or self.all_reads) else np.zeros((n * p, lm.rows),
+                                                                                                 np.int64)
         self.blocks = [virtual_rows(lm, j, chip) for j in range(lm.adc_blocks)]
 
     def plane(self, sig: int, plane: np.ndarray, where: tuple[int, int, int] = (0, 0, 0)) -> None:
@@ -276,7 +279,7 @@ class _LayerReads:
             counts = self._count_reads(j, idx, real, per_read, k, xblk) if self.counting else None
             if self.dev is not None:
                 self._analog(sig, j, idx, per_read, xblk, where)
-            elif self.safe is not None:
+            elif self.safe is not None or self.all_reads:
                 if counts is None:
                     counts = kernels.group_activity(xblk, per_read)
                 self._distorted(sig, idx, real, per_read, xblk, counts)
@@ -313,13 +316,23 @@ class _LayerReads:
         unsafe = counts > self.safe_rows  # N*P, G
         if not unsafe.any():
             return
-        row_mask = np.repeat(unsafe, per_read, axis=1)[:, : xblk.shape[1]]
-        x_unsafe = np.where(row_mask, xblk, 0).astype(np.uint8)
-        if real is None:
-            self.safe[:, idx] -= sig * x_unsafe.astype(np.int64)
+        if self.all_reads:  # every group is unsafe (an undriven one reads nothing)
+            x_unsafe = xblk
         else:
-            self.safe[:, idx[real]] -= sig * x_unsafe[:, real].astype(np.int64)
+            row_mask = np.repeat(unsafe, per_read, axis=1)[:, : xblk.shape[1]]
+            x_unsafe = np.where(row_mask, xblk, 0).astype(np.uint8)
+            if real is None:
+                self.safe[:, idx] -= sig * x_unsafe.astype(np.int64)
+            else:
+                self.safe[:, idx[real]] -= sig * x_unsafe[:, real].astype(np.int64)
         cells = block_cells(lm, idx)
+        if not self.analog_ref and np.all(self.lsbs == np.rint(self.lsbs)):  # integer LSBs: exact in one kernel
+            part = kernels.crossbar_adc_partial_sums(x_unsafe, cells, per_read, adc.max_code,
+                                                     self.lsbs.astype(np.int64), lm.col_weights)
+            if lm.offset:
+                part -= lm.offset * x_unsafe.sum(1, dtype=np.int64)[:, None]
+            self.acc_unsafe += sig * part
+            return
         if self.analog_ref:  # the reference column removes the offset before the ADC
             vals = signed_reads(x_unsafe, cells, per_read, self.refs, adc, np.tile(self.lsbs, lm.outputs))
         else:
@@ -347,7 +360,7 @@ class _LayerReads:
         self.acc_unsafe += sig * part
 
     def result(self, wmat: np.ndarray) -> np.ndarray:
-        if self.dev is not None:
+        if self.dev is not None or self.all_reads:
             return self.acc_unsafe.reshape(self.n, self.p, self.lm.outputs)
         if self.safe is None:
             return exact_matmul(self.rows, wmat)
