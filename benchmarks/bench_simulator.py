@@ -4,11 +4,14 @@ Usage::
 
     python -m benchmarks.bench_simulator [--quick]
 
-For each case the graph and its inputs are built once (seeded); then, ``repeats`` times in alternation, the dense
-numpy forward (:func:`cimsim.functional.evaluate`, the floor: the simulator must at least compute the network),
+For each case the graph, the chip (the preset's YAML parsed once, as the graph is built once) and the inputs are
+made once (seeded); then, ``repeats`` times in alternation, the dense numpy forward
+(:func:`cimsim.functional.evaluate`, the floor: the simulator must at least compute the network),
 ``cimsim.simulate(..., fidelity=False)`` (search-loop setting) and ``cimsim.simulate(..., fidelity=True)`` (adds
-the ideal-ADC reference pass, itself one dense forward) are timed. Reported: median, min and max seconds of each
-and the ratio of medians ``sim / dense``. One warm-up call of each precedes the timing (JIT caches, imports).
+the ideal-ADC reference, which the calibration pass shares) are timed, each twice: *warm* (the calibrated ADC and
+the ideal reference from :mod:`cimsim.engine.run_cache`, as in a sweep or a repeated run on the same inputs) and
+*cold* (caches cleared first: the calibration pass runs). Reported: median, min and max seconds of each and the
+ratios of medians ``sim / dense``. One warm-up call of each precedes the timing (JIT caches, imports).
 
 Peak memory is measured in a fresh subprocess per network: ``resource.getrusage(RUSAGE_SELF).ru_maxrss`` (the
 whole process, interpreter and libraries included; also after imports only) and the peak of the allocations
@@ -31,18 +34,28 @@ def _stats(xs: list[float]) -> dict:
 
 
 def time_case(model: str, hw: str, timesteps: int, spike_rate: float, repeats: int) -> dict:
-    """Side-by-side timings of dense forward, simulate(fidelity=False) and simulate(fidelity=True)."""
+    """Side-by-side timings of the dense forward and simulate (fidelity off / on, warm / cold caches)."""
     import cimsim
-    from cimsim.api import resolve_model
+    from cimsim.api import resolve_chip, resolve_model
+    from cimsim.engine import run_cache
     from cimsim.functional import evaluate
     from cimsim.networks import random_spike_inputs
 
     graph = resolve_model(model, seed=SEED)
+    chip = resolve_chip(hw)
     inputs = random_spike_inputs(graph, timesteps, 1, spike_rate, SEED)
+
+    def sim(fidelity: bool, cold: bool):
+        if cold:
+            run_cache.clear()
+        return cimsim.simulate(graph, hw=chip, inputs=inputs, seed=SEED, fidelity=fidelity)
+
     calls = {
         "dense": lambda: evaluate(graph, inputs),
-        "sim": lambda: cimsim.simulate(graph, hw=hw, inputs=inputs, seed=SEED, fidelity=False),
-        "sim_fidelity": lambda: cimsim.simulate(graph, hw=hw, inputs=inputs, seed=SEED, fidelity=True),
+        "sim": lambda: sim(False, False),
+        "sim_fidelity": lambda: sim(True, False),
+        "sim_cold": lambda: sim(False, True),
+        "sim_fidelity_cold": lambda: sim(True, True),
     }
     for fn in calls.values():
         fn()
@@ -57,6 +70,8 @@ def time_case(model: str, hw: str, timesteps: int, spike_rate: float, repeats: i
     dense = out["dense"]["median_s"]
     out["ratio_sim_over_dense"] = out["sim"]["median_s"] / dense
     out["ratio_sim_fidelity_over_dense"] = out["sim_fidelity"]["median_s"] / dense
+    out["ratio_sim_cold_over_dense"] = out["sim_cold"]["median_s"] / dense
+    out["ratio_sim_fidelity_cold_over_dense"] = out["sim_fidelity_cold"]["median_s"] / dense
     return out
 
 

@@ -69,9 +69,13 @@ def table(results: dict, skipped: dict) -> str:
                 ("simulator", case, "dense numpy forward", _fmt_t(c["dense"])),
                 ("simulator", case, "simulate(fidelity=False)", _fmt_t(c["sim"])),
                 ("simulator", case, "simulate(fidelity=True)", _fmt_t(c["sim_fidelity"])),
+                ("simulator", case, "simulate(fidelity=False), cold caches", _fmt_t(c["sim_cold"])),
+                ("simulator", case, "simulate(fidelity=True), cold caches", _fmt_t(c["sim_fidelity_cold"])),
                 ("simulator", case, "ratio sim / dense (no fidelity pass)", f"{c['ratio_sim_over_dense']:.2f}x"),
                 ("simulator", case, "ratio sim / dense (with fidelity pass)",
                  f"{c['ratio_sim_fidelity_over_dense']:.2f}x"),
+                ("simulator", case, "ratio sim / dense, cold (no fidelity / with)",
+                 f"{c['ratio_sim_cold_over_dense']:.2f}x / {c['ratio_sim_fidelity_cold_over_dense']:.2f}x"),
             ]
         for c in sim["spike_rate"]:
             rows.append(("spike rate", f"vgg9 T=5 rate={c['spike_rate']:.0%}", "simulate / dense",

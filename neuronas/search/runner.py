@@ -59,7 +59,7 @@ def next_or_wait(strategy, study, worker: int, n_workers: int, poll_s: float = P
 
     A worker that finds nothing left to claim does not stop at once: the study is only complete when the other
     workers' RUNNING trials are stored. Meanwhile it fails the trials of dead workers (same host and dead pid, or
-    stale) and claims their candidates. Returns None when nothing is running and nothing is left.
+    heartbeat older than the grace period, on any host) and claims their candidates. Returns None when nothing is running and nothing is left.
     """
     while True:
         nxt = strategy.propose(study, worker, n_workers)
@@ -89,7 +89,8 @@ def run_worker(settings: SearchSettings, worker: int = 0, n_workers: int = 1, on
         if nxt is None:
             break
         try:
-            cand = strategy.evaluate(ev, nxt.genotype, nxt.index)
+            with st.heartbeat(study, nxt.trial):
+                cand = strategy.evaluate(ev, nxt.genotype, nxt.index)
         except BaseException:
             from optuna.trial import TrialState
 

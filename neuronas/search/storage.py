@@ -5,16 +5,23 @@ plus ``host``/``pid`` of the worker that claimed it. Every trial gets one Optuna
 (``trial.set_constraint(name, value / limit - 1)``, <= 0 satisfied) and the objective values of its strategy
 (:meth:`~neuronas.search.strategy.Strategy.values`, one per study direction).
 
-Resuming: only COMPLETE trials are finished candidates. A RUNNING trial whose worker is gone (same host, dead
-pid; or older than ``stale_after_s``) is marked FAIL when a worker starts, and its candidate is evaluated again.
+Resuming: only COMPLETE trials are finished candidates. A RUNNING trial whose worker is gone is marked FAIL, and
+its candidate is evaluated again. A worker on this host is gone when its pid is dead; a worker anywhere (another
+machine sharing ``--storage``) when its trial's heartbeat stopped: every worker records one for the trial it
+evaluates every :data:`HEARTBEAT_INTERVAL_S` (Optuna's RDB heartbeat, ``RDBStorage(heartbeat_interval,
+grace_period)``), and a trial without one for :data:`GRACE_PERIOD_S` is failed by the next worker that looks
+(:func:`fail_dead_trials`: at start, and every second while it waits for other workers' candidates).
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import random
 import socket
+import threading
 import time
+import warnings
 from datetime import datetime
 from pathlib import Path
 
@@ -27,7 +34,13 @@ from neuronas.search.settings import SearchSettings
 if TYPE_CHECKING:
     from neuronas.search.strategy import Strategy
 
-STALE_AFTER_S = 6 * 3600.0
+HEARTBEAT_INTERVAL_S = 10
+"""Seconds between two heartbeats of a running trial (an integer: Optuna's unit)."""
+GRACE_PERIOD_S = 60
+"""A RUNNING trial whose last heartbeat is older than this is failed (its worker died or lost the database)."""
+NO_HEARTBEAT_STALE_S = 6 * 3600.0
+"""A RUNNING trial that never recorded a heartbeat (its worker died between claiming it and the first heartbeat,
+which :func:`claim` records at once; or a worker of an older version) is failed after this long."""
 
 
 def _quiet() -> None:
@@ -36,8 +49,10 @@ def _quiet() -> None:
     optuna.logging.set_verbosity(optuna.logging.WARNING)
 
 
-def make_storage(settings: SearchSettings, attempts: int = 8):
-    """Optuna storage of ``settings`` (SQLite in the output directory unless ``--storage`` is given).
+def make_storage(settings: SearchSettings, attempts: int = 8, heartbeat_s: int = HEARTBEAT_INTERVAL_S,
+                 grace_s: int = GRACE_PERIOD_S):
+    """Optuna storage of ``settings`` (SQLite in the output directory unless ``--storage`` is given), with trial
+    heartbeats every ``heartbeat_s`` seconds and stale trials failed after ``grace_s`` seconds.
 
     Creating the tables of a fresh database is not atomic: two workers starting at the same moment both try, and
     one fails (``IntegrityError`` / ``ProgrammingError`` on ``alembic_version`` or a table). That one retries
@@ -55,7 +70,10 @@ def make_storage(settings: SearchSettings, attempts: int = 8):
     rng = random.Random(os.getpid())
     for attempt in range(attempts):
         try:
-            return optuna.storages.RDBStorage(url, engine_kwargs=engine)
+            with warnings.catch_warnings():  # heartbeat_interval is marked experimental
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                return optuna.storages.RDBStorage(url, engine_kwargs=engine, heartbeat_interval=int(heartbeat_s),
+                                                  grace_period=int(grace_s))
         except Exception as exc:  # sqlalchemy raises many types for a bad URL / unreachable server
             if attempt == attempts - 1 or not _creation_race(exc):
                 raise UserError(f"--storage {url!r}: cannot open the study database "
@@ -112,19 +130,25 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def fail_dead_trials(study, stale_after_s: float = STALE_AFTER_S) -> int:
-    """Mark RUNNING trials whose worker died as FAIL; returns how many."""
+def fail_dead_trials(study, no_heartbeat_s: float = NO_HEARTBEAT_STALE_S) -> int:
+    """Mark RUNNING trials whose worker died as FAIL (dead pid on this host, heartbeat older than the storage's
+    grace period, or no heartbeat for ``no_heartbeat_s``); returns how many."""
     from optuna.trial import TrialState
 
+    storage = _rdb(study)
+    stale = set()
+    if storage is not None and storage.heartbeat_interval is not None:
+        stale = set(storage._get_stale_trial_ids(study._study_id))
+    beating = _with_heartbeat(storage)
     host = socket.gethostname()
     now = datetime.now()
     n = 0
     for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-        dead = False
+        dead = t._trial_id in stale
         if t.user_attrs.get("host") == host and not _pid_alive(int(t.user_attrs.get("pid", -1))):
             dead = True
-        elif t.datetime_start is not None and (now - t.datetime_start).total_seconds() > stale_after_s:
-            dead = True
+        elif t._trial_id not in beating and t.datetime_start is not None:
+            dead = dead or (now - t.datetime_start).total_seconds() > no_heartbeat_s
         if dead:
             try:
                 study._storage.set_trial_state_values(t._trial_id, TrialState.FAIL)
@@ -134,9 +158,61 @@ def fail_dead_trials(study, stale_after_s: float = STALE_AFTER_S) -> int:
     return n
 
 
+def _rdb(study):
+    """The ``RDBStorage`` under ``study`` (Optuna wraps it in a cache), or None for another kind of storage."""
+    import optuna
+
+    storage = getattr(study._storage, "_backend", study._storage)
+    return storage if isinstance(storage, optuna.storages.RDBStorage) else None
+
+
+def _with_heartbeat(storage) -> set[int]:
+    """Ids of the trials that ever recorded a heartbeat in the RDB ``storage`` (empty without heartbeats)."""
+    if storage is None or storage.heartbeat_interval is None:
+        return set()
+    from optuna.storages._rdb import models
+    from optuna.storages._rdb.storage import _create_scoped_session
+
+    with _create_scoped_session(storage.scoped_session) as session:
+        return {row[0] for row in session.query(models.TrialHeartbeatModel.trial_id).all()}
+
+
+@contextlib.contextmanager
+def heartbeat(study, trial):
+    """Record ``trial``'s heartbeat every ``heartbeat_interval`` seconds (a daemon thread) while the block runs, so
+    that workers elsewhere can tell this one is alive (Optuna does this only inside ``Study.optimize``)."""
+    storage = _rdb(study)
+    interval = None if storage is None else storage.heartbeat_interval
+    if interval is None:
+        yield
+        return
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(interval):
+            try:
+                storage.record_heartbeat(trial._trial_id)
+            except Exception:  # a lost connection: the next beat retries; a dead worker stops beating anyway
+                pass
+
+    thread = threading.Thread(target=beat, name=f"heartbeat-{trial.number}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
 def claim(study, index: int | None = None, genotype: str | None = None):
-    """A new trial owned by this process (``study.ask()``), tagged with host, pid and the candidate index."""
-    trial = study.ask()
+    """A new trial owned by this process (``study.ask()``), tagged with host, pid and the candidate index; its
+    first heartbeat is recorded at once (see :func:`heartbeat`)."""
+    with warnings.catch_warnings():  # "heartbeat ... supposed to be used with Study.optimize": we beat ourselves
+        warnings.simplefilter("ignore", UserWarning)
+        trial = study.ask()
+    storage = _rdb(study)
+    if storage is not None and storage.heartbeat_interval is not None:
+        storage.record_heartbeat(trial._trial_id)
     trial.set_user_attr("host", socket.gethostname())
     trial.set_user_attr("pid", os.getpid())
     if index is not None:
