@@ -11,7 +11,8 @@ latency meaningless; with calibrated statistics the deployed network spikes like
 
 Hardware evaluation, in order of cost, stopping at the first failure:
 
-1. ``memory``: crossbar parameters of the built model (``neuronas.quant.crossbar_parameters``) x weight bits;
+1. ``memory``: crossbar parameters (``neuronas.quant.crossbar_parameters``) x weight bits, counted on the model's
+   shapes (built on the ``meta`` device: no weights), so this rejection builds no model;
 2. ``mapping``: ``quantize`` (8 bit) -> ``export`` -> ``cimsim.mapping.map_graph``: does it fit the chip (an
    error message is stored otherwise) and is the area of the used tiles alone already over the area budget;
 3. ``simulate``: ``cimsim.simulate(..., ideal_adc=True, fidelity=False)`` on ``hw_samples`` real images: area
@@ -219,10 +220,14 @@ class Evaluator:
 
     # ------------------------------------------------------------------ measurements
     def memory(self, genotype: "str | Genotype") -> dict:
-        """``{"params", "memory_bytes"}`` of the built network (crossbar weights x weight bits / 8)."""
+        """``{"params", "memory_bytes"}`` of the network (crossbar weights x weight bits / 8), counted on a model
+        built on torch's ``meta`` device: shapes only, no weight is allocated or initialised, so a candidate over
+        the memory budget is rejected before any model is built."""
+        from neuronas.models import build
         from neuronas.quant import memory_footprint
 
-        model = self.build(genotype, calibrate=False)
+        with torch.device("meta"):
+            model = build(Genotype.parse(genotype), self.spec, config=self.macro)
         fp = memory_footprint(model, self.settings.weight_bits)
         return {"params": float(fp["params"]), "memory_bytes": float(fp["bytes"])}
 
@@ -272,18 +277,16 @@ class Evaluator:
         from cimsim.components.chip import build as build_components
         from cimsim.mapping import map_graph
         from neuronas.export import export, to_inputs
-        from neuronas.quant import memory_footprint, quantize
+        from neuronas.quant import quantize
 
         lim = self.limits
         res = {"params": math.nan, "memory_bytes": math.nan, "area_m2": math.nan, "latency_s": math.nan,
                "energy_j": math.nan, "stage": "memory", "fits": True, "fit_message": "", "complete": False}
-        model = self.build(g, calibrate=False)
-        fp = memory_footprint(model, self.settings.weight_bits)
-        res.update(params=float(fp["params"]), memory_bytes=float(fp["bytes"]))
+        res.update(self.memory(g))
         if stop_early and lim.check(res, ("memory",) if "memory" in lim.names else ()):
             return res
         res["stage"] = "mapping"
-        calibrate_batchnorm(model, self.calibration_images)
+        model = self.build(g)
         images, _ = self.hw_images
         deploy = quantize(model, self.settings.weight_bits, calibration=images)
         graph = export(deploy, images[:1], self.settings.timesteps)
