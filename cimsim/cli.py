@@ -78,7 +78,7 @@ def plot(
 @app.command()
 def simulate(
     ctx: typer.Context,
-    model: str = typer.Argument("vgg9", help="Built-in network (vgg9, vgg8, tiny), a saved *.snn.json, or 'genotype'"),
+    model: str = typer.Argument("vgg9", help="Built-in network (vgg9, vgg8, tiny, resnet18), a saved *.snn.json, or 'genotype'"),
     hw: str = typer.Option("spikesim_rram_65nm", "--hw", help="Hardware preset name or YAML file"),
     timesteps: int = typer.Option(5, "--timesteps", "-T", min=1, max=10_000, help="Timesteps per inference"),
     spike_rate: float = typer.Option(0.1, "--spike-rate", min=0.0, max=1.0, help="Rate of the random input spike trains"),
