@@ -119,6 +119,34 @@ def table(results: dict, skipped: dict) -> str:
                      + [line(r) for r in rows])
 
 
+FLOOR_GOAL = 3.0
+"""vgg9 on the default preset: simulate at most this many times the dense numpy forward."""
+SEARCH_GOAL = 10.0
+"""The neuronas search at least this many times faster than the snasnet strategy."""
+
+
+def headline(results: dict) -> str:
+    """The two goal ratios of this run: simulator / dense floor (vgg9, default preset) and neuronas / snasnet."""
+    lines = []
+    sim = results.get("simulator")
+    vgg9 = [c for c in (sim or {}).get("main", []) if c["model"] == "vgg9"]
+    for c in vgg9:
+        warm = max(c["ratio_sim_over_dense"], c["ratio_sim_fidelity_over_dense"])
+        lines.append(f"floor ratio (vgg9 {c['hw']}, simulate / dense forward): {c['ratio_sim_over_dense']:.2f}x, "
+                     f"with fidelity pass {c['ratio_sim_fidelity_over_dense']:.2f}x (goal <= {FLOOR_GOAL:g}x: "
+                     f"{'met' if warm <= FLOOR_GOAL else 'NOT met'}); cold caches (calibration pass runs) "
+                     f"{c['ratio_sim_cold_over_dense']:.2f}x / {c['ratio_sim_fidelity_cold_over_dense']:.2f}x")
+    search = results.get("search")
+    rows = search if isinstance(search, list) else []
+    for r in rows:
+        if r.get("case") == "neuronas vs snasnet":
+            lines.append(f"search ratio (snasnet time / neuronas time, {r.get('candidates', '?')} candidates): "
+                         f"{r['speedup']:.2f}x (goal >= {SEARCH_GOAL:g}x: "
+                         f"{'met' if r['speedup'] >= SEARCH_GOAL else 'NOT met'}); bound for this run's cells: "
+                         f"{r.get('bound', float('nan')):.2f}x")
+    return "\n".join(lines)
+
+
 def _short(v) -> str:
     if isinstance(v, float):
         return f"{v:.4g}"
@@ -158,6 +186,8 @@ def main(argv: list[str] | None = None) -> dict:
     results["meta"]["load_avg_end"] = os.getloadavg()
     text = table(results, skipped)
     print(text)
+    results["headline"] = headline(results)
+    print("\n" + results["headline"])
     print(f"\ntotal {results['meta']['wall_s']:.0f} s; load average {results['meta']['load_avg_start'][0]:.1f} -> "
           f"{results['meta']['load_avg_end'][0]:.1f} on {results['meta']['cpus']} CPUs; written {args.out}")
     results["table"] = text
