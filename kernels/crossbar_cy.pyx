@@ -202,14 +202,19 @@ def column_histogram(x, cells, Py_ssize_t group_rows, Py_ssize_t cols_per_output
     cdef const int64_t[::1] rv = ra
     cdef int64_t[:, ::1] hv = hist
     cdef Py_ssize_t* rows = <Py_ssize_t*>malloc(R * sizeof(Py_ssize_t))
-    cdef int32_t* acc = <int32_t*>malloc(K * sizeof(int32_t))
+    cdef void* acc = malloc(K * sizeof(int32_t))
     if rows == NULL or acc == NULL:
         free(rows)
         free(acc)
         raise MemoryError()
     try:
-        with nogil:
-            _histogram_all(xv, cv, rv, hv, group_rows, cols_per_output, rows, acc)
+        # 16-bit bitline sums when a group's cannot overflow them (twice the SIMD lanes), else 32-bit
+        if min(group_rows, R) * level_max <= 65535:
+            with nogil:
+                _histogram_all(xv, cv, rv, hv, group_rows, cols_per_output, rows, <uint16_t*>acc)
+        else:
+            with nogil:
+                _histogram_all(xv, cv, rv, hv, group_rows, cols_per_output, rows, <int32_t*>acc)
     finally:
         free(rows)
         free(acc)
@@ -218,7 +223,7 @@ def column_histogram(x, cells, Py_ssize_t group_rows, Py_ssize_t cols_per_output
 
 cdef void _histogram_all(const uint8_t[:, ::1] xv, const uint8_t[:, ::1] cv, const int64_t[::1] rv,
                          int64_t[:, ::1] hv, Py_ssize_t group_rows, Py_ssize_t cpo, Py_ssize_t* rows,
-                         int32_t* acc) noexcept nogil:
+                         acc_t* acc) noexcept nogil:
     cdef Py_ssize_t P = xv.shape[0], R = xv.shape[1], K = cv.shape[1]
     cdef Py_ssize_t p, r, i, k, n, g, group, n_group
     cdef const uint8_t* crow
@@ -247,13 +252,13 @@ cdef void _histogram_all(const uint8_t[:, ::1] xv, const uint8_t[:, ::1] cv, con
         _count(hv, acc, rv, n_group, K, cpo)
 
 
-cdef inline void _count(int64_t[:, ::1] hv, int32_t* acc, const int64_t[::1] rv, Py_ssize_t n_group, Py_ssize_t K,
+cdef inline void _count(int64_t[:, ::1] hv, acc_t* acc, const int64_t[::1] rv, Py_ssize_t n_group, Py_ssize_t K,
                         Py_ssize_t cpo) noexcept nogil:
     """Count the read's column values ``acc - n_group x ref`` into the histogram and clear ``acc``."""
     cdef Py_ssize_t k, c = 0
     cdef int64_t v
     for k in range(K):
-        v = acc[k] - n_group * rv[k]
+        v = <int64_t>acc[k] - n_group * rv[k]
         if v < 0:
             v = -v
         hv[c, v] += 1

@@ -228,8 +228,10 @@ def calibrate_adc(mapping: Mapping, inputs: np.ndarray, adc: AdcModel,
     inputs = check_inputs(mapping.graph, inputs)
     samples = min(int(inputs.shape[1]), mapping.chip.adc.calibration_samples)
     graph_key = run_cache.graph_digest(mapping.graph)
-    key = run_cache.digest("calibration", graph_key, mapping.chip.config_hash(), mapping.options.options_hash(),
-                           inputs[:, :samples], adc.max_code, data)
+    # every run option but the fidelity pass (which only reads the result) may change the layers' layout
+    options = mapping.options.model_dump(mode="json", exclude={"fidelity"})
+    key = run_cache.digest("calibration", graph_key, mapping.chip.config_hash(), options, inputs[:, :samples],
+                           adc.max_code, data)
     ref_key = _reference_key(graph_key, inputs)
     hit = run_cache.CALIBRATIONS.get(key)
     if hit is not None and (not keep_reference or ref_key in run_cache.REFERENCES):
