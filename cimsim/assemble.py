@@ -95,11 +95,11 @@ def _utilisation(mapping: Mapping) -> float:
     return used / max(1, mapping.crossbars_used * xb.rows * xb.cols)
 
 
-def fidelity_section(mapping: Mapping, inputs: np.ndarray, ex: Execution) -> dict:
+def fidelity_section(mapping: Mapping, inputs: np.ndarray, ex: Execution, graph_key: str | None = None) -> dict:
     """How many spike events the finite ADC changed against the ideal (exact integer) network on the same inputs,
     and how often the predictions agree; with a calibrated ADC, its LSBs per layer. The ideal run comes from
     :func:`~cimsim.engine.adc_calibration.ideal_reference` (the calibration pass of the same run already made it)."""
-    ref = ideal_reference(mapping.graph, inputs)
+    ref = ideal_reference(mapping.graph, inputs, graph_key)
     changed = sum(int((ref.spikes[n] != ex.spikes[n]).sum()) for n in ref.spikes)
     section = {
         "reference": "ideal-ADC numpy evaluation of the same graph",

@@ -66,6 +66,7 @@ def run_stages(mapping: Mapping, inputs: np.ndarray, labels: np.ndarray | None =
     from cimsim.assemble import build_report, fidelity_section
     from cimsim.cost.collect import collect_activity
     from cimsim.cost.price import price
+    from cimsim.engine import run_cache
     from cimsim.engine.adc_calibration import adc_for_run
     from cimsim.engine.execute import execute
     from cimsim.engine.schedule import schedule
@@ -73,7 +74,12 @@ def run_stages(mapping: Mapping, inputs: np.ndarray, labels: np.ndarray | None =
 
     from cimsim.nonideal import instance_for
 
-    adc = replace(adc_for_run(mapping, inputs, calibration_inputs), devices=instance_for(mapping.chip, seed))
+    # the graph's content digest keys the run's caches (calibration, ideal reference): hashed once per run, and
+    # only when one of them is used
+    cached = mapping.options.fidelity or (mapping.chip.adc.range == "calibrated" and not mapping.options.ideal_adc)
+    graph_key = run_cache.graph_digest(mapping.graph) if cached else None
+    adc = replace(adc_for_run(mapping, inputs, calibration_inputs, graph_key),
+                  devices=instance_for(mapping.chip, seed))
     with progress_bar(progress, transient=True) as bar:
         task = bar.add_task(f"simulating {mapping.graph.name}", total=inputs.shape[0])
         ex = execute(mapping, inputs, adc, progress=lambda: bar.advance(task))
@@ -82,7 +88,7 @@ def run_stages(mapping: Mapping, inputs: np.ndarray, labels: np.ndarray | None =
     prices = price(mapping.chip, run)
     report = build_report(mapping, ex, run, prices, seed=seed, labels=labels)
     if mapping.options.fidelity and not (adc.ideal and adc.devices is None):
-        report.fidelity = fidelity_section(mapping, inputs, ex)
+        report.fidelity = fidelity_section(mapping, inputs, ex, graph_key)
     return StageOutputs(mapping, ex, sched, run, prices, report)
 
 

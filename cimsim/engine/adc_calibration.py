@@ -166,11 +166,12 @@ def _reference_key(graph_key: str, inputs: np.ndarray) -> str:
     return run_cache.digest("reference", graph_key, inputs)
 
 
-def ideal_reference(graph: SnnGraph, inputs: np.ndarray) -> IdealReference:
+def ideal_reference(graph: SnnGraph, inputs: np.ndarray, graph_key: str | None = None) -> IdealReference:
     """The ideal network on ``inputs`` ``[T, N, ...]``: from the cache (:mod:`cimsim.engine.run_cache`; the
-    calibration pass of the same run stores it) or one :func:`cimsim.functional.evaluate`."""
+    calibration pass of the same run stores it) or one :func:`cimsim.functional.evaluate`. ``graph_key``: the
+    graph's :func:`~cimsim.engine.run_cache.graph_digest` when the caller has it."""
     inputs = check_inputs(graph, inputs)  # int32, as the calibration pass keys them
-    key = _reference_key(run_cache.graph_digest(graph), inputs)
+    key = _reference_key(graph_key or run_cache.graph_digest(graph), inputs)
     hit = run_cache.REFERENCES.get(key)
     if hit is not None:
         return IdealReference(*hit)
@@ -179,14 +180,16 @@ def ideal_reference(graph: SnnGraph, inputs: np.ndarray) -> IdealReference:
     return IdealReference(ref.spikes, ref.predictions)
 
 
-def adc_for_run(mapping: Mapping, inputs: np.ndarray, calibration_inputs: np.ndarray | None = None) -> AdcModel:
+def adc_for_run(mapping: Mapping, inputs: np.ndarray, calibration_inputs: np.ndarray | None = None,
+                graph_key: str | None = None) -> AdcModel:
     """The calibration stage of a run (the one place a run calibrates): the ADC of ``mapping``'s chip, ideal with
     ``options.ideal_adc``; with ``adc.range: calibrated`` its LSBs set on ``calibration_inputs`` when given, else
     on the first ``adc.calibration_samples`` samples of the run's ``inputs`` ``[T, N, *input_shape]``.
 
     With ``options.fidelity`` and the run's own inputs, the calibration pass runs the ideal network over all of
     them (histogramming only the first samples) and stores its spikes as the fidelity reference
-    (:func:`ideal_reference` then finds them): one ideal forward serves both.
+    (:func:`ideal_reference` then finds them): one ideal forward serves both. ``graph_key``: the graph's
+    :func:`~cimsim.engine.run_cache.graph_digest` when the caller has it.
 
     Raises
     ------
@@ -197,14 +200,15 @@ def adc_for_run(mapping: Mapping, inputs: np.ndarray, calibration_inputs: np.nda
         return adc
     if calibration_inputs is not None:
         return calibrate_adc(mapping, check_inputs(mapping.graph, np.asarray(calibration_inputs)), adc,
-                             data="ideal-network activations of the separate calibration inputs (all timesteps)")
+                             data="ideal-network activations of the separate calibration inputs (all timesteps)",
+                             graph_key=graph_key)
     return calibrate_adc(mapping, check_inputs(mapping.graph, np.asarray(inputs)), adc,
-                         keep_reference=mapping.options.fidelity)
+                         keep_reference=mapping.options.fidelity, graph_key=graph_key)
 
 
 def calibrate_adc(mapping: Mapping, inputs: np.ndarray, adc: AdcModel,
                   data: str = "ideal-network activations of the first calibration samples (all timesteps)",
-                  keep_reference: bool = False) -> AdcModel:
+                  keep_reference: bool = False, graph_key: str | None = None) -> AdcModel:
     """The calibrated ADC of ``mapping``'s layers (see the module docstring), cached per (graph, chip, run
     options, inputs) in :data:`cimsim.engine.run_cache.CALIBRATIONS`.
 
@@ -214,6 +218,7 @@ def calibrate_adc(mapping: Mapping, inputs: np.ndarray, adc: AdcModel,
     ``adc.calibration_samples`` samples are used. adc: the chip's :class:`AdcModel` (``calibrated`` set).
     data: what the inputs are (recorded in the calibration info). keep_reference: run the ideal network over all
     of ``inputs`` and cache its spikes as their :func:`ideal_reference` (no extra pass for the fidelity section).
+    graph_key: the graph's :func:`~cimsim.engine.run_cache.graph_digest` when the caller has it.
 
     Returns
     -------
@@ -227,7 +232,7 @@ def calibrate_adc(mapping: Mapping, inputs: np.ndarray, adc: AdcModel,
         return adc
     inputs = check_inputs(mapping.graph, inputs)
     samples = min(int(inputs.shape[1]), mapping.chip.adc.calibration_samples)
-    graph_key = run_cache.graph_digest(mapping.graph)
+    graph_key = graph_key or run_cache.graph_digest(mapping.graph)
     # every run option but the fidelity pass (which only reads the result) may change the layers' layout
     options = mapping.options.model_dump(mode="json", exclude={"fidelity"})
     key = run_cache.digest("calibration", graph_key, mapping.chip.config_hash(), options, inputs[:, :samples],
