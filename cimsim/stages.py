@@ -78,6 +78,8 @@ def run_stages(mapping: Mapping, inputs: np.ndarray, labels: np.ndarray | None =
     # only when one of them is used
     cached = mapping.options.fidelity or (mapping.chip.adc.range == "calibrated" and not mapping.options.ideal_adc)
     graph_key = run_cache.graph_digest(mapping.graph) if cached else None
+    if graph_key is not None:
+        run_cache.share_cells(mapping, graph_key)
     adc = replace(adc_for_run(mapping, inputs, calibration_inputs, graph_key),
                   devices=instance_for(mapping.chip, seed))
     with progress_bar(progress, transient=True) as bar:

@@ -71,3 +71,20 @@ def test_lru_bounds_entries_and_bytes():
     assert "big" not in cache
     cache.put("d", np.zeros(95, np.uint8))
     assert list(k for k in ("b", "c", "d") if k in cache) == ["d"]
+
+
+def test_cell_levels_are_shared_read_only_and_equal_to_fresh_slicing():
+    from cimsim.api import resolve_chip
+    from cimsim.mapping import map_graph, slice_weights
+    from cimsim.stages import run_stages
+
+    graph = resolve_model("tiny", seed=0)
+    chip = resolve_chip(HW)
+    x = random_spike_inputs(graph, 3, 1, 0.3, 4)
+    run_cache.clear()
+    first, second = map_graph(graph, chip), map_graph(graph, chip)
+    run_stages(first, x)
+    run_stages(second, x)
+    for name, lm in second.layers.items():
+        assert lm.cells is first.layers[name].cells and not lm.cells.flags.writeable
+        np.testing.assert_array_equal(lm.cells, slice_weights(lm.wmat, chip, lm.weight_bits)[0])
