@@ -8,7 +8,7 @@
   pool 3x3/2, four stages of two basic blocks (64, 128, 256, 512 channels; stride 2 and a 1x1/2 projection
   shortcut entering stages 2-4), global 7x7 average pool, FC 1000. A block is ``LIF(conv(LIF(conv(x))) +
   shortcut(x))``; an identity shortcut adds the input spikes (one alone does not fire the block's LIF), a
-  projection its real-valued 1x1 convolution. 11.7e6 weights, 20 crossbar layers.
+  projection its real-valued 1x1 convolution. 11.7e6 weights, 21 crossbar layers.
 
 Weights are seeded random integers of ``weight_bits`` bits (symmetric). Each layer's output scale is calibrated
 on a seeded random spike batch so that its LIF fires at roughly ``target_rate`` (random weights would otherwise
