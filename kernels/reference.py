@@ -326,6 +326,7 @@ def nonideal_read_adc(x: np.ndarray, g: np.ndarray, gref: np.ndarray, group_rows
             cur = cur + c2c * np.sqrt(var) * counter_normal(key, counter.astype(_U64))
         codes = np.clip(np.rint(cur / lsb_k), min_code, max_code)
         out += np.where(xs.any(1)[:, None], codes * lsb_k, 0.0)
+    return out
 
 
 def crossbar_adc_partial_sums(x: np.ndarray, cells: np.ndarray, group_rows: int, max_code: int, lsbs: np.ndarray,
