@@ -11,14 +11,18 @@ model moves them to other resolutions, nodes and sample rates (``murmann_adc_sur
   resolutions of CIM ADCs the Walden term dominates: energy doubles per bit (``walden1999``);
 * area ~ 2**bits x F^2 (binary-weighted capacitor DAC of a SAR, comparator ladder of a flash); leakage likewise;
 * latency: a SAR ADC resolves one bit per cycle plus sampling, ``cycles ~ bits + 1`` (NeuroSim's (bits+1) ns
-  SAR latency); a flash ADC converts in constant time.
+  SAR latency); a flash ADC converts in constant time;
+* NeuroSim's current-mode multilevel sense amp (``scaling: mlsa``): ``2**bits - 1`` comparators, each switching
+  once and drawing a bias current over the sensing window (the clock period over NeuroSim's 1.4 margin), so its
+  energy follows the levels, the node's C V^2 and Vdd, and the clock; no survey rate penalty.
 
 Instances: ``ceil(cols / cols_per_adc)`` ADCs per crossbar, each with one column mux and one shift-add unit;
 with ``pe.analog_sum`` that many per PE instead, shared by its crossbars (their bitline currents are summed).
 The mux (decoder + transmission gates, NeuroSim's sizing) and the shift-add (an adder of ``adc.bits +
 weight_bits`` bits with its register) are priced by gate models at the node (:mod:`cimsim.technology.circuits`).
 
-Bibliography: ``walden1999``, ``murmann_adc_survey``, ``assume_adc_envelope``, ``neurosim_v14``.
+Bibliography: ``walden1999``, ``murmann_adc_survey``, ``assume_adc_envelope``, ``assume_mlsa_model``,
+``neurosim_v14``.
 """
 from __future__ import annotations
 
@@ -41,6 +45,13 @@ FOM_WALDEN_32NM_J = 1e-15
 FOM_SCHREIER_DB = 185.0
 #: Sample rate above which the envelope's energy per conversion grows with the rate (Hz; assume_adc_envelope).
 ENVELOPE_CORNER_HZ = 100e6
+#: Current-mode multilevel sense amp (assume_mlsa_model, from neurosim_rram_22nm's 22 nm figures): minimum-gate loads
+#: one comparator switches (1.624 fJ / C V^2 of a minimum gate), its bias current (the column and reference power
+#: per comparator over the sensing time, 18.75 uW x 1.147 ns / 15 at 0.85 V over 1.41 ns) and NeuroSim's clock
+#: margin over the sensing path.
+MLSA_GATES = 130.0
+MLSA_BIAS_A = 1.19e-6
+MLSA_CLOCK_MARGIN = 1.4
 #: Area of one unit (capacitor or comparator) of the 2**bits array, in F^2 (assume_adc_envelope: a minimum
 #: inverter's footprint per unit).
 ADC_UNIT_F2 = G.INV_F2
@@ -75,8 +86,10 @@ class AdcConfig(Strict):
     reference_bits: Optional[int] = Field(default=None, ge=1, le=16)
     """Resolution the ``costs`` were published for (default: ``bits``); :mod:`cimsim.components.adc` scales
     energy, area and leakage from it to ``bits`` with the ``scaling`` law."""
-    scaling: Literal["sar", "flash"] = "sar"
-    """sar: energy, area ~ 2**bits, latency ~ bits + 1; flash: energy, area ~ 2**bits, latency constant."""
+    scaling: Literal["sar", "flash", "mlsa"] = "sar"
+    """sar: energy, area ~ 2**bits, latency ~ bits + 1; flash: energy, area ~ 2**bits, latency constant; mlsa:
+    NeuroSim's current-mode multilevel sense amp, ``2**bits - 1`` comparators that switch once and draw their bias
+    current over the sensing window (energy ~ levels x (C V^2 + I V t_sense)), latency constant."""
 
     @model_validator(mode="before")
     @classmethod
@@ -102,7 +115,7 @@ def scaled_conversion_cycles(cfg: AdcConfig, bits: int | None = None) -> int:
     holds at the reference resolution ``cfg.costs_bits`` like the costs: a SAR ADC takes one step per bit plus
     sampling, so time ~ bits + 1; a flash ADC converts in constant time."""
     bits = cfg.bits if bits is None else bits
-    if cfg.scaling == "flash":
+    if cfg.scaling != "sar":
         return cfg.conversion_cycles
     return max(1, math.ceil(cfg.conversion_cycles * (bits + 1) / (cfg.costs_bits + 1) - 1e-9))
 
@@ -131,6 +144,15 @@ def conversion_energy_j(bits: int, technology_nm: float, sample_rate_hz: float) 
     walden *= max(1.0, sample_rate_hz / ENVELOPE_CORNER_HZ)
     thermal = 0.5 * 10.0 ** ((6.02 * bits + 1.76 - FOM_SCHREIER_DB) / 10.0)
     return max(walden, thermal)
+
+
+def mlsa_energy_j(bits: int, n, clock_hz: float) -> float:
+    """Energy (J) of one conversion of a current-mode multilevel sense amp (``assume_mlsa_model``): each of its
+    ``2**bits - 1`` comparators switches :data:`MLSA_GATES` minimum-gate loads and draws :data:`MLSA_BIAS_A` at
+    Vdd over the sensing window, the clock period / :data:`MLSA_CLOCK_MARGIN` (NeuroSim sets its clock from the
+    sensing path with that margin, ``neurosim_code``)."""
+    t_sense = 1.0 / clock_hz / MLSA_CLOCK_MARGIN
+    return (2.0 ** bits - 1.0) * (MLSA_GATES * n.gate_energy_j + MLSA_BIAS_A * n.vdd_v * t_sense)
 
 
 def adc_sample_rate_hz(chip, p: Point) -> float:
@@ -171,7 +193,8 @@ class AdcKind(ComponentKind):
     name, order, label, look, level = "adc", 20, "ADC", Look("#D55E00"), "crossbar"
     fields = {"adc": (AdcConfig, ...)}
     actions = (Action("conversion", "adc_conversions", "conversion"),)
-    model_name = "Murmann survey envelope: max(FoM_W 2^b, Schreier 185 dB) x rate penalty; area ~ 2^b F^2"
+    model_name = ("Murmann survey envelope: max(FoM_W 2^b, Schreier 185 dB) x rate penalty (mlsa: (2^b - 1) x "
+                  "(C V^2 + I V t_sense)); area ~ 2^b F^2")
     parameters = ("adc_bits", "technology_nm", "clock_hz")
 
     @classmethod
@@ -190,8 +213,11 @@ class AdcKind(ComponentKind):
     def estimate(cls, chip, p: Point) -> Estimate:
         n, bits = p.node, p.adc_bits
         units = 2.0 ** bits
-        return Estimate(energy=conversion_energy_j(bits, p["technology_nm"], adc_sample_rate_hz(chip, p)),
-                        area=units * ADC_UNIT_F2 * n.feature_m ** 2, leakage=units * n.gate_leakage_w)
+        if chip.adc.scaling == "mlsa":
+            energy = mlsa_energy_j(bits, n, p["clock_hz"])
+        else:
+            energy = conversion_energy_j(bits, p["technology_nm"], adc_sample_rate_hz(chip, p))
+        return Estimate(energy=energy, area=units * ADC_UNIT_F2 * n.feature_m ** 2, leakage=units * n.gate_leakage_w)
 
     @classmethod
     def describe_energy(cls, chip, comp: Adc) -> str:

@@ -3,12 +3,13 @@
 Every registered component (:mod:`cimsim.components.registry`) says where it sits and how many instances it has
 per unit of that level (:meth:`~cimsim.components.registry.ComponentKind.placement`); the preset's extra
 ``periphery`` blocks (:class:`cimsim.config.schema.PeripheryBlock`) follow at their levels, each reported under its
-``category``. Composition, never inheritance: a crossbar unit has the array and its peripherals, a PE has
+``category`` (a block ``per`` row or column has that many instances per crossbar line). Composition, never inheritance: a crossbar unit has the array and its peripherals, a PE has
 ``pe.crossbars`` crossbar units, a tile ``tile.pes`` PEs, the chip ``tiles`` tiles. Components at the level
 ``neuron`` (membrane storage) are instantiated per mapped neuron, outside the trees.
 
 Each component's published figures are moved from the preset's design point by its parametric model
-(:mod:`cimsim.components.calibration`); extra periphery blocks by the node alone (:func:`cimsim.technology.node_scale`).
+(:mod:`cimsim.components.calibration`); extra periphery blocks by the node (:func:`cimsim.technology.node_scale`)
+and, per row or column, by the array's rows or columns.
 Wires (H-tree, NoC links) take their lengths from the floorplan (:mod:`cimsim.components.floorplan`) of the other
 components, at the design point and at this chip.
 """
@@ -23,7 +24,8 @@ from cimsim.components.floorplan import Floorplan, floorplan
 from cimsim.components.registry import LEVELS, kinds
 from cimsim.technology import node_scale
 
-__all__ = ["ChipComponents", "adcs_per_crossbar", "adcs_per_pe", "build", "pe_cycle_cycles", "periphery_components"]
+__all__ = ["ChipComponents", "adcs_per_crossbar", "adcs_per_pe", "block_instances", "build", "pe_cycle_cycles",
+           "periphery_components"]
 
 
 def pe_cycle_cycles(chip) -> int:
@@ -88,13 +90,26 @@ def _scaled(comp: Component, f: Factors) -> Component:
                    leakage_w=comp.leakage_w * f.leakage)
 
 
-def _block_factors(chip) -> Factors:
-    """Extra periphery blocks follow the node (digital C V^2, F^2, Vdd I_off F) from the design point's."""
+def block_instances(chip, block) -> float:
+    """Instances of a periphery block per unit of its level (``per: row`` / ``column``: per crossbar line)."""
+    lines = {"unit": 1, "row": chip.crossbar.rows, "column": chip.crossbar.cols}[block.per]
+    return block.count * lines
+
+
+def _block_factors(chip, block) -> Factors:
+    """Extra periphery blocks follow the node (digital C V^2, F^2, Vdd I_off F) from the design point's; a block
+    per row or column also the array's rows or columns in the energy of one action (its instances are counted by
+    :func:`block_instances`)."""
     ref = chip.design_point.technology_nm
-    if ref is None or ref == chip.technology_nm:
-        return Factors()
-    s = node_scale(ref, chip.technology_nm)
-    return Factors(s.energy, s.area, s.leakage)
+    s = node_scale(ref, chip.technology_nm) if ref is not None and ref != chip.technology_nm else None
+    lines = 1.0
+    if block.per != "unit":
+        now, at = Point(chip, False), Point(chip, True)
+        name = "crossbar_rows" if block.per == "row" else "crossbar_cols"
+        lines = now[name] / at[name]
+    if s is None:
+        return Factors(energy=lines)
+    return Factors(s.energy * lines, s.area, s.leakage)
 
 
 def _plan(chip, comps, blocks, point: Point) -> Floorplan:
@@ -111,9 +126,8 @@ def _priced(chip) -> tuple[dict, dict, dict]:
     """
     published = {k.name: comp for k in kinds() if (comp := k.model(chip)) is not None}
     published_blocks = periphery_components(chip)
-    fb = _block_factors(chip)
-    blocks = {name: _scaled(c, fb) for name, c in published_blocks.items()}
-    out = {name: fb for name in blocks}
+    out = {name: _block_factors(chip, chip.periphery[name]) for name in published_blocks}
+    blocks = {name: _scaled(c, out[name]) for name, c in published_blocks.items()}
     now, ref = Point(chip, False), Point(chip, True)
     leaves = dict(published)
     for k in kinds():
@@ -137,7 +151,7 @@ def _parts_by_level(chip, leaves: dict[str, Component], blocks: dict[str, Compon
         if level is not None and n and k.name in leaves:
             parts[level].append((leaves[k.name], n))
     for name, b in chip.periphery.items():
-        parts[b.level].append((blocks[name], b.count))
+        parts[b.level].append((blocks[name], block_instances(chip, b)))
     return parts
 
 

@@ -1,8 +1,11 @@
 """Floorplan: crossbar unit, PE and tile dimensions from component areas, NeuroSim's convention.
 
-A crossbar unit is its array (aspect ``cols : rows``) with the wordline drivers stacked on its left and the column
-periphery (ADCs, muxes, shift-adders and crossbar-level extra blocks, when they sit at the crossbar) stacked below
-it; its bounding box holds empty area where a strip is shorter than the array. A PE is a near-square grid of
+A crossbar unit is its array (``cols`` cells of the cell's width by ``rows`` of its height, ``CELL_ASPECT``) with
+the wordline drivers and the extra blocks per row (a preset's wordline switch matrices and level shifters) stacked
+on its left, each strip as tall as the array, and the column periphery (ADCs, muxes, shift-adders and the other
+crossbar-level extra blocks, when they sit at the crossbar) stacked below it, each strip as wide as the array; the
+unit's bounding box (``SubArray.cpp``'s ``height * width`` in NeuroSim, ``neurosim_code``) leaves the corner between
+the two empty, which grows with tall level shifters and small arrays. A PE is a near-square grid of
 crossbar units with its own blocks (PE buffer, shared ADCs ...) stacked as one strip on the side that keeps it
 nearer square; a tile likewise a near-square grid of PEs with its blocks (tile buffer, LIF units, accumulators,
 router, H-tree, other area). Grid slots left empty and strips shorter than their box are empty area. The
@@ -16,6 +19,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+
+from cimsim.technology import CELL_ASPECT
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,12 @@ def _stack(w: float, h: float, area: float) -> tuple[float, float]:
     return min(below, beside, key=lambda b: max(b) / min(b))
 
 
+def _beside(chip, name: str) -> bool:
+    """Stacked beside the array (wordline side): the wordline drivers and periphery blocks ``per: row``."""
+    block = chip.periphery.get(name)
+    return name == "wl_driver" or (block is not None and block.per == "row")
+
+
 def _area(parts) -> float:
     return sum(c.total_area_m2() * k for c, k in parts)
 
@@ -70,11 +81,13 @@ def floorplan(chip, parts: dict, crossbar, pe_crossbars: float, tile_pes: float)
     :func:`cimsim.components.chip.build` assembles them) and its crossbar array component."""
     rows, cols = chip.crossbar.rows, chip.crossbar.cols
     array = max(crossbar.area_m2, 0.0)
-    aw, ah = math.sqrt(array * cols / rows), math.sqrt(array * rows / cols)
-    side = [(c, k) for c, k in parts["crossbar"] if c.name == "wl_driver"]
-    below = [(c, k) for c, k in parts["crossbar"] if c.name not in ("wl_driver", "crossbar")]
+    aspect = cols / rows * CELL_ASPECT["sram" if chip.crossbar.device == "sram" else "1t1r"]
+    aw, ah = math.sqrt(array * aspect), math.sqrt(array / aspect)
+    side = [(c, k) for c, k in parts["crossbar"] if _beside(chip, c.name)]
+    below = [(c, k) for c, k in parts["crossbar"] if c.name != "crossbar" and not _beside(chip, c.name)]
     left_w = _area(side) / ah if ah else 0.0
-    bottom_h = _area(below) / (aw + left_w) if aw + left_w else 0.0
+    # each strip is as long as the array's side it serves (NeuroSim's convention): the corner is empty
+    bottom_h = _area(below) / aw if aw else 0.0
     unit_w, unit_h = aw + left_w, ah + bottom_h
     pe_w, pe_h = _stack(*_grid(pe_crossbars, unit_w, unit_h), _area(parts["pe"]))
     tw, th = _grid(tile_pes, pe_w, pe_h)

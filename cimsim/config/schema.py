@@ -78,7 +78,12 @@ class PeripheryBlock(Strict):
     level: Literal[registry.LEVELS]  # type: ignore[valid-type]
     """The hierarchy level it is instantiated at."""
     count: float = Field(default=1.0, ge=0)
-    """Instances per crossbar / PE / tile / chip."""
+    """Instances per crossbar / PE / tile / chip (with ``per: row`` / ``column``: per crossbar row / column)."""
+    per: Literal["unit", "row", "column"] = "unit"
+    """``row``: one set of ``count`` instances per crossbar row, stacked beside the array (wordline-side blocks:
+    switch matrices, level shifters); ``column``: per column, stacked below it (bitline / source-line side). Their
+    instances follow the array's rows or columns and the energy of one action (all instances of a crossbar) scales
+    with them from the design point; ``unit``: a fixed count per level unit (crossbar-level blocks stack below)."""
     category: Literal[PERIPHERY_CATEGORIES] = "other"  # type: ignore[valid-type]
     """Breakdown key its energy and area are added to."""
     charged_per: str = "none"
@@ -99,6 +104,12 @@ class PeripheryBlock(Strict):
         if value not in names:
             raise ValueError(f"unknown count {value!r}; expected one of {', '.join(names)}")
         return value
+
+    @model_validator(mode="after")
+    def _per_line_at_crossbar(self):
+        if self.per != "unit" and self.level != "crossbar":
+            raise ValueError(f"per: {self.per} needs level: crossbar (got level: {self.level})")
+        return self
 
 
 #: The chip's component sections (``crossbar``, ``adc``, ``noc`` ...), declared by the components.

@@ -12,8 +12,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Optional
 
-from cimsim.components.chip import ChipComponents, build
+from cimsim.components.chip import ChipComponents, block_instances, build
 from cimsim.components.registry import kinds
+
+#: The model of an extra periphery block, by how its instances are counted (``PeripheryBlock.per``).
+BLOCK_MODEL = {"unit": "node scaling (stillmaker2017 form)",
+               "row": "per crossbar row; node scaling (stillmaker2017 form)",
+               "column": "per crossbar column; node scaling (stillmaker2017 form)"}
 
 
 @dataclass(frozen=True)
@@ -102,11 +107,12 @@ def _periphery_rows(chip, c: ChipComponents) -> list[PricedRow]:
     for name, b in chip.periphery.items():
         comp, f = c.periphery[name], c.factors[name]
         charged = b.charged_per if b.charged_per != "none" else None
-        rows.append(PricedRow(component=name, key=b.category, level=b.level, instances=b.count, action=charged,
+        rows.append(PricedRow(component=name, key=b.category, level=b.level, instances=block_instances(chip, b),
+                              action=charged,
                               charged_per=charged, unit=charged or "-", energy_j=comp.energy_j if charged else 0.0,
                               cycles=None, time_s=None, area_m2=comp.area_m2, leakage_w=comp.leakage_w,
                               sources=dict(comp.sources), basis="published" if f.published else "scaled",
-                              model="node scaling (stillmaker2017 form)", factors=asdict(f)))
+                              model=BLOCK_MODEL[b.per], factors=asdict(f)))
     return rows
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cimsim.technology.nodes import CELL_F2, PTM_HP, SOURCES, Node, node
+from cimsim.technology.nodes import CELL_ASPECT, CELL_F2, PTM_HP, SOURCES, Node, node
 
-__all__ = ["CELL_F2", "NodeScale", "PTM_HP", "SOURCES", "Node", "node", "node_scale"]
+__all__ = ["CELL_ASPECT", "CELL_F2", "NodeScale", "PTM_HP", "SOURCES", "Node", "node", "node_scale"]
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,8 @@ RHO_CU_OHM_M = 4.0e-8
 WIRE_ASPECT = 2.0
 #: 1T1R cell (4F x 12F; neurosim_v14) and 6T SRAM cell (10F x 28F; neurosim_sram_cell) areas in F^2.
 CELL_F2 = {"1t1r": 48.0, "sram": 280.0}
+#: Cell width / height along a row (1T1R 12F wide x 4F tall; SRAM 28F x 10F; neurosim_v14, neurosim_sram_cell).
+CELL_ASPECT = {"1t1r": 3.0, "sram": 2.8}
 #: FO4 delay in units of the intrinsic gate delay C_gate Vdd / I_on (assume_fo4): a fan-out-of-4 inverter drives
 #: four gates plus its own drain (about one gate), and the average current over the swing is about half I_on.
 FO4_PER_TAU = 10.0

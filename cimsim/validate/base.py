@@ -20,6 +20,9 @@ class Row:
     theirs: float
     like_for_like: bool
     note: str = ""
+    obsolete: bool = False
+    """A historical reference kept for the record, superseded (NeuroSim's release-test output: the current code
+    is the reference); never counted against the tolerance."""
 
     @property
     def rel_error(self) -> float:
@@ -28,6 +31,8 @@ class Row:
 
     @property
     def status(self) -> str:
+        if self.obsolete:
+            return "obsolete"
         if not self.like_for_like:
             return "info"
         err = abs(self.rel_error)

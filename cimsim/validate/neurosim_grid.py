@@ -46,7 +46,8 @@ ENERGY_KEYS = {"adc": ("adc",), "accumulation": ("shift_add", "accumulator"),
 #: (metric, unit, like for like, note).
 METRICS = (
     ("chip area (bounding boxes)", "mm2", True, "NeuroSim's printed chip area: subarray bounding boxes"),
-    ("chip area (sum of components)", "mm2", True, "NeuroSim's five printed categories"),
+    ("used area without interconnect", "mm2", True, "array + ADC + accumulation + other periphery"),
+    ("chip area (sum of components)", "mm2", False, "NeuroSim's five printed categories, interconnect included"),
     ("CIM array area", "mm2", True, "cells of the subarrays of the tiles used"),
     ("ADC area", "mm2", True, "sense amps + encoders"),
     ("accumulation area", "mm2", True, "shift-adders, partial-sum adders, adder trees"),
@@ -105,6 +106,7 @@ def their_figures(res: dict) -> dict:
     return {
         "chip area (bounding boxes)": a["chip"],
         "chip area (sum of components)": sum(a[k] for k in AREA_KEYS),
+        "used area without interconnect": sum(a[k] for k in AREA_KEYS if k != "interconnect"),
         "CIM array area": a["cim_array"], "ADC area": a["adc"], "accumulation area": a["accumulation"],
         "other periphery area": a["other_periphery"], "interconnect area": a["interconnect"],
         "ADC energy": e["adc"] / 1e6, "accumulation energy": e["accumulation"] / 1e6, "array-side energy": side / 1e6,
@@ -146,6 +148,7 @@ def our_figures(report, scale: dict) -> dict:
              "other_periphery": "other periphery area", "interconnect": "interconnect area"}
     for cat, keys in AREA_KEYS.items():
         out[names[cat]] = sum(area.get(k, 0.0) for k in keys)
+    out["used area without interconnect"] = out["chip area (sum of components)"] - out["interconnect area"]
     for name, keys in (("ADC energy", ENERGY_KEYS["adc"]), ("accumulation energy", ENERGY_KEYS["accumulation"]),
                        ("array-side energy", ENERGY_KEYS["array_side"])):
         out[name] = energy(keys)
