@@ -126,8 +126,30 @@ def test_floorplan_boxes_hold_the_components():
     fp = c.floorplan
     assert fp.tile_m2 >= fp.tile_used_m2 * (1 - 1e-12)
     assert fp.tile_used_m2 == pytest.approx(c.tile.total_area_m2(), rel=1e-12)
-    # the crossbar unit: a square 64x64 array, no wordline drivers (SpikeSim folds them in), ADCs at the PE
-    assert fp.unit_w_m == pytest.approx(math.sqrt(chip.crossbar.costs.area.value), rel=1e-12)
+    # the crossbar unit: a 64x64 array of 1T1R cells 3x as wide as tall (12F x 4F), no wordline drivers (SpikeSim
+    # folds them in), ADCs at the PE
+    assert fp.unit_w_m == pytest.approx(math.sqrt(chip.crossbar.costs.area.value * 3), rel=1e-12)
+    assert fp.unit_h_m == pytest.approx(math.sqrt(chip.crossbar.costs.area.value / 3), rel=1e-12)
+
+
+def test_neurosim_subarray_bounding_box():
+    """NeuroSim's convention: level shifters per row beside the array (as tall as it), per column below it (as wide);
+    the corner between them is empty, and the box is several times the used area (345 vs 99 mm2 in its output)."""
+    chip = load_config("neurosim_rram_22nm")
+    c = price_table(chip).components
+    fp = c.floorplan
+    f = 22e-9
+    ah, aw = 128 * 4 * f, 128 * 12 * f
+    ls = 70 * 205.2 * 1.44 * f * f
+    beside = (2 * 128 * ls + 301.3e-12) / ah  # WL + BL level shifters and the WL switch matrix (wl_driver)
+    assert fp.unit_w_m == pytest.approx(aw + beside, rel=1e-9)
+    assert fp.unit_h_m > ah + 128 * ls / aw
+    used = sum(comp.total_area_m2() * n for comp, n in c.pe.parts if comp.name == "crossbar_unit")
+    assert fp.unit_w_m * fp.unit_h_m * 16 > 3 * used
+    # SRAM: no level shifters, the box is nearly the used area
+    sram = price_table(load_config("neurosim_rram_22nm", overrides={"crossbar.device": "sram",
+                                                                    "variables.write_level_shifters": 0}))
+    assert sram.components.floorplan.tile_m2 < 1.5 * sram.components.floorplan.tile_used_m2
     # a bigger tile makes the NoC link longer: link energy follows the floorplan
     base = rows(chip)[("link", "flit hop")].energy_j
     wide = price_table(chip.with_changes({"tile.pes": 32}))

@@ -45,6 +45,8 @@ FOM_WALDEN_32NM_J = 1e-15
 FOM_SCHREIER_DB = 185.0
 #: Sample rate above which the envelope's energy per conversion grows with the rate (Hz; assume_adc_envelope).
 ENVELOPE_CORNER_HZ = 100e6
+#: Parallel rows whose column current one minimum transmission gate of the column mux carries (assume_mux_sizing).
+MUX_TG_ROWS = 8.0
 #: Current-mode multilevel sense amp (assume_mlsa_model, from neurosim_rram_22nm's 22 nm figures): minimum-gate loads
 #: one comparator switches (1.624 fJ / C V^2 of a minimum gate), its bias current (the column and reference power
 #: per comparator over the sensing time, 18.75 uW x 1.147 ns / 15 at 0.85 V over 1.41 ns) and NeuroSim's clock
@@ -233,15 +235,19 @@ class MuxKind(ComponentKind):
     fields = {"mux": (PeriphConfig, ...)}
     actions = (Action("selection", "mux_selects", "column selection"),)
     counts = {"mux_selects": lambda ctx: ctx.counts["adc_conversions"]}  # one selection per conversion
-    model_name = "decoder log2(m) + m transmission gates at the node (neurosim_sizing)"
-    parameters = ("cols_per_adc", "technology_nm")
+    model_name = ("decoder log2(m) + m transmission gates sized to the column current of parallel_rows cells "
+                  "(neurosim_sizing)")
+    parameters = ("cols_per_adc", "crossbar_parallel_rows", "technology_nm")
 
     @classmethod
     def estimate(cls, chip, p: Point) -> Estimate:
-        # a selection switches the decoder's log2(m) stages and two transmission gates (off one, on the next)
+        # a selection switches the decoder's log2(m) stages and two transmission gates (off one, on the next);
+        # NeuroSim sizes each gate to a quarter of the resistance of parallel_rows / 2 cells in parallel, so its
+        # width (in minimum gates, MUX_TG_ROWS rows each) grows with the rows read together
         n, m = p.node, p["cols_per_adc"]
-        gates = 2.0 * m + 2.0 * G.log2c(m)
-        return Estimate(energy=(G.log2c(m) + 2.0) * n.gate_energy_j, area=gates * G.INV_F2 * n.feature_m ** 2,
+        tg = max(1.0, p["crossbar_parallel_rows"] / MUX_TG_ROWS)
+        gates = 2.0 * m * tg + 2.0 * G.log2c(m)
+        return Estimate(energy=(G.log2c(m) + 2.0 * tg) * n.gate_energy_j, area=gates * G.INV_F2 * n.feature_m ** 2,
                         leakage=gates * n.gate_leakage_w)
 
     @classmethod

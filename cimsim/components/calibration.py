@@ -23,7 +23,8 @@ from cimsim.config.quantity import Strict, Unit
 #: Design-point parameter -> dotted path of the chip field it pins.
 PATHS = {
     "technology_nm": "technology_nm", "clock_hz": "clock_hz", "weight_bits": "weight_bits",
-    "crossbar_rows": "crossbar.rows", "crossbar_cols": "crossbar.cols", "bits_per_cell": "crossbar.bits_per_cell",
+    "crossbar_rows": "crossbar.rows", "crossbar_cols": "crossbar.cols",
+    "crossbar_parallel_rows": "crossbar.parallel_rows", "bits_per_cell": "crossbar.bits_per_cell",
     "cell_area_f2": "crossbar.cell_f2", "ron_ohm": "crossbar.ron_ohm", "on_off_ratio": "crossbar.on_off_ratio",
     "read_voltage_v": "crossbar.read_voltage_v", "read_pulse_s": "crossbar.read_pulse_s",
     "cols_per_adc": "adc.cols_per_adc", "pe_crossbars": "pe.crossbars", "tile_pes": "tile.pes",
@@ -48,6 +49,7 @@ class DesignPoint(Strict):
     weight_bits: Optional[int] = None
     crossbar_rows: Optional[int] = None
     crossbar_cols: Optional[int] = None
+    crossbar_parallel_rows: Optional[int] = None
     bits_per_cell: Optional[int] = None
     cols_per_adc: Optional[int] = None
     pe_crossbars: Optional[int] = None
