@@ -13,8 +13,9 @@ model moves them to other resolutions, nodes and sample rates (``murmann_adc_sur
 * latency: a SAR ADC resolves one bit per cycle plus sampling, ``cycles ~ bits + 1`` (NeuroSim's (bits+1) ns
   SAR latency); a flash ADC converts in constant time;
 * NeuroSim's current-mode multilevel sense amp (``scaling: mlsa``): ``2**bits - 1`` comparators, each switching
-  once and drawing a bias current over the sensing window (the clock period over NeuroSim's 1.4 margin), so its
-  energy follows the levels, the node's C V^2 and Vdd, and the clock; no survey rate penalty.
+  once and sensing column and reference currents (on-cell currents ``Vread / Ron``) over the sensing window (the
+  clock period over NeuroSim's 1.4 margin), so its energy follows the levels, the node's C V^2, the cells'
+  Ron and read voltage, and the clock; no survey rate penalty.
 
 Instances: ``ceil(cols / cols_per_adc)`` ADCs per crossbar, each with one column mux and one shift-add unit;
 with ``pe.analog_sum`` that many per PE instead, shared by its crossbars (their bitline currents are summed).
@@ -45,14 +46,15 @@ FOM_WALDEN_32NM_J = 1e-15
 FOM_SCHREIER_DB = 185.0
 #: Sample rate above which the envelope's energy per conversion grows with the rate (Hz; assume_adc_envelope).
 ENVELOPE_CORNER_HZ = 100e6
-#: Parallel rows whose column current one minimum transmission gate of the column mux carries (assume_mux_sizing).
-MUX_TG_ROWS = 8.0
+#: Column-mux transmission gate on-resistance as a fraction of the parallel cells' resistance (NeuroSim's IR-drop
+#: tolerance, neurosim_code; assume_mux_sizing).
+MUX_IR_DROP = 0.25
 #: Current-mode multilevel sense amp (assume_mlsa_model, from neurosim_rram_22nm's 22 nm figures): minimum-gate loads
-#: one comparator switches (1.624 fJ / C V^2 of a minimum gate), its bias current (the column and reference power
-#: per comparator over the sensing time, 18.75 uW x 1.147 ns / 15 at 0.85 V over 1.41 ns) and NeuroSim's clock
-#: margin over the sensing path.
-MLSA_GATES = 130.0
-MLSA_BIAS_A = 1.19e-6
+#: one comparator switches (1.624 fJ / 0.0497 fJ, the C V^2 of a minimum gate at 22 nm); the column and reference
+#: power it senses as a fraction of one on-cell's Vread^2 / Ron (18.75 uW / 15 comparators at Ron = 6 kOhm, Vread =
+#: 0.55 V); NeuroSim's clock margin over the sensing path.
+MLSA_GATES = 32.7
+MLSA_CELL_FRACTION = 0.025
 MLSA_CLOCK_MARGIN = 1.4
 #: Area of one unit (capacitor or comparator) of the 2**bits array, in F^2 (assume_adc_envelope: a minimum
 #: inverter's footprint per unit).
@@ -90,8 +92,9 @@ class AdcConfig(Strict):
     energy, area and leakage from it to ``bits`` with the ``scaling`` law."""
     scaling: Literal["sar", "flash", "mlsa"] = "sar"
     """sar: energy, area ~ 2**bits, latency ~ bits + 1; flash: energy, area ~ 2**bits, latency constant; mlsa:
-    NeuroSim's current-mode multilevel sense amp, ``2**bits - 1`` comparators that switch once and draw their bias
-    current over the sensing window (energy ~ levels x (C V^2 + I V t_sense)), latency constant."""
+    NeuroSim's current-mode multilevel sense amp, ``2**bits - 1`` comparators that switch once and sense the
+    column and reference cell currents over the sensing window (energy ~ levels x (C V^2 + k Vread^2 / Ron x
+    t_sense)), latency constant."""
 
     @model_validator(mode="before")
     @classmethod
@@ -148,13 +151,14 @@ def conversion_energy_j(bits: int, technology_nm: float, sample_rate_hz: float) 
     return max(walden, thermal)
 
 
-def mlsa_energy_j(bits: int, n, clock_hz: float) -> float:
+def mlsa_energy_j(bits: int, n, clock_hz: float, ron_ohm: float, read_voltage_v: float) -> float:
     """Energy (J) of one conversion of a current-mode multilevel sense amp (``assume_mlsa_model``): each of its
-    ``2**bits - 1`` comparators switches :data:`MLSA_GATES` minimum-gate loads and draws :data:`MLSA_BIAS_A` at
-    Vdd over the sensing window, the clock period / :data:`MLSA_CLOCK_MARGIN` (NeuroSim sets its clock from the
-    sensing path with that margin, ``neurosim_code``)."""
+    ``2**bits - 1`` comparators switches :data:`MLSA_GATES` minimum-gate loads and senses a column and reference
+    power of :data:`MLSA_CELL_FRACTION` x ``Vread^2 / Ron`` over the sensing window, the clock period / :data:`MLSA_CLOCK_MARGIN` (NeuroSim sets its clock from the sensing path with that margin and
+    charges the column power over the sensing time, ``neurosim_code``)."""
     t_sense = 1.0 / clock_hz / MLSA_CLOCK_MARGIN
-    return (2.0 ** bits - 1.0) * (MLSA_GATES * n.gate_energy_j + MLSA_BIAS_A * n.vdd_v * t_sense)
+    sensed = MLSA_CELL_FRACTION * read_voltage_v ** 2 / ron_ohm * t_sense
+    return (2.0 ** bits - 1.0) * (MLSA_GATES * n.gate_energy_j + sensed)
 
 
 def adc_sample_rate_hz(chip, p: Point) -> float:
@@ -196,8 +200,8 @@ class AdcKind(ComponentKind):
     fields = {"adc": (AdcConfig, ...)}
     actions = (Action("conversion", "adc_conversions", "conversion"),)
     model_name = ("Murmann survey envelope: max(FoM_W 2^b, Schreier 185 dB) x rate penalty (mlsa: (2^b - 1) x "
-                  "(C V^2 + I V t_sense)); area ~ 2^b F^2")
-    parameters = ("adc_bits", "technology_nm", "clock_hz")
+                  "(C V^2 + k Vread^2 / Ron x t_sense)); area ~ 2^b F^2")
+    parameters = ("adc_bits", "technology_nm", "clock_hz", "ron_ohm", "read_voltage_v")
 
     @classmethod
     def placement(cls, chip) -> tuple[str, float]:
@@ -216,7 +220,7 @@ class AdcKind(ComponentKind):
         n, bits = p.node, p.adc_bits
         units = 2.0 ** bits
         if chip.adc.scaling == "mlsa":
-            energy = mlsa_energy_j(bits, n, p["clock_hz"])
+            energy = mlsa_energy_j(bits, n, p["clock_hz"], p["ron_ohm"], p["read_voltage_v"])
         else:
             energy = conversion_energy_j(bits, p["technology_nm"], adc_sample_rate_hz(chip, p))
         return Estimate(energy=energy, area=units * ADC_UNIT_F2 * n.feature_m ** 2, leakage=units * n.gate_leakage_w)
@@ -235,17 +239,19 @@ class MuxKind(ComponentKind):
     fields = {"mux": (PeriphConfig, ...)}
     actions = (Action("selection", "mux_selects", "column selection"),)
     counts = {"mux_selects": lambda ctx: ctx.counts["adc_conversions"]}  # one selection per conversion
-    model_name = ("decoder log2(m) + m transmission gates sized to the column current of parallel_rows cells "
+    model_name = ("decoder log2(m) + m transmission gates sized to the current of parallel_rows cells of Ron "
                   "(neurosim_sizing)")
-    parameters = ("cols_per_adc", "crossbar_parallel_rows", "technology_nm")
+    parameters = ("cols_per_adc", "crossbar_parallel_rows", "ron_ohm", "technology_nm")
 
     @classmethod
     def estimate(cls, chip, p: Point) -> Estimate:
         # a selection switches the decoder's log2(m) stages and two transmission gates (off one, on the next);
-        # NeuroSim sizes each gate to a quarter of the resistance of parallel_rows / 2 cells in parallel, so its
-        # width (in minimum gates, MUX_TG_ROWS rows each) grows with the rows read together
+        # NeuroSim sizes each gate's on-resistance to a quarter of Ron / (parallel_rows / 2) (the column's cells
+        # in parallel), so its width, in minimum gates (2F), grows with the rows read together and falls with Ron
         n, m = p.node, p["cols_per_adc"]
-        tg = max(1.0, p["crossbar_parallel_rows"] / MUX_TG_ROWS)
+        r_min = n.vdd_v / (n.on_current_a_per_m * n.feature_m)
+        target = MUX_IR_DROP * p["ron_ohm"] / (p["crossbar_parallel_rows"] / 2.0)
+        tg = max(1.0, r_min / target / 2.0)
         gates = 2.0 * m * tg + 2.0 * G.log2c(m)
         return Estimate(energy=(G.log2c(m) + 2.0 * tg) * n.gate_energy_j, area=gates * G.INV_F2 * n.feature_m ** 2,
                         leakage=gates * n.gate_leakage_w)

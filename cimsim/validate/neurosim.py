@@ -70,9 +70,9 @@ NEUROSIM_ZETA = 1.22
 #: VGG-8 traces (both categories close with the same value given its per-action energies; neurosim_energy_model).
 NEUROSIM_ROW_ACTIVITY = 0.15
 
-NEUROSIM_ARRAY_SIDE = ("adc", "mux", "wl_driver", "shift_add", "accumulator")
-"""Our energy keys of the array side: sense amps (ADC), switch matrices / mux / decoder, wordlines, shift-adders and
-adder trees; NeuroSim's matching categories are ADC + accumulation + (other - buffer - IC)."""
+NEUROSIM_ARRAY_SIDE = ("adc", "mux", "wl_driver", "shift_add", "accumulator", "crossbar")
+"""Our energy keys of the array side: sense amps (ADC), switch matrices / mux / decoder, wordlines (crossbar),
+shift-adders and adder trees; NeuroSim's matching categories are ADC + accumulation + (other - buffer - IC)."""
 
 
 def neurosim_positions(graph: SnnGraph) -> dict[str, tuple[int, int]]:
@@ -173,7 +173,7 @@ def _release_test_rows(pr: int, ref: dict, r, got: tuple, ops: float, scale: dic
     side_ref = ref["e_adc_uj"] + ref["e_accum_uj"] + ref["e_other_uj"] - ref["e_buffer_uj"] - ref["e_ic_uj"]
     e_scaled = sum(scale[L["name"]] * L["energy_j"] for L in r.layers) / n_samples
     activity = sum(L["rows_driven"] for L in r.layers) / sum(L["xbar_reads"] * pr for L in r.layers)
-    wl_side = sum(scale[n] * per_layer[n]["wl_driver"] for n in per_layer)
+    wl_side = sum(scale[n] * (per_layer[n]["wl_driver"] + per_layer[n].get("crossbar", 0.0)) for n in per_layer)
     wl_share = wl_side / side
     adc_lat = max(scale[n] * matrix[n]["array_cycles"] for n in matrix) / n_samples * _cycle_s(pr)
     N = f"NeuroSim release test rows={pr}"

@@ -41,7 +41,8 @@ AREA_KEYS = {
     "interconnect": ("htree", "router"),
 }
 #: Our energy keys per NeuroSim energy figure (array side: NeuroSim's ADC + accumulation + other - buffers - IC).
-ENERGY_KEYS = {"adc": ("adc",), "accumulation": ("shift_add", "accumulator"),
+#: NeuroSim's ADC category holds the array's wordline energy (``readDynamicEnergyArray``, neurosim_code).
+ENERGY_KEYS = {"adc": ("adc", "crossbar"), "accumulation": ("shift_add", "accumulator"),
                "array_side": ("adc", "mux", "wl_driver", "shift_add", "accumulator", "crossbar")}
 #: (metric, unit, like for like, note).
 METRICS = (
@@ -52,7 +53,7 @@ METRICS = (
     ("ADC area", "mm2", True, "sense amps + encoders"),
     ("accumulation area", "mm2", True, "shift-adders, partial-sum adders, adder trees"),
     ("other periphery area", "mm2", True, "level shifters, switch matrices, muxes, decoders, buffers"),
-    ("ADC energy", "uJ", True, "per image, at NeuroSim's positions"),
+    ("ADC energy", "uJ", True, "sense amps + wordlines (NeuroSim's ADC category), per image at its positions"),
     ("accumulation energy", "uJ", True, "per image, at NeuroSim's positions"),
     ("array-side energy", "uJ", True, "ADC + accumulation + other - buffers - IC"),
     ("ADC latency", "us", True, "slowest layer's sense-amp time at NeuroSim's clock"),
