@@ -53,10 +53,13 @@ def test_technology_moves_every_digital_cost(nm):
     base, moved = rows(chip), rows(chip.with_changes({"technology_nm": nm}))
     e, a = gate_energy(nm) / gate_energy(65), (nm / 65) ** 2
     for comp, action in [("accumulator", "add"), ("lif_unit", "neuron update"), ("shift_add", "op"),
-                         ("mux", "selection"), ("adc", "conversion")]:
+                         ("adc", "conversion")]:
         assert moved[(comp, action)].energy_j == pytest.approx(base[(comp, action)].energy_j * e, rel=1e-9), comp
         assert moved[(comp, action)].area_m2 == pytest.approx(base[(comp, action)].area_m2 * a, rel=1e-9), comp
         assert moved[(comp, action)].basis == "scaled"
+    # the mux's transmission gates are sized to a resistance: their width in F follows R_min = Vdd / (I_on F)
+    assert moved[("mux", "selection")].basis == "scaled"
+    assert moved[("mux", "selection")].area_m2 != pytest.approx(base[("mux", "selection")].area_m2, rel=1e-3)
     assert moved[("crossbar", "read")].area_m2 == pytest.approx(base[("crossbar", "read")].area_m2 * a, rel=1e-9)
 
 
