@@ -166,3 +166,30 @@ def test_describe_shows_models_and_basis():
     assert "cost models" in text and "model: Murmann survey envelope" in text
     assert "technology_nm=22 (65)" in text and "scaled: energy x" in text and "floorplan" in text
     assert "scaled: " not in describe_chip(chip)
+
+
+def test_neurosim_models_follow_ron_parallel_rows_and_bits():
+    """Hand-computed model ratios of the NeuroSim preset's sense amp, wordline and column mux (assume_mlsa_model,
+    assume_access_gate, assume_mux_sizing): published at the design point, moved by the models away from it."""
+    from cimsim.components.adc import MLSA_CELL_FRACTION, MLSA_CLOCK_MARGIN, MLSA_GATES
+    from cimsim.components.chip import build
+
+    ref = build(load_config("neurosim_rram_22nm"))
+    assert ref.factors["adc"].published and ref.factors["wordline"].published and ref.factors["mux"].published
+    n = node(22)
+    over = {"variables.ron_ohms": 100e3, "variables.adc_bits": 5, "variables.rows_parallel": 32}
+    moved = build(load_config("neurosim_rram_22nm", overrides=over))
+    t_ref, t_now = 1.97768e-9 / MLSA_CLOCK_MARGIN, 1.97768e-9 / MLSA_CLOCK_MARGIN
+    mlsa = [(2 ** b - 1) * (MLSA_GATES * n.gate_energy_j + MLSA_CELL_FRACTION * 0.55 ** 2 / r * t)
+            for b, r, t in ((5, 100e3, t_now), (4, 6e3, t_ref))]
+    assert moved.factors["adc"].energy == pytest.approx(mlsa[0] / mlsa[1], rel=1e-9)
+    # wordline: wire (12F of 0.2 fF/um per cell) + access gates sized 0.8 R_min F / Ron
+    r_min = n.vdd_v / (n.on_current_a_per_m * n.feature_m)
+    wl = [12 * n.feature_m * n.wire_cap_f_per_m + 6.1 * n.gate_cap_f_per_m * 0.8 * r_min / r * n.feature_m
+          for r in (100e3, 6e3)]
+    assert moved.factors["wordline"].energy == pytest.approx(wl[0] / wl[1], rel=1e-9)
+    # mux: transmission gates of R_min / (0.25 Ron / (P / 2)) / 2 minimum gates, 8 per mux, decoder of 3 stages
+    tg = [max(1.0, r_min / (0.25 * r / (p / 2)) / 2) for r, p in ((100e3, 32), (6e3, 64))]
+    area = [2 * 8 * t + 2 * 3 for t in tg]
+    assert moved.factors["mux"].area == pytest.approx(area[0] / area[1], rel=1e-9)
+    assert moved.factors["mux"].area < 0.1 and moved.factors["wordline"].energy < 0.25
