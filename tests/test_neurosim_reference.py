@@ -142,3 +142,43 @@ def test_read_network_matches_layer_fields(tmp_path):
     layers = nt.read_network(str(p))
     assert layers[0] == nt.Layer(32, 32, 3, 3, 3, 128, 0, 1)
     assert layers[0].rows == 27 and layers[0].n_vectors == 1024 and layers[1].n_vectors == 1
+
+
+def test_compare_script_parses_neurosim_summary():
+    """benchmarks/compare_neurosim.py reads NeuroSim's printed summary (its labels, as printed by main) into the
+    reference JSON's shape, the chip's breakdown lines (printed last) winning over the layers'."""
+    from benchmarks import compare_neurosim as mod
+    from cimsim.validate.neurosim_grid import their_figures
+
+    text = "\n".join([
+        "----------- ADC (or S/As and precharger for SRAM) readLatency is : 1ns",
+        "ChipArea : 3.45169e+08um^2",
+        "Chip total CIM array : 3.60536e+06um^2",
+        "Total IC Area on chip (Global and Tile/PE local): 2.63107e+07um^2",
+        "Total ADC (or S/As and precharger for SRAM) Area on chip : 5.0672e+06um^2",
+        "Total Accumulation Circuits (subarray level: adders, shiftAdds; PE/Tile/Global level: accumulation units) "
+        "on chip : 1.7079e+07um^2",
+        "Other Peripheries (e.g. decoders, mux, switchmatrix, buffers, pooling and activation units) : 4.68532e+07um^2",
+        "Chip clock period is: 1.75021ns",
+        "Chip pipeline-system-clock-cycle (per image) is: 156212ns",
+        "Chip pipeline-system readDynamicEnergy (per image) is: 5.20411e+07pJ",
+        "Chip pipeline-system leakage Energy (per image) is: 319776pJ",
+        "Chip pipeline-system buffer readDynamicEnergy (per image) is: 190809pJ",
+        "Chip pipeline-system ic readDynamicEnergy (per image) is: 6.67109e+06pJ",
+        "----------- ADC (or S/As and precharger for SRAM) readLatency is : 25203.1ns",
+        "----------- Accumulation Circuits (subarray level: adders, shiftAdds; PE/Tile/Global level: accumulation "
+        "units) readLatency is : 3598.88ns",
+        "----------- Other Peripheries (e.g. decoders, mux, switchmatrix, buffers, IC, pooling and activation units) "
+        "readLatency is : 130560ns",
+        "----------- ADC (or S/As and precharger for SRAM) readDynamicEnergy is : 3.0654e+07pJ",
+        "----------- Accumulation Circuits (subarray level: adders, shiftAdds; PE/Tile/Global level: accumulation "
+        "units) readDynamicEnergy is : 9.82009e+06pJ",
+        "----------- Other Peripheries (e.g. decoders, mux, switchmatrix, buffers, IC, pooling and activation units) "
+        "readDynamicEnergy is : 1.1567e+07pJ",
+    ])
+    res = mod.parse_output(text)
+    with open(FILES[0]) as fh:
+        ref = json.load(fh)["points"][0]["results"]
+    ours, theirs = their_figures(res), their_figures(ref)
+    for k, v in theirs.items():
+        assert ours[k] == pytest.approx(v, rel=1e-4), k
