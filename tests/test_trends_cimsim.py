@@ -86,12 +86,16 @@ def _area(r, key):
 
 def test_technology_node_scales_area_and_energy(chip):
     base, small = run(chip), run(chip, overrides={"technology_nm": 22})
-    for key in ("crossbar", "adc", "mux", "accumulator", "tile_buffer", "router"):
+    for key in ("crossbar", "adc", "accumulator", "tile_buffer", "router"):
         assert _area(small, key) == pytest.approx(_area(base, key) * (22 / 65) ** 2, rel=1e-9), key
     # digital energies follow C V^2 (22 nm: (3.287 + 4.532) e-10 F/m x 22 nm x 0.85^2 against 65 nm's)
     e = (3.287e-10 + 4.532e-10) * 22 * 0.85 ** 2 / ((4.868295e-10 + 5.270361e-10) * 65 * 1.1 ** 2)
-    for key in ("adc", "mux", "shift_add", "accumulator", "lif_unit"):
+    for key in ("adc", "shift_add", "accumulator", "lif_unit"):
         assert small.breakdown["energy_j"][key] == pytest.approx(base.breakdown["energy_j"][key] * e, rel=1e-9), key
+    # the mux's transmission gates are sized to a resistance (R_min = Vdd / (I_on F) per F of width): smaller too,
+    # not in proportion to F^2
+    assert _area(small, "mux") < _area(base, "mux")
+    assert small.breakdown["energy_j"]["mux"] < base.breakdown["energy_j"]["mux"]
     assert small.totals["energy_j"] < base.totals["energy_j"] and small.totals["area_m2"] < base.totals["area_m2"]
     assert small.totals["latency_s"] == base.totals["latency_s"]  # the clock is the config's, not the node's
     assert base.totals["floorplan_area_m2"] >= base.totals["area_m2"]
