@@ -49,7 +49,8 @@ LABELS = {
     "Chip pipeline-system ic readDynamicEnergy (per image) is:": ("summary", "ic_dynamic_energy_pJ"),
 }
 #: Breakdown lines after NeuroSim's "Breakdown of Latency and Dynamic Energy" header: (prefix, kind) -> key.
-BREAKDOWN = {"----------- ADC": "adc", "----------- Accumulation": "accumulation", "----------- Other": "other_periphery"}
+BREAKDOWN = {"----------- ADC": "adc", "----------- Accumulation": "accumulation",
+             "----------- Other": "other_periphery"}
 NUMBER = re.compile(r"(-?[0-9.]+(?:e[-+]?[0-9]+)?|inf|-?nan)")
 
 

@@ -154,8 +154,9 @@ def conversion_energy_j(bits: int, technology_nm: float, sample_rate_hz: float) 
 def mlsa_energy_j(bits: int, n, clock_hz: float, ron_ohm: float, read_voltage_v: float) -> float:
     """Energy (J) of one conversion of a current-mode multilevel sense amp (``assume_mlsa_model``): each of its
     ``2**bits - 1`` comparators switches :data:`MLSA_GATES` minimum-gate loads and senses a column and reference
-    power of :data:`MLSA_CELL_FRACTION` x ``Vread^2 / Ron`` over the sensing window, the clock period / :data:`MLSA_CLOCK_MARGIN` (NeuroSim sets its clock from the sensing path with that margin and
-    charges the column power over the sensing time, ``neurosim_code``)."""
+    power of :data:`MLSA_CELL_FRACTION` x ``Vread^2 / Ron`` over the sensing window, the clock period /
+    :data:`MLSA_CLOCK_MARGIN` (NeuroSim sets its clock from the sensing path with that margin and charges the
+    column power over the sensing time, ``neurosim_code``)."""
     t_sense = 1.0 / clock_hz / MLSA_CLOCK_MARGIN
     sensed = MLSA_CELL_FRACTION * read_voltage_v ** 2 / ron_ohm * t_sense
     return (2.0 ** bits - 1.0) * (MLSA_GATES * n.gate_energy_j + sensed)

@@ -3,9 +3,10 @@
 Every registered component (:mod:`cimsim.components.registry`) says where it sits and how many instances it has
 per unit of that level (:meth:`~cimsim.components.registry.ComponentKind.placement`); the preset's extra
 ``periphery`` blocks (:class:`cimsim.config.schema.PeripheryBlock`) follow at their levels, each reported under its
-``category`` (a block ``per`` row or column has that many instances per crossbar line). Composition, never inheritance: a crossbar unit has the array and its peripherals, a PE has
-``pe.crossbars`` crossbar units, a tile ``tile.pes`` PEs, the chip ``tiles`` tiles. Components at the level
-``neuron`` (membrane storage) are instantiated per mapped neuron, outside the trees.
+``category`` (a block ``per`` row or column has that many instances per crossbar line). Composition, never
+inheritance: a crossbar unit has the array and its peripherals, a PE has ``pe.crossbars`` crossbar units, a tile
+``tile.pes`` PEs, the chip ``tiles`` tiles. Components at the level ``neuron`` (membrane storage) are instantiated
+per mapped neuron, outside the trees.
 
 Each component's published figures are moved from the preset's design point by its parametric model
 (:mod:`cimsim.components.calibration`); extra periphery blocks by the node (:func:`cimsim.technology.node_scale`)

@@ -16,8 +16,9 @@ from cimsim.validate.neurosim_grid import GRID_SOURCE, validate_neurosim_grid
 from cimsim.validate.spikesim import SPIKESIM_SOURCE, default_preset_context, validate_spikesim
 from cimsim.validate.workloads import macs_per_inference_step, pooled_positions, vgg_variant
 
-__all__ = ["GOAL", "TOLERANCE", "Row", "Validation", "default_preset_context", "format_table", "macs_per_inference_step",
-           "pooled_positions", "validate", "validate_isaac", "validate_neurosim", "validate_neurosim_grid", "validate_spikesim", "vgg_variant"]
+__all__ = ["GOAL", "TOLERANCE", "Row", "Validation", "default_preset_context", "format_table",
+           "macs_per_inference_step", "pooled_positions", "validate", "validate_isaac", "validate_neurosim",
+           "validate_neurosim_grid", "validate_spikesim", "vgg_variant"]
 
 def validate(seed: int = 0, spike_rate: float = 0.1, neurosim: bool = True, context: bool = True,
              grid: bool | None = None) -> Validation:

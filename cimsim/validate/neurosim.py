@@ -242,8 +242,9 @@ def _neurosim_note(v: Validation, runs: dict) -> str:
         "columns that hold weights (NeuroSim reads both 64-row groups of conv1's 27 rows and all 128 columns of fc2), "
         "our adder trees add every timestep, wire energy has no toggle rate, router and ReLU/pooling areas are "
         "per-tile shares of NeuroSim's chip-level totals, and a few sizes (tile and global adder-tree widths, PE "
-        "input buffer) are taken at 64 rows (about 0.06 mm2). These release-test rows are obsolete (history): NeuroSim's "
-        "current code prints Table VII's hundreds of mm2 (bounding boxes of the subarrays; see the NeuroSim grid). "
+        "input buffer) are taken at 64 rows (about 0.06 mm2). These release-test rows are obsolete (history): "
+        "NeuroSim's current code prints Table VII's hundreds of mm2 (bounding boxes of the subarrays; see the "
+        "NeuroSim grid). "
         f"Energy at 64 rows, ours {tot_e * 1e6:.0f} uJ at all positions ("
         + ", ".join(f"{k} {x / tot_e:.0%}" for k, x in share)
         + f"); NeuroSim {ref64['dynamic_uj'] + ref64['leakage_uj']:.1f} uJ, of which interconnect "

@@ -103,7 +103,8 @@ def their_figures(res: dict) -> dict:
     """NeuroSim's figures of one point (mm2, uJ, us), named as :data:`METRICS`."""
     a, s = {k: v / 1e6 for k, v in res["area_um2"].items()}, res["summary"]
     e = s["energy_breakdown_pJ"]
-    side = e["adc"] + e["accumulation"] + e["other_periphery"] - s["ic_dynamic_energy_pJ"] - s["buffer_dynamic_energy_pJ"]
+    side = (e["adc"] + e["accumulation"] + e["other_periphery"] - s["ic_dynamic_energy_pJ"]
+            - s["buffer_dynamic_energy_pJ"])
     return {
         "chip area (bounding boxes)": a["chip"],
         "chip area (sum of components)": sum(a[k] for k in AREA_KEYS),
