@@ -1,0 +1,230 @@
+"""The chip's crossbar product in torch: bit-sliced cells, row-group reads, the ADC, and optional device noise.
+
+:func:`adc_product` computes, for integer inputs and integer weights, the integer dot products a crossbar layer
+of the simulated chip produces (:mod:`cimsim.engine.crossbar_layer`), vectorised over samples and reads:
+
+1. the input is split into bit planes (one for spikes; ``bits`` planes, LSB first, the sign bit of a signed
+   input weighing ``-2**(bits-1)``), each read separately;
+2. the weights become cell levels over ``bits_per_cell``-bit cells (:func:`cell_levels`: offset ``w + 2**(b-1)``
+   or a differential pair of magnitudes, ``cols_per_output`` cell columns per output);
+3. the rows are grouped into reads exactly as the mapping reads them (:attr:`CrossbarReads.reads`, built from
+   :func:`cimsim.engine.crossbar_layer.virtual_rows`: row groups of ``parallel_rows``, and with ``pe.analog_sum``
+   the PE's crossbars summed on shared column lines), so one batched matmul per plane gives every read's column
+   values ``[reads, positions, columns]``;
+4. each value passes the ADC, ``clip(round_half_even(v / lsb), min_code, max_code) * lsb``, with the layer's
+   calibrated LSB per cell column of an output (a reference column is subtracted first with an analog offset
+   reference);
+5. the codes are shift-added by column significance, and the digital offset (``offset`` coding) is removed.
+
+With the ADC's range wide enough for every read the result is the exact integer product. Device non-idealities
+(:class:`DeviceNoise`) perturb the cell levels (device-to-device variation, stuck cells, per chip instance) and
+the column values (read noise, per read) before the ADC.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+MAX_CHUNK_VALUES = 2**23
+"""Column values (reads x positions x columns) computed at once; samples are chunked to stay below it."""
+
+
+@dataclass
+class CrossbarReads:
+    """How one crossbar layer of a mapping is read (everything :func:`adc_product` needs but the weights).
+
+    Attributes
+    ----------
+    name: graph node / module name. rows: crossbar-matrix rows. reads: int64 ``[n_reads, rows_per_read]`` row
+    indices of each read (``rows`` for padding: an undriven row). in_bits / in_signed: input bit planes (1 and
+    False for spikes). bits_per_cell, differential, offset, weight_bits: the weight slicing. col_weights: float
+    ``[cols_per_output]`` signed significance of an output's cell columns. refs: ``[cols_per_output]`` reference
+    levels subtracted before the ADC (analog offset reference) or None. lsbs: ``[cols_per_output]`` ADC LSB per cell
+    column (cell levels). max_code / min_code: ADC code range. ideal: the ADC never distorts (exact product).
+    """
+
+    name: str
+    rows: int
+    reads: torch.Tensor
+    in_bits: int
+    in_signed: bool
+    bits_per_cell: int
+    differential: bool
+    offset: int
+    weight_bits: int
+    col_weights: torch.Tensor
+    refs: torch.Tensor | None
+    lsbs: torch.Tensor
+    max_code: int
+    min_code: int
+    ideal: bool
+
+    @classmethod
+    def from_mapping(cls, lm, chip, adc) -> "CrossbarReads":
+        """The reads of layer mapping ``lm`` (:class:`cimsim.mapping.LayerMapping`) on ``chip`` with ADC ``adc``
+        (:class:`cimsim.engine.crossbar_layer.AdcModel`, calibrated when its range is)."""
+        from cimsim.engine.crossbar_layer import reference_levels, virtual_rows
+
+        groups = []
+        for j in range(lm.adc_blocks):
+            idx, per_read, _ = virtual_rows(lm, j, chip)
+            rows = np.arange(idx.start, idx.stop) if isinstance(idx, slice) else np.asarray(idx)
+            pad = -len(rows) % per_read
+            groups.extend(np.concatenate([rows, np.full(pad, -1)]).reshape(-1, per_read))
+        width = max(len(g) for g in groups)
+        reads = np.full((len(groups), width), lm.rows, np.int64)
+        for i, g in enumerate(groups):
+            reads[i, : len(g)] = np.where(g >= 0, g, lm.rows)
+        xb = chip.crossbar
+        analog = bool(lm.offset) and xb.offset_reference == "analog"
+        refs = torch.tensor(reference_levels(chip, lm.weight_bits), dtype=torch.float32) if analog else None
+        t = lm.in_type
+        return cls(name=lm.node, rows=lm.rows, reads=torch.from_numpy(reads),
+                   in_bits=1 if t.kind == "spike" else int(t.bits), in_signed=t.kind != "spike" and bool(t.signed),
+                   bits_per_cell=xb.bits_per_cell, differential=xb.signed == "differential", offset=int(lm.offset),
+                   weight_bits=int(lm.weight_bits), col_weights=torch.tensor(lm.col_weights, dtype=torch.float32),
+                   refs=refs, lsbs=torch.tensor(adc.column_lsbs(lm), dtype=torch.float32), max_code=int(adc.max_code),
+                   min_code=int(adc.min_code), ideal=bool(adc.ideal))
+
+
+def cell_levels(w_int: torch.Tensor, spec: CrossbarReads) -> torch.Tensor:
+    """Cell levels ``[R, O, cols_per_output]`` (float32) of integer weights ``w_int`` ``[R, O]``, columns ordered
+    (sign, slice) like :func:`cimsim.mapping.slice_weights` (slice 0 the least significant)."""
+    w = torch.round(w_int.detach()).to(torch.int64)
+    slices = len(spec.col_weights) // (2 if spec.differential else 1)
+    mask = (1 << spec.bits_per_cell) - 1
+    parts = [w.clamp_min(0), (-w).clamp_min(0)] if spec.differential else [w + spec.offset]
+    cols = [(p >> (k * spec.bits_per_cell)) & mask for p in parts for k in range(slices)]
+    return torch.stack(cols, -1).to(torch.float32)
+
+
+def bit_planes(x_int: torch.Tensor, bits: int, signed: bool) -> list[tuple[float, torch.Tensor]]:
+    """``[(significance, 0/1 plane)]`` of integer inputs (the two's complement bits of a signed input)."""
+    if bits == 1:
+        return [(1.0, (x_int != 0).to(torch.float32))]
+    u = torch.round(x_int).to(torch.int64) & ((1 << bits) - 1)
+    return [(-(2.0**k) if (signed and k == bits - 1) else 2.0**k, ((u >> k) & 1).to(torch.float32))
+            for k in range(bits)]
+
+
+@torch.no_grad()
+def adc_product(x_int: torch.Tensor, w_int: torch.Tensor, spec: CrossbarReads,
+                noise: "DeviceNoise | None" = None, generator: torch.Generator | None = None) -> torch.Tensor:
+    """The chip's integer dot products ``[P, O]`` of input rows ``x_int`` ``[P, R]`` and weights ``[R, O]``.
+
+    Both hold integers (float tensors). ``noise`` (with ``generator``) perturbs cells and reads before the ADC;
+    without it the result is what :func:`cimsim.engine.crossbar_layer.run_layer_step` returns.
+    """
+    p, o = x_int.shape[0], w_int.shape[1]
+    cells = cell_levels(w_int, spec)  # R, O, cpo
+    if noise is not None:
+        cells = noise.perturb_cells(cells, spec, generator)
+    cpo = cells.shape[-1]
+    cells = torch.cat([cells.reshape(spec.rows, o * cpo), cells.new_zeros(1, o * cpo)])  # padding row: undriven
+    read_cells = cells[spec.reads]  # n, L, O*cpo
+    n_reads = spec.reads.shape[0]
+    out = torch.zeros(p, o, dtype=torch.float64)
+    chunk = max(1, MAX_CHUNK_VALUES // max(1, n_reads * o * cpo))
+    for sig, plane in bit_planes(x_int, spec.in_bits, spec.in_signed):
+        plane = torch.cat([plane, plane.new_zeros(p, 1)], 1)
+        for c0 in range(0, p, chunk):
+            xr = plane[c0 : c0 + chunk][:, spec.reads].transpose(0, 1)  # n, P', L
+            vals = torch.bmm(xr, read_cells)  # n, P', O*cpo: each read's column values
+            if noise is not None:
+                vals = noise.read(vals, xr, read_cells, generator)
+            out[c0 : c0 + chunk] += sig * _convert(vals, xr, spec, o, cpo)
+    return out.to(torch.float32)
+
+
+def _convert(vals: torch.Tensor, xr: torch.Tensor, spec: CrossbarReads, o: int, cpo: int) -> torch.Tensor:
+    """Column values ``[n, P, O*cpo]`` of one plane -> the shift-added digital sums ``[P, O]`` (float64)."""
+    n, p = vals.shape[:2]
+    vals = vals.reshape(n, p, o, cpo)
+    driven = xr.sum(-1)  # n, P: rows driven per read
+    if spec.refs is not None:  # the reference column removes the offset before the ADC
+        vals = vals - driven[..., None, None] * spec.refs
+    if not spec.ideal:
+        vals = torch.clamp(torch.round(vals / spec.lsbs), spec.min_code, spec.max_code) * spec.lsbs
+    part = (vals.to(torch.float64) * spec.col_weights.to(torch.float64)).sum((0, 3))
+    if spec.offset and spec.refs is None:
+        part = part - spec.offset * driven.sum(0, dtype=torch.float64)[:, None]
+    return part
+
+
+# ------------------------------------------------------------------------------------------------ device noise
+#: ``crossbar.nonideal`` field -> what it means here (names of the simulator's non-ideality section)
+NOISE_FIELDS = {"d2d_sigma": "lognormal sigma of a cell's conductance, per chip instance",
+                "read_noise_sigma": "relative sigma of a cell's read current, per read",
+                "stuck_at_0": "fraction of cells stuck at level 0", "stuck_at_1": "fraction stuck at the top level"}
+
+
+@dataclass(frozen=True)
+class DeviceNoise:
+    """Device non-idealities injected while training (noise-aware training), in cell-level units.
+
+    ``d2d_sigma``: each cell level ``g`` becomes ``g * exp(N(0, sigma))`` (one draw per forward: a new chip
+    instance every batch); ``read_sigma``: each read's column value gets ``N(0, sigma**2 * sum(x * g**2))`` (the
+    sum of independent relative per-cell current noise); ``stuck_at_0`` / ``stuck_at_1``: fractions of cells held
+    at level 0 / the top level.
+    """
+
+    d2d_sigma: float = 0.0
+    read_sigma: float = 0.0
+    stuck_at_0: float = 0.0
+    stuck_at_1: float = 0.0
+
+    @classmethod
+    def from_chip(cls, chip) -> "DeviceNoise | None":
+        """The chip's ``crossbar.nonideal`` section as noise (None when absent or all zero)."""
+        cfg = getattr(chip.crossbar, "nonideal", None)
+        if cfg is None:
+            return None
+
+        def get(*names: str) -> float:
+            for n in names:
+                v = cfg.get(n) if isinstance(cfg, dict) else getattr(cfg, n, None)
+                if v is not None:
+                    return float(v)
+            return 0.0
+
+        noise = cls(d2d_sigma=get("d2d_sigma", "variation_sigma"), read_sigma=get("read_noise_sigma", "read_sigma"),
+                    stuck_at_0=get("stuck_at_0", "stuck_at_0_rate"), stuck_at_1=get("stuck_at_1", "stuck_at_1_rate"))
+        return noise if any(v > 0 for v in vars(noise).values()) else None
+
+    def perturb_cells(self, cells: torch.Tensor, spec: CrossbarReads, gen: torch.Generator | None) -> torch.Tensor:
+        """Cell levels ``[R, O, cpo]`` of one chip instance."""
+        if self.d2d_sigma > 0:
+            cells = cells * torch.exp(self.d2d_sigma * torch.randn(cells.shape, generator=gen))
+        if self.stuck_at_0 > 0 or self.stuck_at_1 > 0:
+            u = torch.rand(cells.shape, generator=gen)
+            cells = torch.where(u < self.stuck_at_0, torch.zeros_like(cells), cells)
+            top = float((1 << spec.bits_per_cell) - 1)
+            cells = torch.where(u > 1 - self.stuck_at_1, torch.full_like(cells, top), cells)
+        return cells
+
+    def read(self, vals: torch.Tensor, xr: torch.Tensor, read_cells: torch.Tensor,
+             gen: torch.Generator | None) -> torch.Tensor:
+        """Column values ``[n, P, K]`` with read noise (``xr`` ``[n, P, L]`` driven rows, cells ``[n, L, K]``)."""
+        if self.read_sigma <= 0:
+            return vals
+        var = torch.bmm(xr, read_cells**2)
+        return vals + self.read_sigma * torch.sqrt(var) * torch.randn(vals.shape, generator=gen)
+
+
+def noise_seed(seed: int, step: int) -> torch.Generator:
+    """A generator for the noise of training step ``step`` (deterministic per seed)."""
+    return torch.Generator().manual_seed((int(seed) * 1_000_003 + int(step)) % (2**63 - 1))
+
+
+def qmax_of(bits: int) -> int:
+    """Largest code of a symmetric ``bits``-bit weight."""
+    return 2 ** (int(bits) - 1) - 1
+
+
+def fake_scale(w: torch.Tensor, bits: int) -> float:
+    """The per-tensor scale :func:`neuronas.quant.quantize_tensor` gives ``w`` (float32-representable)."""
+    absmax = float(w.detach().abs().max()) if w.numel() else 0.0
+    return float(np.float32(absmax / qmax_of(bits))) if absmax > 0 and math.isfinite(absmax) else 1.0
