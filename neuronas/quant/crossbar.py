@@ -23,10 +23,11 @@ the column values (read noise, per read) before the ADC.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
+from torch import nn
 
 MAX_CHUNK_VALUES = 2**23
 """Column values (reads x positions x columns) computed at once; samples are chunked to stay below it."""
@@ -61,6 +62,15 @@ class CrossbarReads:
     max_code: int
     min_code: int
     ideal: bool
+    contiguous: bool = False
+    """Read ``i`` is rows ``[i * L, (i + 1) * L)`` (clipped to ``rows``): the rows are read in order."""
+
+    def to(self, device: torch.device) -> "CrossbarReads":
+        """The same reads with its tensors on ``device``."""
+        if self.reads.device == torch.device(device):
+            return self
+        move = {k: v.to(device) for k, v in vars(self).items() if isinstance(v, torch.Tensor)}
+        return replace(self, **move)
 
     @classmethod
     def from_mapping(cls, lm, chip, adc) -> "CrossbarReads":
@@ -78,6 +88,7 @@ class CrossbarReads:
         reads = np.full((len(groups), width), lm.rows, np.int64)
         for i, g in enumerate(groups):
             reads[i, : len(g)] = np.where(g >= 0, g, lm.rows)
+        flat = np.minimum(np.arange(reads.size), lm.rows)
         xb = chip.crossbar
         analog = bool(lm.offset) and xb.offset_reference == "analog"
         refs = torch.tensor(reference_levels(chip, lm.weight_bits), dtype=torch.float32) if analog else None
@@ -87,7 +98,8 @@ class CrossbarReads:
                    bits_per_cell=xb.bits_per_cell, differential=xb.signed == "differential", offset=int(lm.offset),
                    weight_bits=int(lm.weight_bits), col_weights=torch.tensor(lm.col_weights, dtype=torch.float32),
                    refs=refs, lsbs=torch.tensor(adc.column_lsbs(lm), dtype=torch.float32), max_code=int(adc.max_code),
-                   min_code=int(adc.min_code), ideal=bool(adc.ideal))
+                   min_code=int(adc.min_code), ideal=bool(adc.ideal),
+                   contiguous=bool(np.array_equal(reads.ravel(), flat)))
 
 
 def cell_levels(w_int: torch.Tensor, spec: CrossbarReads) -> torch.Tensor:
@@ -119,39 +131,45 @@ def adc_product(x_int: torch.Tensor, w_int: torch.Tensor, spec: CrossbarReads,
     without it the result is what :func:`cimsim.engine.crossbar_layer.run_layer_step` returns.
     """
     p, o = x_int.shape[0], w_int.shape[1]
+    spec = spec.to(x_int.device)
     cells = cell_levels(w_int, spec)  # R, O, cpo
     if noise is not None:
         cells = noise.perturb_cells(cells, spec, generator)
     cpo = cells.shape[-1]
     cells = torch.cat([cells.reshape(spec.rows, o * cpo), cells.new_zeros(1, o * cpo)])  # padding row: undriven
+    n, width = spec.reads.shape
     read_cells = cells[spec.reads]  # n, L, O*cpo
-    n_reads = spec.reads.shape[0]
-    out = torch.zeros(p, o, dtype=torch.float64)
-    chunk = max(1, MAX_CHUNK_VALUES // max(1, n_reads * o * cpo))
+    out = torch.zeros(p, o, device=x_int.device)
+    chunk = max(1, MAX_CHUNK_VALUES // max(1, n * o * cpo))
     for sig, plane in bit_planes(x_int, spec.in_bits, spec.in_signed):
-        plane = torch.cat([plane, plane.new_zeros(p, 1)], 1)
         for c0 in range(0, p, chunk):
-            xr = plane[c0 : c0 + chunk][:, spec.reads].transpose(0, 1)  # n, P', L
+            xp = plane[c0 : c0 + chunk]
+            if spec.contiguous:  # reads are consecutive row ranges: a reshape instead of a gather
+                xr = nn.functional.pad(xp, (0, n * width - spec.rows)).view(-1, n, width).transpose(0, 1)
+            else:
+                xr = torch.cat([xp, xp.new_zeros(xp.shape[0], 1)], 1)[:, spec.reads].transpose(0, 1)
             vals = torch.bmm(xr, read_cells)  # n, P', O*cpo: each read's column values
             if noise is not None:
                 vals = noise.read(vals, xr, read_cells, generator)
-            out[c0 : c0 + chunk] += sig * _convert(vals, xr, spec, o, cpo)
-    return out.to(torch.float32)
+            part = _convert(vals, xr, spec, o, cpo)
+            if spec.offset and spec.refs is None:  # the offset is removed digitally, per driven row
+                part -= spec.offset * xp.sum(1, keepdim=True)
+            out[c0 : c0 + chunk] += sig * part
+    return out
 
 
 def _convert(vals: torch.Tensor, xr: torch.Tensor, spec: CrossbarReads, o: int, cpo: int) -> torch.Tensor:
-    """Column values ``[n, P, O*cpo]`` of one plane -> the shift-added digital sums ``[P, O]`` (float64)."""
+    """Column values ``[n, P, O*cpo]`` of one plane -> the ADC codes shift-added over reads and columns ``[P, O]``
+    (before the digital offset correction)."""
     n, p = vals.shape[:2]
-    vals = vals.reshape(n, p, o, cpo)
-    driven = xr.sum(-1)  # n, P: rows driven per read
+    vals = vals.view(n, p, o, cpo)
     if spec.refs is not None:  # the reference column removes the offset before the ADC
-        vals = vals - driven[..., None, None] * spec.refs
-    if not spec.ideal:
-        vals = torch.clamp(torch.round(vals / spec.lsbs), spec.min_code, spec.max_code) * spec.lsbs
-    part = (vals.to(torch.float64) * spec.col_weights.to(torch.float64)).sum((0, 3))
-    if spec.offset and spec.refs is None:
-        part = part - spec.offset * driven.sum(0, dtype=torch.float64)[:, None]
-    return part
+        vals = vals - xr.sum(-1)[..., None, None] * spec.refs
+    if spec.ideal:
+        return (vals @ spec.col_weights).sum(0)
+    codes = vals.div_(spec.lsbs).round_().clamp_(spec.min_code, spec.max_code)
+    # codes x LSB are integers and their shift-added sums stay below 2**24: exact in float32
+    return (codes @ (spec.lsbs * spec.col_weights)).sum(0)
 
 
 # ------------------------------------------------------------------------------------------------ device noise
@@ -197,9 +215,9 @@ class DeviceNoise:
     def perturb_cells(self, cells: torch.Tensor, spec: CrossbarReads, gen: torch.Generator | None) -> torch.Tensor:
         """Cell levels ``[R, O, cpo]`` of one chip instance."""
         if self.d2d_sigma > 0:
-            cells = cells * torch.exp(self.d2d_sigma * torch.randn(cells.shape, generator=gen))
+            cells = cells * torch.exp(self.d2d_sigma * torch.randn(cells.shape, generator=gen).to(cells.device))
         if self.stuck_at_0 > 0 or self.stuck_at_1 > 0:
-            u = torch.rand(cells.shape, generator=gen)
+            u = torch.rand(cells.shape, generator=gen).to(cells.device)
             cells = torch.where(u < self.stuck_at_0, torch.zeros_like(cells), cells)
             top = float((1 << spec.bits_per_cell) - 1)
             cells = torch.where(u > 1 - self.stuck_at_1, torch.full_like(cells, top), cells)
@@ -211,7 +229,7 @@ class DeviceNoise:
         if self.read_sigma <= 0:
             return vals
         var = torch.bmm(xr, read_cells**2)
-        return vals + self.read_sigma * torch.sqrt(var) * torch.randn(vals.shape, generator=gen)
+        return vals + self.read_sigma * torch.sqrt(var) * torch.randn(vals.shape, generator=gen).to(vals.device)
 
 
 def noise_seed(seed: int, step: int) -> torch.Generator:
