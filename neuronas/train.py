@@ -37,6 +37,9 @@ class History:
     lr: list[float] = field(default_factory=list)
     time_s: list[float] = field(default_factory=list)
     hardware: list[bool] = field(default_factory=list)
+    onchip: dict | None = None
+    """Hardware-aware runs of :func:`train_genotype`: the simulated chip's accuracy over the whole test split
+    (:meth:`cimsim.accuracy.ChipAccuracy.to_dict`)."""
 
     def record(self, epoch: int, loss: float, acc: float, test_acc: float, lr: float, time_s: float,
                hardware: bool = False) -> None:
@@ -413,6 +416,23 @@ def train_genotype(genotype: str, dataset: str, settings: TrainSettings, channel
         (out / "genotype.txt").write_text(str(g) + "\n")
         run = {"genotype": str(g), "matrix": g.matrix_string(), "dataset": ds.name, "epochs": settings.epochs,
                "channels": channels, "timesteps": timesteps, "seed": settings.seed, "lr": settings.lr,
-               "optimizer": settings.optimizer, "batch_size": settings.batch_size, "qat_bits": settings.qat_bits}
+               "optimizer": settings.optimizer, "batch_size": settings.batch_size, "qat_bits": settings.qat_bits,
+               "hw": None if settings.hw is None else getattr(settings.hw, "name", str(settings.hw)),
+               "hw_epochs": settings.hardware_epochs, "hw_noise": settings.hw_noise}
         (out / "run.json").write_text(json.dumps(run, indent=2))
-    return train(model, ds.name, settings)
+    if settings.hw is None:
+        return train(model, ds.name, settings)
+    from neuronas.data import load_dataset
+    from neuronas.quant.hardware import measure_on_chip
+
+    train_set = load_dataset(ds.name, settings.data_dir, split="train", seed=settings.seed, augment=False)
+    calibration = torch.stack([train_set[i][0] for i in range(min(16, len(train_set)))])
+    history = train(model, ds.name, settings, calibration_images=calibration)
+    test = load_dataset(ds.name, settings.data_dir, split="test", seed=settings.seed, augment=False)
+    images = torch.stack([test[i][0] for i in range(len(test))])
+    labels = np.array([test[i][1] for i in range(len(test))])
+    history.onchip = measure_on_chip(model, settings.hw, images, labels, calibration, int(settings.qat_bits or 8),
+                                     seed=settings.seed).to_dict()
+    if settings.out_dir is not None:
+        history.save(Path(settings.out_dir) / "history.json")
+    return history

@@ -6,7 +6,8 @@ names). Such a layer
 
 1. folds its batch norm into the convolution with the frozen running statistics (as :func:`neuronas.quant.quantize`
    does at deployment) and quantizes the folded weight per tensor to ``bits`` bits (straight-through);
-2. turns its input into the integers the chip's rows see (spikes; the quantized frame for the stem);
+2. turns its input into the integers the chip's rows see (spikes; for the stem the frame quantized with the
+   scale the deployment calibrates on the same images);
 3. computes the exact integer product (differentiable) and the chip's product (:func:`adc_product`: bit slices,
    row groups, the ADC with the layer's calibrated range and saturation, optional device noise), and returns the
    chip's value with the exact product's gradient (straight-through estimator).
@@ -24,7 +25,7 @@ import torch
 from torch import nn
 
 from neuronas.quant.crossbar import CrossbarReads, DeviceNoise, adc_product
-from neuronas.quant.fixed_point import _RoundSTE, qmax
+from neuronas.quant.fixed_point import _RoundSTE, qmax, scale_for
 
 
 class HardwareAware:
@@ -52,7 +53,9 @@ class HardwareAware:
         self.generator = torch.Generator().manual_seed(int(seed))
         self.specs: dict[str, CrossbarReads] = {}
         self._handles: list[nn.Module] = []
-        self._scales: tuple[float, dict] = (float("nan"), {})
+        self._scales: dict[str, float] = {}
+        # the input scale quantize() will give the deployed network (calibrated on the same images)
+        self.frame_scale = scale_for(float(self.images.abs().max()), model.input_quant.bits)
         self.adc_bits = chip.adc.bits
 
     # ------------------------------------------------------------------ simulator side
@@ -100,7 +103,16 @@ class HardwareAware:
                 # an instance attribute shadows the class's forward until detach() deletes it
                 m.forward = functools.partial(self.forward, name, m)
                 self._handles.append(m)
+        iq = self.model.input_quant
+        iq.forward = self.quantize_frame  # the deployment's input scale, not the one QAT has recorded
+        self._handles.append(iq)
         return self
+
+    def quantize_frame(self, x: torch.Tensor) -> torch.Tensor:
+        """The input frame as the deployed network's input node holds it (scale from the calibration images),
+        with a straight-through gradient."""
+        q = qmax(self.model.input_quant.bits)
+        return torch.clamp(_RoundSTE.apply(x / self.frame_scale), -q - 1, q) * self.frame_scale
 
     def detach(self) -> None:
         """Restore the layers' own forward: the model computes its float (QAT) forward again."""
@@ -122,12 +134,10 @@ class HardwareAware:
 
     # ------------------------------------------------------------------ the layer
     def input_scale(self, name: str) -> float:
-        """Scale of the integers layer ``name`` reads (the quantized frame's for the stem, 1 for spikes)."""
-        iq = self.model.input_quant
-        frame = float(iq.absmax.clamp_min(torch.finfo(torch.float32).tiny)) / qmax(iq.bits)
-        if self._scales[0] != frame:  # the frame's range grows while training
-            self._scales = (frame, self.model.crossbar_input_scales(frame))
-        return float(self._scales[1].get(name, 1.0))
+        """Scale of the integers layer ``name`` reads (the deployed frame's for the stem, 1 for spikes)."""
+        if not self._scales:
+            self._scales = self.model.crossbar_input_scales(self.frame_scale)
+        return float(self._scales.get(name, 1.0))
 
     def folded(self, module: nn.Module) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Weight ``[O, ...]`` and bias of the layer with its batch norm folded in (running statistics)."""
@@ -180,3 +190,32 @@ def _out_size(hw: tuple, conv: nn.Conv2d) -> tuple[int, int]:
     """Output height and width of ``conv`` on an input of height and width ``hw``."""
     return tuple((n + 2 * p - d * (k - 1) - 1) // st + 1
                  for n, p, d, k, st in zip(hw, conv.padding, conv.dilation, conv.kernel_size, conv.stride))
+
+
+def measure_on_chip(model: nn.Module, chip, images: torch.Tensor, labels, calibration_images: torch.Tensor,
+                    bits: int = 8, chips: int = 1, seed: int = 0):
+    """Accuracy of a trained model on the simulated chip over ``images`` ``[N, C, H, W]`` with ``labels`` ``[N]``.
+
+    The model is quantized (input range from ``calibration_images``), exported and mapped; the chip's values are
+    computed for every image (:func:`cimsim.accuracy.chip_accuracy`, ``chips`` instances, the ADC's range
+    calibrated on ``calibration_images``, never on the images scored). Returns the :class:`ChipAccuracy` (with
+    the ideal-ADC accuracy of the same deployed network).
+    """
+    import numpy as np
+
+    from cimsim.accuracy import chip_accuracy
+    from cimsim.mapping import map_graph
+    from neuronas.export import export, to_inputs
+    from neuronas.quant.convert import quantize
+
+    if isinstance(chip, str):
+        import cimsim
+
+        chip = cimsim.load_config(chip)
+    calibration_images = calibration_images.detach().cpu()
+    deploy = quantize(model, bits, calibration=calibration_images).cpu()
+    t = deploy.timesteps
+    graph = export(deploy, calibration_images[:1], t)
+    mapping = map_graph(graph, chip, chip.run)
+    return chip_accuracy(mapping, to_inputs(deploy, images.detach().cpu(), t), np.asarray(labels), chips=chips,
+                         seed=seed, calibration_inputs=to_inputs(deploy, calibration_images, t))
