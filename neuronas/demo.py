@@ -24,7 +24,7 @@ DEMO_CONSTRAINTS = "memory=1.1e5,area=9mm2,latency=1ms,energy=0.9uJ"
 DEMO_CANDIDATES = 30
 DEMO_TOP_K = 2
 DEMO_EPOCHS = 6
-DEMO_HW_EPOCHS = 2
+DEMO_HW_EPOCHS = 3
 
 
 def run_demo(out_dir: "str | Path" = "results", progress: bool = True) -> dict:
