@@ -22,7 +22,6 @@ the column values (read noise, per read) before the ADC.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -173,10 +172,10 @@ def _convert(vals: torch.Tensor, xr: torch.Tensor, spec: CrossbarReads, o: int, 
 
 
 # ------------------------------------------------------------------------------------------------ device noise
-#: ``crossbar.nonideal`` field -> what it means here (names of the simulator's non-ideality section)
-NOISE_FIELDS = {"d2d_sigma": "lognormal sigma of a cell's conductance, per chip instance",
-                "read_noise_sigma": "relative sigma of a cell's read current, per read",
-                "stuck_at_0": "fraction of cells stuck at level 0", "stuck_at_1": "fraction stuck at the top level"}
+#: :class:`DeviceNoise` field -> the ``crossbar.nonideal`` fields it is read from (first present wins): the one
+#: place to adapt when the simulator's non-ideality section names them differently
+NONIDEAL_FIELDS = {"d2d_sigma": ("d2d_sigma", "variation_sigma"), "read_sigma": ("read_noise_sigma", "read_sigma"),
+                   "stuck_at_0": ("stuck_at_0", "stuck_at_0_rate"), "stuck_at_1": ("stuck_at_1", "stuck_at_1_rate")}
 
 
 @dataclass(frozen=True)
@@ -201,15 +200,14 @@ class DeviceNoise:
         if cfg is None:
             return None
 
-        def get(*names: str) -> float:
+        def get(names: tuple[str, ...]) -> float:
             for n in names:
                 v = cfg.get(n) if isinstance(cfg, dict) else getattr(cfg, n, None)
                 if v is not None:
                     return float(v)
             return 0.0
 
-        noise = cls(d2d_sigma=get("d2d_sigma", "variation_sigma"), read_sigma=get("read_noise_sigma", "read_sigma"),
-                    stuck_at_0=get("stuck_at_0", "stuck_at_0_rate"), stuck_at_1=get("stuck_at_1", "stuck_at_1_rate"))
+        noise = cls(**{f: get(names) for f, names in NONIDEAL_FIELDS.items()})
         return noise if any(v > 0 for v in vars(noise).values()) else None
 
     def perturb_cells(self, cells: torch.Tensor, spec: CrossbarReads, gen: torch.Generator | None) -> torch.Tensor:
@@ -230,19 +228,3 @@ class DeviceNoise:
             return vals
         var = torch.bmm(xr, read_cells**2)
         return vals + self.read_sigma * torch.sqrt(var) * torch.randn(vals.shape, generator=gen).to(vals.device)
-
-
-def noise_seed(seed: int, step: int) -> torch.Generator:
-    """A generator for the noise of training step ``step`` (deterministic per seed)."""
-    return torch.Generator().manual_seed((int(seed) * 1_000_003 + int(step)) % (2**63 - 1))
-
-
-def qmax_of(bits: int) -> int:
-    """Largest code of a symmetric ``bits``-bit weight."""
-    return 2 ** (int(bits) - 1) - 1
-
-
-def fake_scale(w: torch.Tensor, bits: int) -> float:
-    """The per-tensor scale :func:`neuronas.quant.quantize_tensor` gives ``w`` (float32-representable)."""
-    absmax = float(w.detach().abs().max()) if w.numel() else 0.0
-    return float(np.float32(absmax / qmax_of(bits))) if absmax > 0 and math.isfinite(absmax) else 1.0
