@@ -33,10 +33,12 @@ def run_demo(out_dir: "str | Path" = "results", progress: bool = True) -> dict:
     from neuronas.search.finalize import format_summary
 
     t0 = time.perf_counter()
+    # one torch thread: the training's float sums, and so the accuracies the README quotes, do not depend on the
+    # number of cores (with 2 threads a candidate's training followed another path)
     settings = SearchSettings(dataset="digits", hw="spikesim_rram_65nm", constraints=DEMO_CONSTRAINTS,
                               strategy="neuronas", candidates=DEMO_CANDIDATES, top_k=DEMO_TOP_K,
                               train_epochs=DEMO_EPOCHS, hw_epochs=DEMO_HW_EPOCHS, out=str(out_dir), seed=0,
-                              progress=progress)
+                              progress=progress, threads=1)
     print(f"NeuroNAS demo: {settings.candidates} candidates on digits, budgets {settings.limits}, "
           f"hardware {settings.hw}")
     summary = run_search(settings)
