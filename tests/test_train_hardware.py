@@ -133,14 +133,14 @@ def test_train_runs_the_last_epochs_on_the_chip():
 
 
 def test_device_noise_from_a_nonideal_section():
-    from types import SimpleNamespace
-
     from neuronas.quant.crossbar import DeviceNoise
 
     chip = load_config("spikesim_rram_65nm")
-    assert DeviceNoise.from_chip(chip) is None  # no crossbar.nonideal section (or all zero): no noise
-    fake = SimpleNamespace(crossbar=SimpleNamespace(nonideal={"d2d_sigma": 0.1, "read_noise_sigma": 0.05}))
-    noise = DeviceNoise.from_chip(fake)
+    assert DeviceNoise.from_chip(chip) is None  # crossbar.nonideal not enabled: no noise
+    on = load_config("spikesim_rram_65nm", overrides={"crossbar.nonideal.enabled": True,
+                                                      "crossbar.nonideal.d2d_sigma": 0.1,
+                                                      "crossbar.nonideal.c2c_sigma": 0.05})
+    noise = DeviceNoise.from_chip(on)
     assert noise.d2d_sigma == 0.1 and noise.read_sigma == 0.05
     graph = build_network("tiny", seed=3)
     mapping = map_graph(graph, chip, chip.run)

@@ -172,10 +172,9 @@ def _convert(vals: torch.Tensor, xr: torch.Tensor, spec: CrossbarReads, o: int, 
 
 
 # ------------------------------------------------------------------------------------------------ device noise
-#: :class:`DeviceNoise` field -> the ``crossbar.nonideal`` fields it is read from (first present wins): the one
-#: place to adapt when the simulator's non-ideality section names them differently
-NONIDEAL_FIELDS = {"d2d_sigma": ("d2d_sigma", "variation_sigma"), "read_sigma": ("read_noise_sigma", "read_sigma"),
-                   "stuck_at_0": ("stuck_at_0", "stuck_at_0_rate"), "stuck_at_1": ("stuck_at_1", "stuck_at_1_rate")}
+#: :class:`DeviceNoise` field -> the ``crossbar.nonideal`` field it is read from (:mod:`cimsim.nonideal`)
+NONIDEAL_FIELDS = {"d2d_sigma": "d2d_sigma", "read_sigma": "c2c_sigma", "stuck_at_0": "stuck_at_0",
+                   "stuck_at_1": "stuck_at_1"}
 
 
 @dataclass(frozen=True)
@@ -185,33 +184,34 @@ class DeviceNoise:
     ``d2d_sigma``: each cell level ``g`` becomes ``g * exp(N(0, sigma))`` (one draw per forward: a new chip
     instance every batch); ``read_sigma``: each read's column value gets ``N(0, sigma**2 * sum(x * g**2))`` (the
     sum of independent relative per-cell current noise); ``stuck_at_0`` / ``stuck_at_1``: fractions of cells held
-    at level 0 / the top level.
+    at level 0 / the top level; ``drift``: factor on every conductance (retention drift).
     """
 
     d2d_sigma: float = 0.0
     read_sigma: float = 0.0
     stuck_at_0: float = 0.0
     stuck_at_1: float = 0.0
+    drift: float = 1.0
 
     @classmethod
     def from_chip(cls, chip) -> "DeviceNoise | None":
-        """The chip's ``crossbar.nonideal`` section as noise (None when absent or all zero)."""
+        """The chip's ``crossbar.nonideal`` section as noise (None when absent, not ``enabled`` or all zero).
+
+        Retention drift (``drift_nu``) scales every conductance by ``(t / t0)**-nu``; the finite off state and
+        IR drop are left to the simulator (the training sees the ADC and the random effects).
+        """
         cfg = getattr(chip.crossbar, "nonideal", None)
-        if cfg is None:
+        if cfg is None or not getattr(cfg, "enabled", False):
             return None
-
-        def get(names: tuple[str, ...]) -> float:
-            for n in names:
-                v = cfg.get(n) if isinstance(cfg, dict) else getattr(cfg, n, None)
-                if v is not None:
-                    return float(v)
-            return 0.0
-
-        noise = cls(**{f: get(names) for f, names in NONIDEAL_FIELDS.items()})
-        return noise if any(v > 0 for v in vars(noise).values()) else None
+        nu, t, t0 = (float(getattr(cfg, k, d)) for k, d in (("drift_nu", 0.0), ("drift_time_s", 1.0),
+                                                             ("drift_t0_s", 1.0)))
+        noise = cls(**{f: float(getattr(cfg, name, 0.0) or 0.0) for f, name in NONIDEAL_FIELDS.items()},
+                    drift=(t / t0) ** -nu if nu > 0 and t > t0 else 1.0)
+        return noise if noise != cls() else None
 
     def perturb_cells(self, cells: torch.Tensor, spec: CrossbarReads, gen: torch.Generator | None) -> torch.Tensor:
         """Cell levels ``[R, O, cpo]`` of one chip instance."""
+        cells = cells * self.drift
         if self.d2d_sigma > 0:
             cells = cells * torch.exp(self.d2d_sigma * torch.randn(cells.shape, generator=gen).to(cells.device))
         if self.stuck_at_0 > 0 or self.stuck_at_1 > 0:
