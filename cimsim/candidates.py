@@ -1,7 +1,9 @@
 """The candidates table (``candidates.csv``) of a search or co-design sweep: its columns, writer and reader.
 
 One row per evaluated network, SI units: ``params`` (crossbar weights), ``memory_bytes``, ``area_m2``,
-``latency_s`` and ``energy_j`` per inference, the training-free ``score``, the trained ``accuracy`` in [0, 1],
+``latency_s`` and ``energy_j`` per inference, the training-free ``score``, the trained ``accuracy`` in [0, 1]
+(the torch model's), the simulated chip's ``onchip_accuracy`` (mean over chip instances, ``onchip_std``) and the
+``ideal_accuracy`` of the same deployed network with an ideal ADC,
 ``feasible`` (``true``/``false``), ``failed`` (violated budgets, ``;``-joined), the last evaluation ``stage`` and
 a ``message``. An empty cell is a number that was not measured. The search writes it, the figures read it.
 """
@@ -16,9 +18,10 @@ from typing import Any, Iterable, Mapping
 from cimsim.errors import UserError
 
 CANDIDATE_COLUMNS = ("genotype", "params", "memory_bytes", "area_m2", "latency_s", "energy_j", "score", "accuracy",
-                     "feasible", "failed", "stage", "message")
+                     "onchip_accuracy", "onchip_std", "ideal_accuracy", "feasible", "failed", "stage", "message")
 """Columns of ``candidates.csv``, in file order."""
-NUMERIC_COLUMNS = ("params", "memory_bytes", "area_m2", "latency_s", "energy_j", "score", "accuracy")
+NUMERIC_COLUMNS = ("params", "memory_bytes", "area_m2", "latency_s", "energy_j", "score", "accuracy",
+                   "onchip_accuracy", "onchip_std", "ideal_accuracy")
 """Columns read as floats (NaN when empty)."""
 REQUIRED_COLUMNS = ("genotype", "feasible")
 """Columns every row must have; the others are written empty when a row lacks them, and optional when read."""

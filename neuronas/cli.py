@@ -36,17 +36,30 @@ def train(
     qat_bits: Optional[int] = typer.Option(None, "--qat-bits", min=2, max=16, help="Quantization-aware training with this many weight bits"),
     threads: Optional[int] = typer.Option(None, "--threads", min=1, help="torch CPU threads"),
     device: str = typer.Option("auto", "--device", help="auto (CUDA when available) | cpu | cuda"),
+    hw: Optional[str] = typer.Option(None, "--hw", help="Hardware-aware training: the chip's ADC (and device noise) in the loop of the last --hw-epochs epochs; preset or YAML"),
+    hw_epochs: Optional[int] = typer.Option(None, "--hw-epochs", min=1, help="Epochs with the chip in the loop (default: half of --epochs)"),
+    hw_noise: bool = typer.Option(True, "--hw-noise/--no-hw-noise", help="Inject the chip's device non-idealities while training"),
+    hw_set: Optional[List[str]] = typer.Option(None, "--set", help="Hardware override KEY=VALUE (repeatable), with --hw"),
 ) -> None:
-    """Train the SNN of a genotype with surrogate gradients; print the test accuracy."""
+    """Train the SNN of a genotype with surrogate gradients; print the test accuracy (with --hw also the simulated
+    chip's over the whole test split)."""
+    import cimsim
+    from cimsim.options import parse_overrides
     from neuronas.train import TrainSettings, train_genotype
 
     if out is not None:
         output_dir(out)
-
+    chip = cimsim.load_config(hw, overrides=parse_overrides(hw_set or []) or None) if hw else None
     settings = TrainSettings.recipe(dataset, optimizer=optimizer, lr=lr, epochs=epochs, seed=seed, qat_bits=qat_bits,
-                                    out_dir=out, batch_size=batch_size, data_dir=data_dir, threads=threads, device=device)
+                                    out_dir=out, batch_size=batch_size, data_dir=data_dir, threads=threads, device=device,
+                                    hw=chip, hw_epochs=hw_epochs, hw_noise=hw_noise)
     h = train_genotype(genotype, dataset, settings, channels=channels, timesteps=timesteps)
-    typer.echo(f"test accuracy {h.final_acc:.4f} (best {h.best_acc:.4f}) after {len(h.epoch)} epochs, {h.total_time_s:.1f} s")
+    typer.echo(f"test accuracy {h.final_acc:.4f} (best {h.best_acc:.4f}) after {len(h.epoch)} epochs, {h.total_time_s:.1f} s"
+               + (" (last epoch: the chip's, computed in torch)" if hw else ""))
+    if h.onchip is not None:
+        o = h.onchip
+        typer.echo(f"on the simulated chip ({hw}): {100 * o['accuracy']:.1f}% over {o['samples']} test images; "
+                   f"ideal ADC {100 * o['ideal_accuracy']:.1f}%; {100 * o['spike_change_rate']:.1f}% of spikes changed")
 
 
 @app.command()
@@ -65,7 +78,7 @@ def search(
     hidden: Optional[int] = typer.Option(None, "--hidden", min=1, max=65_536, help="Hidden FC width (default: the dataset's macro)"),
     timesteps: int = typer.Option(5, "--timesteps", min=1, max=10_000),
     ops: Optional[str] = typer.Option(None, "--ops", help="Operation set: neuronas (pruned) | snasnet (full); default per strategy"),
-    top_k: int = typer.Option(3, "--top-k", min=0, help="Feasible candidates trained with 8-bit QAT at the end (0: none)"),
+    top_k: int = typer.Option(3, "--top-k", min=0, help="Feasible candidates trained (8-bit QAT, hardware-aware) and scored on the chip at the end (0: none)"),
     epochs: int = typer.Option(3, "--epochs", min=0, max=100_000, help="QAT epochs for each of the top-k"),
     score_batch: int = typer.Option(64, "--score-batch", min=1, max=65_536, help="SAHD batch size"),
     hw_samples: int = typer.Option(2, "--hw-samples", min=1, max=10_000, help="Images per hardware simulation"),
@@ -74,6 +87,10 @@ def search(
     progress: bool = typer.Option(True, "--progress/--no-progress"),
     figures: bool = typer.Option(True, "--figures/--no-figures", help="Write the figures at the end"),
     device: str = typer.Option("auto", "--device", help="auto (CUDA when available) | cpu | cuda: SAHD and training"),
+    hw_epochs: Optional[int] = typer.Option(None, "--hw-epochs", min=0, help="Of --epochs, the last ones hardware-aware (default half; 0: plain QAT)"),
+    chips: int = typer.Option(1, "--chips", min=1, max=10_000, help="Chip instances each trained candidate's on-chip accuracy averages over"),
+    accuracy_samples: Optional[int] = typer.Option(None, "--accuracy-samples", min=1, help="Test images of the on-chip accuracy (default: the whole test split)"),
+    select: str = typer.Option("onchip", "--select", help="Best of the trained top-k by: onchip | ideal | score"),
     resume: bool = typer.Option(False, "--resume", help="--out holds another search: continue it with its settings"),
     force: bool = typer.Option(False, "--force", help="--out holds another search: remove its outputs, start over"),
 ) -> None:
@@ -88,7 +105,8 @@ def search(
                               storage=storage, workers=workers, out=out, seed=seed, data_dir=data_dir, channels=channels,
                               hidden=hidden, timesteps=timesteps, ops=ops, top_k=top_k, train_epochs=epochs,
                               score_batch=score_batch, hw_samples=hw_samples, hw_overrides=parse_overrides(hw_set or []),
-                              threads=threads, progress=progress, figures=figures, device=device)
+                              threads=threads, progress=progress, figures=figures, device=device, hw_epochs=hw_epochs,
+                              chips=chips, accuracy_samples=accuracy_samples, select=select)
     typer.echo(format_summary(run_search(settings, resume=resume, force=force)))
 
 

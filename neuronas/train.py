@@ -36,6 +36,17 @@ class History:
     test_acc: list[float] = field(default_factory=list)
     lr: list[float] = field(default_factory=list)
     time_s: list[float] = field(default_factory=list)
+    hardware: list[bool] = field(default_factory=list)
+    onchip: dict | None = None
+    """Hardware-aware runs of :func:`train_genotype`: the simulated chip's accuracy over the whole test split
+    (:meth:`cimsim.accuracy.ChipAccuracy.to_dict`)."""
+
+    def record(self, epoch: int, loss: float, acc: float, test_acc: float, lr: float, time_s: float,
+               hardware: bool = False) -> None:
+        """Append one epoch."""
+        for name, v in (("epoch", epoch), ("train_loss", loss), ("train_acc", acc), ("test_acc", test_acc),
+                        ("lr", lr), ("time_s", time_s), ("hardware", hardware)):
+            getattr(self, name).append(v)
 
     @property
     def best_acc(self) -> float:
@@ -120,7 +131,13 @@ class TrainSettings:
         ``"cuda:N"`` or a ``torch.device`` (:func:`resolve_device`).
     threads: ``torch.set_num_threads`` for the run (None: leave as is).
     stop_at_acc: stop after the first epoch whose test accuracy reaches this value (the schedule still spans
-        ``epochs``).
+        ``epochs``; with ``hw`` only in the hardware-aware epochs).
+    hw: hardware-aware training on this chip (a preset name, YAML path or ``Chip``): the last ``hw_epochs``
+        epochs run with the chip's crossbar product in the loop (:class:`neuronas.quant.hardware.HardwareAware`:
+        bit slices, row groups, the calibrated ADC with saturation, straight-through gradients), batch norms
+        frozen; their test accuracy is the chip's, as torch computes it. Implies QAT (``qat_bits`` default 8).
+    hw_epochs: epochs with the chip in the loop (default: half of ``epochs``, at least 1).
+    hw_noise: inject the chip's device non-idealities (``crossbar.nonideal``) in those epochs.
     """
 
     epochs: int = 10
@@ -139,6 +156,9 @@ class TrainSettings:
     device: "str | torch.device" = "auto"
     threads: int | None = None
     stop_at_acc: float | None = None
+    hw: object = None
+    hw_epochs: int | None = None
+    hw_noise: bool = True
 
     def __post_init__(self):
         if int(self.epochs) < 1:
@@ -150,6 +170,15 @@ class TrainSettings:
         if self.optimizer not in OPTIMIZERS:
             raise UserError(f"unknown optimizer {self.optimizer!r}; expected one of {', '.join(OPTIMIZERS)}")
         resolve_device(self.device)  # a UserError now rather than after the data is loaded
+        if self.hw_epochs is not None and not 1 <= int(self.hw_epochs) <= int(self.epochs):
+            raise UserError(f"hw_epochs={self.hw_epochs}; expected 1..epochs ({self.epochs})")
+
+    @property
+    def hardware_epochs(self) -> int:
+        """Epochs trained with the chip in the loop (0 without ``hw``)."""
+        if self.hw is None:
+            return 0
+        return int(self.hw_epochs) if self.hw_epochs is not None else max(1, int(self.epochs) // 2)
 
     @classmethod
     def recipe(cls, dataset: str, optimizer: str | None = None, lr: float | None = None, **fields) -> "TrainSettings":
@@ -204,10 +233,10 @@ def _setup(model: nn.Module, data, s: TrainSettings):
         torch.set_num_threads(int(s.threads))
     seed_everything(s.seed)
     train_loader, test_loader = _resolve_loaders(data, s.data_dir, s.batch_size, s.seed)
-    if s.qat_bits is not None:
+    if s.qat_bits is not None or s.hw is not None:
         from neuronas.quant import enable_qat
 
-        enable_qat(model, int(s.qat_bits))
+        enable_qat(model, int(s.qat_bits or 8))
     model.to(resolve_device(s.device))
     params = [p for p in model.parameters() if p.requires_grad]
     if s.optimizer == "sgd":
@@ -220,9 +249,15 @@ def _setup(model: nn.Module, data, s: TrainSettings):
     return train_loader, test_loader, opt, sched
 
 
-def _train_epoch(model: nn.Module, loader: Iterable, opt, sched, s: TrainSettings, step) -> tuple[float, float]:
-    """One pass over ``loader``; ``step(loss, acc)`` after each batch. Returns (mean loss, accuracy) of the epoch."""
+def _train_epoch(model: nn.Module, loader: Iterable, opt, sched, s: TrainSettings, step,
+                 hw=None) -> tuple[float, float]:
+    """One pass over ``loader``; ``step(loss, acc)`` after each batch. Returns (mean loss, accuracy) of the epoch.
+
+    ``hw``: an attached :class:`neuronas.quant.hardware.HardwareAware` (its batch norms stay frozen).
+    """
     model.train()
+    if hw is not None:
+        hw.freeze_batchnorm()
     loss_fn = nn.CrossEntropyLoss()
     loss_sum, correct, seen = 0.0, 0, 0
     device = resolve_device(s.device)
@@ -263,7 +298,7 @@ def _checkpoint(model: nn.Module, history: History, out: Path) -> None:
 
 
 def train(model: nn.Module, data: "str | tuple[Iterable, Iterable | None] | DataLoader",
-          settings: TrainSettings | None = None) -> History:
+          settings: TrainSettings | None = None, calibration_images: "torch.Tensor | None" = None) -> History:
     """Train ``model`` with surrogate gradients (BPTT) and cross-entropy.
 
     Parameters
@@ -272,42 +307,57 @@ def train(model: nn.Module, data: "str | tuple[Iterable, Iterable | None] | Data
     data: a dataset name (loaded with :func:`neuronas.data.make_loaders` with the settings' ``data_dir``,
         ``batch_size`` and ``seed``), or a ``(train_loader, test_loader_or_None)`` pair.
     settings: how to train (default: :class:`TrainSettings` ()).
+    calibration_images: with ``settings.hw``, images ``[N, C, H, W]`` that set the input scale and the ADC's
+        calibrated range, as the deployment will (default: the first 16 images of the first training batch).
 
     Returns
     -------
-    History: loss, accuracies, learning rate and wall time per epoch.
+    History: loss, accuracies, learning rate and wall time per epoch (``hardware``: the epochs with the chip in
+    the loop, whose test accuracy is the chip's).
     """
     s = settings or TrainSettings()
     train_loader, test_loader, opt, sched = _setup(model, data, s)
     out = Path(s.out_dir) if s.out_dir is not None else None
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
-    history = History()
+    history, hw = History(), None
+    first_hw = int(s.epochs) - s.hardware_epochs + 1
     status = "loss {task.fields[loss]:.4f}  acc {task.fields[acc]:.2%}  test {task.fields[test]}"
     with progress_bar(s.progress, status) as bar:
         task = bar.add_task("train", total=int(s.epochs) * len(train_loader), loss=float("nan"), acc=0.0, test="-")
         for epoch in range(1, int(s.epochs) + 1):
             t0 = time.perf_counter()
             epoch_lr = opt.param_groups[0]["lr"]
-            bar.update(task, description=f"epoch {epoch}/{s.epochs}")
+            if epoch >= first_hw:
+                hw = hw or _hardware_aware(model, s, train_loader, calibration_images)
+                hw.calibrate()  # the ADC's range follows the weights
+                hw.attach()
+            bar.update(task, description=f"epoch {epoch}/{s.epochs}" + (" (chip in the loop)" if hw else ""))
             loss, acc = _train_epoch(model, train_loader, opt, sched, s,
-                                     lambda loss, acc: bar.update(task, advance=1, loss=loss, acc=acc))
+                                     lambda loss, acc: bar.update(task, advance=1, loss=loss, acc=acc), hw)
             if not math.isfinite(loss):
                 raise UserError(f"training diverged in epoch {epoch} (loss {loss}); lower the learning rate "
                                 f"(lr={s.lr})")
             test_acc = evaluate(model, test_loader, resolve_device(s.device)) if test_loader is not None else float("nan")
-            history.epoch.append(epoch)
-            history.train_loss.append(loss)
-            history.train_acc.append(acc)
-            history.test_acc.append(test_acc)
-            history.lr.append(epoch_lr)
-            history.time_s.append(time.perf_counter() - t0)
+            history.record(epoch, loss, acc, test_acc, epoch_lr, time.perf_counter() - t0, hw is not None)
             bar.update(task, test=f"{test_acc:.2%}")
             if out is not None:
                 _checkpoint(model, history, out)
-            if s.stop_at_acc is not None and test_acc >= s.stop_at_acc:
+            if s.stop_at_acc is not None and test_acc >= s.stop_at_acc and (s.hw is None or hw is not None):
                 break
+    if hw is not None:
+        hw.detach()
     return history
+
+
+def _hardware_aware(model: nn.Module, s: TrainSettings, train_loader: Iterable, images: "torch.Tensor | None"):
+    """The :class:`~neuronas.quant.hardware.HardwareAware` of a run (calibration images: given, or the first 16
+    of the first training batch)."""
+    from neuronas.quant.hardware import HardwareAware
+
+    if images is None:
+        images = next(iter(train_loader))[0][:16]
+    return HardwareAware(model, s.hw, images, bits=int(s.qat_bits or 8), noise=s.hw_noise, seed=s.seed)
 
 
 def load_checkpoint(model: nn.Module, path: "str | Path", strict: bool = True) -> nn.Module:
@@ -366,6 +416,23 @@ def train_genotype(genotype: str, dataset: str, settings: TrainSettings, channel
         (out / "genotype.txt").write_text(str(g) + "\n")
         run = {"genotype": str(g), "matrix": g.matrix_string(), "dataset": ds.name, "epochs": settings.epochs,
                "channels": channels, "timesteps": timesteps, "seed": settings.seed, "lr": settings.lr,
-               "optimizer": settings.optimizer, "batch_size": settings.batch_size, "qat_bits": settings.qat_bits}
+               "optimizer": settings.optimizer, "batch_size": settings.batch_size, "qat_bits": settings.qat_bits,
+               "hw": None if settings.hw is None else getattr(settings.hw, "name", str(settings.hw)),
+               "hw_epochs": settings.hardware_epochs, "hw_noise": settings.hw_noise}
         (out / "run.json").write_text(json.dumps(run, indent=2))
-    return train(model, ds.name, settings)
+    if settings.hw is None:
+        return train(model, ds.name, settings)
+    from neuronas.data import load_dataset
+    from neuronas.quant.hardware import measure_on_chip
+
+    train_set = load_dataset(ds.name, settings.data_dir, split="train", seed=settings.seed, augment=False)
+    calibration = torch.stack([train_set[i][0] for i in range(min(16, len(train_set)))])
+    history = train(model, ds.name, settings, calibration_images=calibration)
+    test = load_dataset(ds.name, settings.data_dir, split="test", seed=settings.seed, augment=False)
+    images = torch.stack([test[i][0] for i in range(len(test))])
+    labels = np.array([test[i][1] for i in range(len(test))])
+    history.onchip = measure_on_chip(model, settings.hw, images, labels, calibration, int(settings.qat_bits or 8),
+                                     seed=settings.seed).to_dict()
+    if settings.out_dir is not None:
+        history.save(Path(settings.out_dir) / "history.json")
+    return history

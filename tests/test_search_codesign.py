@@ -71,3 +71,23 @@ def test_bad_sweeps(tmp_path, text, fragment):
     with pytest.raises(UserError) as exc:
         load_sweep(path)
     assert fragment in str(exc.value)
+
+
+def test_onchip_accuracy_per_hardware_point(tmp_path):
+    """With an accuracy section the best-scored architecture is trained (hardware-aware) and scored on the chip
+    at every hardware point; select=onchip_accuracy picks the pair most accurate on its chip."""
+    path = tmp_path / "sweep.yaml"
+    path.write_text(SWEEP.replace("adc.bits: [4, 6]", "adc.bits: [2, 6]")
+                    + "accuracy: {train: 1, epochs: 1, samples: 24}\nselect: onchip_accuracy\n")
+    result = run_codesign(path, out=tmp_path / "out", progress=False)
+    with (tmp_path / "out" / "sweep.csv").open() as fh:
+        rows = list(csv.DictReader(fh))
+    measured = [r for r in rows if r["onchip_accuracy"]]
+    assert len(measured) == 2 and len({r["genotype"] for r in measured}) == 1
+    assert {r["adc.bits"] for r in measured} == {"2", "6"}
+    assert all(0 <= float(r["onchip_accuracy"]) <= 1 and r["ideal_accuracy"] for r in measured)
+    assert float(result["best"]["onchip_accuracy"]) == max(float(r["onchip_accuracy"]) for r in measured)
+    assert len(result["onchip"]) == 2
+    path.write_text(SWEEP + "select: onchip_accuracy\n")
+    with pytest.raises(UserError, match="accuracy"):
+        load_sweep(path)

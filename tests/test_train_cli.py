@@ -27,6 +27,19 @@ def test_cli_train_writes_checkpoints(tmp_path, capsys):
     assert isinstance(model, torch.nn.Module)
 
 
+def test_cli_train_hardware_aware(tmp_path, capsys):
+    """--hw: the last epoch with the chip in the loop, then the simulated chip's accuracy on the whole test split."""
+    out = tmp_path / "hw"
+    main(["train", GENOTYPE, "--dataset", "digits", "--channels", "2", "--timesteps", "2", "--epochs", "2",
+          "--batch-size", "256", "--optimizer", "adam", "--lr", "0.01", "--out", str(out), "--hw", "spikesim_rram_65nm",
+          "--hw-epochs", "1", "--set", "adc.bits=5"])
+    text = capsys.readouterr().out
+    assert "on the simulated chip (spikesim_rram_65nm)" in text and "over 360 test images" in text
+    hist = json.loads((out / "history.json").read_text())
+    assert hist["hardware"] == [False, True] and hist["onchip"]["samples"] == 360
+    assert json.loads((out / "run.json").read_text())["hw_epochs"] == 1
+
+
 @pytest.mark.parametrize(
     "args,message",
     [

@@ -50,10 +50,10 @@ def _column(candidates: Sequence[Mapping], key: str) -> np.ndarray:
 
 
 def choose_quality(candidates: Sequence[Mapping]) -> str:
-    """'accuracy' when any candidate has one, else 'score'."""
-    acc = _column(candidates, "accuracy")
-    if np.isfinite(acc).any():
-        return "accuracy"
+    """'onchip_accuracy' (the simulated chip's) when any candidate has one, else 'accuracy', else 'score'."""
+    for column in ("onchip_accuracy", "accuracy"):
+        if np.isfinite(_column(candidates, column)).any():
+            return column
     if np.isfinite(_column(candidates, "score")).any():
         return "score"
     raise UserError("the candidates have neither accuracy nor score values to plot")
@@ -62,13 +62,14 @@ def choose_quality(candidates: Sequence[Mapping]) -> str:
 def pareto(candidates: Sequence[Mapping], xs: "Sequence[str] | None" = None, y: str = "auto",
            constraints: "Mapping[str, float] | None" = None, chosen: "str | None" = None,
            style: str = "paper") -> Figure:
-    """Quality (accuracy or score, up) against hardware cost (down) for every search candidate.
+    """Quality (on-chip accuracy, accuracy or score, up) against hardware cost (down) for every search candidate.
 
     One panel per cost in ``xs`` (default: those of energy_j, latency_s, area_m2, memory_bytes with data).
     Feasible candidates are blue dots, infeasible ones grey crosses (or grey ticks along the bottom when they
     have no quality value: the search does not score them). The Pareto front of the feasible candidates
     (:func:`non_dominated`, minimum cost and maximum quality) is a black-edged step line; constraint limits are
-    dashed vertical lines; the chosen candidate (genotype ``chosen``, e.g. best.json) is a vermillion star.
+    dashed vertical lines; the chosen candidate (genotype ``chosen``, e.g. best.json) is a vermillion star. With
+    on-chip accuracy on the y axis, the trained candidates' ideal-ADC accuracy is drawn alongside (open circles).
 
     Parameters
     ----------
@@ -92,8 +93,11 @@ def pareto(candidates: Sequence[Mapping], xs: "Sequence[str] | None" = None, y: 
     quality = _column(candidates, y)
     feasible = np.array([bool(c.get("feasible", True)) for c in candidates])
     genotypes = [str(c.get("genotype", "")) for c in candidates]
-    y_factor = 100.0 if y == "accuracy" and np.nanmax(np.append(quality, 0)) <= 1.0 else 1.0
-    y_label = "Accuracy (%)" if y == "accuracy" and y_factor == 100 else axis_label(y, unit_for(y, 0))
+    percent = y.endswith("accuracy") and np.nanmax(np.append(quality, 0)) <= 1.0
+    y_factor = 100.0 if percent else 1.0
+    y_label = {"accuracy": "Accuracy (%)", "onchip_accuracy": "On-chip accuracy (%)",
+               "ideal_accuracy": "Ideal-ADC accuracy (%)"}.get(y, "") if percent else axis_label(y, unit_for(y, 0))
+    ideal = _column(candidates, "ideal_accuracy") * y_factor if y == "onchip_accuracy" else None
     m = (st.font_pt / 7.0) ** 2  # marker areas grow with the style's font
     ncols = 1 if len(xs) == 1 else 2
     nrows = -(-len(xs) // ncols)
@@ -105,25 +109,30 @@ def pareto(candidates: Sequence[Mapping], xs: "Sequence[str] | None" = None, y: 
         handles: dict[str, object] = {}
         for ax, x in zip(axes, xs):
             _panel(ax, x, _column(candidates, x), quality * y_factor, feasible, genotypes,
-                   constraints.get(_LIMIT_OF.get(x, "")), chosen, m, handles)
+                   constraints.get(_LIMIT_OF.get(x, "")), chosen, m, handles, ideal)
         if "infeasible (not scored)" in handles:  # keep the bottom ticks clear of the lowest points
             low, high = axes[0].get_ylim()
             axes[0].set_ylim(low - 0.08 * (high - low), high)
         for ax in axes[:len(xs)][::ncols]:
             ax.set_ylabel(y_label)
         legend = [handles[k] for k in ("feasible", "infeasible", "infeasible (not scored)", "Pareto front", "limit",
-                                       "chosen") if k in handles]
+                                       "chosen", "ideal ADC") if k in handles]
         fig.legend(handles=legend, loc="outside lower center", ncol=3, handlelength=1.2, columnspacing=1.0)
     return fig
 
 
 def _panel(ax, x: str, cost: np.ndarray, qy: np.ndarray, feasible: np.ndarray, genotypes: list[str],
-           limit: "float | None", chosen: "str | None", m: float, handles: dict) -> None:
+           limit: "float | None", chosen: "str | None", m: float, handles: dict,
+           ideal: "np.ndarray | None" = None) -> None:
     """One panel of :func:`pareto`: quality ``qy`` (plotted units) against the cost column ``x`` (SI);
-    adds the legend entries it draws to ``handles``."""
+    adds the legend entries it draws to ``handles``. ``ideal``: ideal-ADC accuracies drawn alongside."""
     finite = cost[np.isfinite(cost)]
     unit = unit_for(x, max(np.max(finite) if finite.size else 0.0, limit or 0.0))
     cx = cost * unit.factor
+    if ideal is not None and (np.isfinite(ideal) & np.isfinite(cx)).any():
+        sel = np.isfinite(ideal) & np.isfinite(cx)
+        handles["ideal ADC"] = ax.scatter(cx[sel], ideal[sel], s=9 * m, facecolor="none", edgecolor=NEUTRAL,
+                                          linewidths=0.6, label="ideal ADC", zorder=2)
     has_q = np.isfinite(qy) & np.isfinite(cx)
     sel = feasible & has_q
     if sel.any():

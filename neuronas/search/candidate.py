@@ -8,7 +8,7 @@ STAGES = ("memory", "mapping", "simulate", "score")
 """Evaluation stages in order of cost."""
 HARDWARE_NUMBERS = ("params", "memory_bytes", "area_m2", "latency_s", "energy_j")
 """What a hardware evaluation measures (SI units)."""
-_FLOATS = HARDWARE_NUMBERS + ("score", "accuracy")
+_FLOATS = HARDWARE_NUMBERS + ("score", "accuracy", "ideal_accuracy", "onchip_accuracy", "onchip_std")
 
 
 @dataclass
@@ -17,6 +17,9 @@ class Candidate:
 
     ``stage`` is the last evaluation stage reached (:data:`STAGES`); ``failed`` the violated constraints (or
     ``"fit"`` when the network does not fit the chip: then ``area`` is also listed); ``message`` says why.
+    For a trained candidate: ``accuracy`` (the torch model's test accuracy after training), ``onchip_accuracy``
+    / ``onchip_std`` (the simulated chip's, mean and standard deviation over chip instances) and
+    ``ideal_accuracy`` (the same deployed network with an ideal ADC), all in [0, 1].
     """
 
     genotype: str
@@ -28,6 +31,9 @@ class Candidate:
     energy_j: float = math.nan
     score: float = math.nan
     accuracy: float = math.nan
+    ideal_accuracy: float = math.nan
+    onchip_accuracy: float = math.nan
+    onchip_std: float = math.nan
     feasible: bool = False
     failed: list = field(default_factory=list)
     stage: str = ""

@@ -14,7 +14,18 @@ A sweep YAML (see ``examples/codesign_sweep.yaml``)::
       genotypes: ["conv3x3~0|skip~0,conv1x1~1|conv3x3~0,zeroize~1,skip~2"]   # optional
       sample: 6                     # optional: this many distinct random cells ...
       ops: neuronas                 # ... from this operation set (neuronas | snasnet)
-    select: score                   # best pair: max SAHD score (ties: min energy), or min energy_j/latency_s/area_m2
+    select: score                   # best pair: max SAHD score (ties: min energy), or min energy_j/latency_s/area_m2,
+                                    # or max onchip_accuracy (needs `accuracy`)
+    accuracy:                       # optional: on-chip accuracy per hardware point
+      train: 1                      # the N highest-scoring architectures are trained on every feasible point ...
+      epochs: 6                     # ... hardware-aware on that point's chip (the last hw_epochs with it in the loop)
+      hw_epochs: 2
+      chips: 1                      # chip instances averaged; samples: test images (default: the whole split)
+
+With ``accuracy``, the ``train`` architectures with the highest score are trained on each hardware point where
+they are feasible, hardware-aware on that point's chip, and scored on it over the test split
+(:func:`neuronas.search.finalize.onchip_accuracy`): ``sweep.csv`` then says how ADC bits, cell bits or device
+settings trade against accuracy (``accuracy`` torch, ``onchip_accuracy`` and ``ideal_accuracy`` simulated).
 
 Every architecture is simulated on every hardware point in full (no early stop: co-design wants every number);
 results are cached in ``OUT/cache`` by (genotype, chip config hash, ...), so a rerun or a bigger sweep only
@@ -42,9 +53,12 @@ from neuronas.search.evaluate import Evaluator
 from neuronas.search.settings import SearchSettings
 
 _KEYS = {"dataset", "hw", "constraints", "channels", "hidden", "timesteps", "seed", "hw_samples", "score_batch",
-         "score_repeats", "weight_bits", "data_dir", "threads", "out", "hardware", "architectures", "select"}
-SELECT = ("score", "energy_j", "latency_s", "area_m2")
-_ROW_FIELDS = ("genotype", "params", "memory_bytes", "area_m2", "latency_s", "energy_j", "score")
+         "score_repeats", "weight_bits", "data_dir", "threads", "out", "hardware", "architectures", "select",
+         "accuracy"}
+SELECT = ("score", "energy_j", "latency_s", "area_m2", "onchip_accuracy")
+_ROW_FIELDS = ("genotype", "params", "memory_bytes", "area_m2", "latency_s", "energy_j", "score", "accuracy",
+               "onchip_accuracy", "onchip_std", "ideal_accuracy")
+_ACCURACY_KEYS = {"train": 1, "epochs": 6, "hw_epochs": None, "chips": 1, "samples": None}
 
 
 def load_sweep(path: "str | Path") -> dict:
@@ -72,6 +86,11 @@ def load_sweep(path: "str | Path") -> dict:
         raise UserError(f"{path}: 'architectures' needs 'genotypes' (a list) and/or 'sample' (a count)")
     if data.get("select", "score") not in SELECT:
         raise UserError(f"{path}: select={data['select']!r}; expected one of {', '.join(SELECT)}")
+    acc = data.get("accuracy")
+    if acc is not None and (not isinstance(acc, dict) or set(acc) - set(_ACCURACY_KEYS)):
+        raise UserError(f"{path}: 'accuracy' must be a mapping with keys {', '.join(_ACCURACY_KEYS)}")
+    if data.get("select") == "onchip_accuracy" and not acc:
+        raise UserError(f"{path}: select=onchip_accuracy needs an 'accuracy' section (which architectures to train)")
     return data
 
 
@@ -109,6 +128,8 @@ class Sweep:
     points: list[dict]
     architectures: list[str]
     select: str = "score"
+    accuracy: dict | None = None
+    """The YAML's ``accuracy`` section with defaults filled in, or None."""
 
     @classmethod
     def from_file(cls, path: "str | Path", out: "str | Path | None" = None, progress: bool = True) -> "Sweep":
@@ -121,8 +142,13 @@ class Sweep:
         base["constraints"] = str(base.get("constraints", ""))
         settings = SearchSettings(**base, out=str(out_dir), progress=progress, top_k=0)
         hardware = data.get("hardware") or {}
+        acc = data.get("accuracy")
+        if acc is not None:
+            acc = {**_ACCURACY_KEYS, **acc}
+            settings = settings.with_(train_epochs=int(acc["epochs"]), hw_epochs=acc["hw_epochs"],
+                                      chips=int(acc["chips"]), accuracy_samples=acc["samples"])
         return cls(str(path), settings, list(hardware), hardware_points(hardware),
-                   architectures(data["architectures"], settings.seed), data.get("select", "score"))
+                   architectures(data["architectures"], settings.seed), data.get("select", "score"), acc)
 
     @property
     def out_dir(self) -> Path:
@@ -140,6 +166,7 @@ def evaluate_pairs(sweep: Sweep) -> tuple[list[Candidate], list[dict]]:
     scorer = Evaluator(s, cache_dir=cache)
     pairs: list[Candidate] = []
     rows: list[dict] = []
+    evaluators: dict[int, Evaluator] = {}
     with progress_bar(s.progress, "feasible {task.fields[feasible]}") as bar:
         task = bar.add_task("co-design", total=len(sweep.points) * len(sweep.architectures), feasible=0)
         for p_id, overrides in enumerate(sweep.points):
@@ -150,11 +177,32 @@ def evaluate_pairs(sweep: Sweep) -> tuple[list[Candidate], list[dict]]:
                 c.apply_hardware(ev.hardware(g, stop_early=False))
                 c.score, _ = scorer.score(g)
                 pairs.append(c)
+                evaluators[p_id] = ev
                 rows.append({**{v: overrides[v] for v in sweep.variables}, "point": p_id,
                              "config_hash": chip.config_hash(), **{k: getattr(c, k) for k in _ROW_FIELDS},
                              "feasible": c.feasible, "failed": ";".join(c.failed)})
                 bar.update(task, advance=1, feasible=sum(p.feasible for p in pairs))
+    if sweep.accuracy:
+        _onchip(sweep, pairs, rows, evaluators)
     return pairs, rows
+
+
+def _onchip(sweep: Sweep, pairs: list[Candidate], rows: list[dict], evaluators: dict[int, "Evaluator"]) -> None:
+    """Train the ``accuracy.train`` best-scored architectures hardware-aware on every point where they are feasible
+    and set their pairs' (and rows') accuracies (see the module docstring)."""
+    from neuronas.search.finalize import onchip_accuracy, train_candidate
+
+    scores = {c.genotype: c.score for c in pairs if c.feasible and math.isfinite(c.score)}
+    chosen = sorted(scores, key=lambda g: -scores[g])[: int(sweep.accuracy["train"])]
+    for c, row in zip(pairs, rows):
+        if c.genotype not in chosen or not c.feasible:
+            continue
+        ev = evaluators[c.index]
+        trained = train_candidate(ev.settings, ev, c.genotype)
+        onchip = onchip_accuracy(ev.settings, ev, c.genotype, trained["checkpoint"])
+        c.accuracy, c.onchip_accuracy, c.onchip_std = trained["accuracy"], onchip["accuracy"], onchip["std"]
+        c.ideal_accuracy = onchip["ideal_accuracy"]
+        row.update({k: getattr(c, k) for k in ("accuracy", "onchip_accuracy", "onchip_std", "ideal_accuracy")})
 
 
 def pareto_front(pairs: list[Candidate]) -> list[int]:
@@ -173,13 +221,18 @@ def pareto_front(pairs: list[Candidate]) -> list[int]:
 
 
 def select_best(pairs: list[Candidate], select: str) -> int | None:
-    """Index of the best feasible pair: max score (ties: min energy), or min ``select`` (ties: max score)."""
+    """Index of the best feasible pair: max score or max on-chip accuracy (ties: min energy), or min ``select``
+    (ties: max score)."""
     ok = [i for i, c in enumerate(pairs) if c.feasible]
     if not ok:
         return None
     if select == "score":
         return min(ok, key=lambda i: (-pairs[i].score if math.isfinite(pairs[i].score) else math.inf,
                                       pairs[i].energy_j))
+    if select == "onchip_accuracy":
+        ok = [i for i in ok if math.isfinite(pairs[i].onchip_accuracy)] or ok
+        return min(ok, key=lambda i: (-pairs[i].onchip_accuracy if math.isfinite(pairs[i].onchip_accuracy)
+                                      else math.inf, pairs[i].energy_j))
     return min(ok, key=lambda i: (getattr(pairs[i], select), -pairs[i].score))
 
 
@@ -208,6 +261,8 @@ def run_codesign(path: "str | Path", out: "str | Path | None" = None, progress: 
         "n_feasible": sum(c.feasible for c in pairs),
         "best": None if best is None else {**rows[best], "label": labelled[best].genotype},
         "pareto_front": [rows[i] for i in front], "sweep_csv": str(out_dir / "sweep.csv"),
+        "onchip": [{**r, "label": lab.genotype} for r, lab in zip(rows, labelled)
+                   if isinstance(r.get("onchip_accuracy"), float) and math.isfinite(r["onchip_accuracy"])],
     }
     if best is not None:
         (out_dir / "best.json").write_text(json.dumps({"genotype": labelled[best].genotype, **rows[best]}, indent=2,
@@ -260,5 +315,10 @@ def format_codesign(result: dict) -> str:
         lines.append(f"best pair: {b['label']}")
         lines.append(f"  params {b['params']:.4g}, area {b['area_m2'] * 1e6:.4g} mm2, latency {b['latency_s'] * 1e3:.4g} ms, "
                      f"energy {b['energy_j'] * 1e6:.4g} uJ/inference, SAHD {b['score']:.4g}")
+    measured = result.get("onchip", [])
+    if measured:
+        lines.append("  on-chip accuracy per hardware point (hardware-aware training, whole test split):")
+        lines += [f"    {r['label']}: {100 * r['onchip_accuracy']:.1f}% on chip, {100 * r['ideal_accuracy']:.1f}% ideal ADC"
+                  for r in measured]
     lines.append(f"  wrote {result['sweep_csv']}" + (f", {len(result['figures'])} figures" if result.get("figures") else ""))
     return "\n".join(lines)

@@ -157,6 +157,11 @@ class Evaluator:
         n = max(64, s.hw_samples, s.report_samples) if self.spec.name == "synthetic" else None
         return _dataset(s.dataset, s.data_dir, "test", s.seed, n)
 
+    @property
+    def test_size(self) -> int:
+        """Images in the test split (the default number of on-chip accuracy samples)."""
+        return len(self._test_set)
+
     def test_images(self, n: int) -> tuple[torch.Tensor, np.ndarray]:
         """The first ``n`` test images ``[n, C, H, W]`` of a seeded permutation, and their labels ``[n]``."""
         test = self._test_set

@@ -63,22 +63,28 @@ def closest(cands: list[Candidate], settings: SearchSettings) -> Candidate | Non
 
 # ------------------------------------------------------------------------------------------------- steps
 def train_candidate(settings: SearchSettings, ev: Evaluator, genotype: str) -> dict:
-    """Short 8-bit QAT training of ``genotype`` (cached in ``OUT/trained/<genotype key>``).
+    """Short 8-bit QAT training of ``genotype``, its last ``settings.hardware_epochs`` epochs hardware-aware on
+    the search's chip (cached in ``OUT/trained/<genotype key>``).
 
     ``result.json`` stores the checkpoint relative to the output directory, so a resume from another working
     directory, or of a moved output folder, finds it; a cached result without its ``model.pt`` is trained again.
 
-    Returns ``{"accuracy", "time_s", "checkpoint"}`` (test accuracy of the QAT model in [0, 1]; ``checkpoint``
+    Returns ``{"accuracy", "time_s", "checkpoint", "hw_epochs"}`` (test accuracy of the torch model in [0, 1]
+    after the last epoch, the chip's as torch computes it when that epoch was hardware-aware; ``checkpoint``
     resolved against the current output directory).
     """
     import torch
 
     from neuronas.train import TrainSettings, cpu_state_dict, train
 
+    hw_epochs = settings.hardware_epochs
     recipe = TrainSettings.recipe(ev.spec.name, lr=settings.train_lr, epochs=settings.train_epochs, seed=settings.seed,
                                   qat_bits=settings.weight_bits, progress=False, batch_size=settings.train_batch,
-                                  data_dir=settings.data_dir, device=settings.device)
+                                  data_dir=settings.data_dir, device=settings.device,
+                                  hw=ev.chip if hw_epochs else None, hw_epochs=hw_epochs or None)
     key = ev._key("trained", ev.canonical(genotype)) + f"-e{recipe.epochs}-lr{recipe.lr}-b{recipe.batch_size}"
+    if hw_epochs:
+        key += f"-hw{hw_epochs}-{ev.chip.config_hash()[:10]}"
     folder = settings.out_dir / "trained" / key
     done, weights = folder / "result.json", folder / "model.pt"
     if done.is_file() and weights.is_file():
@@ -88,13 +94,48 @@ def train_candidate(settings: SearchSettings, ev: Evaluator, genotype: str) -> d
             pass  # a damaged cache entry is trained again
     model = ev.build(genotype)
     t0 = time.perf_counter()
-    hist = train(model, settings.dataset, recipe)
+    hist = train(model, settings.dataset, recipe, calibration_images=ev.calibration_images)
     folder.mkdir(parents=True, exist_ok=True)
     torch.save(cpu_state_dict(model), weights)
     result = {"genotype": genotype, "accuracy": float(hist.final_acc), "time_s": time.perf_counter() - t0,
-              "checkpoint": weights.relative_to(settings.out_dir).as_posix(), "epochs": settings.train_epochs}
+              "checkpoint": weights.relative_to(settings.out_dir).as_posix(), "epochs": settings.train_epochs,
+              "hw_epochs": hw_epochs}
     _write_json(done, result)
     return {**result, "checkpoint": str(weights)}
+
+
+def deployed_network(settings: SearchSettings, ev: Evaluator, model):
+    """``(deploy model, graph)`` of a trained ``model``: quantized and exported, with the input range calibrated
+    on training images (the batch-norm calibration batch), never on test images. ``quantize`` copies the model."""
+    from neuronas.export import export
+    from neuronas.quant import quantize
+
+    deploy = quantize(model, settings.weight_bits, calibration=ev.calibration_images)
+    return deploy, export(deploy, ev.calibration_images[:1], settings.timesteps)
+
+
+def onchip_accuracy(settings: SearchSettings, ev: Evaluator, genotype: str, checkpoint: "str | Path") -> dict:
+    """Accuracy of the trained ``genotype`` on ``settings.chips`` simulated chip instances over
+    ``settings.accuracy_samples`` test images (default: the whole test split), and with an ideal ADC
+    (:func:`cimsim.accuracy.chip_accuracy`; the ADC's range calibrated on training images). Cached next to the
+    checkpoint. Returns :meth:`ChipAccuracy.to_dict` plus ``time_s``.
+    """
+    from neuronas.quant.hardware import measure_on_chip
+
+    n = settings.accuracy_samples or ev.test_size
+    cache = Path(checkpoint).with_name(f"onchip-{ev.chip.config_hash()[:10]}-c{settings.chips}-n{n}.json")
+    if cache.is_file():
+        try:
+            return json.loads(cache.read_text())
+        except json.JSONDecodeError:
+            pass
+    t0 = time.perf_counter()
+    images, labels = ev.test_images(n)
+    acc = measure_on_chip(load_trained(settings, ev, genotype, checkpoint), ev.chip, images, labels,
+                          ev.calibration_images, settings.weight_bits, settings.chips, settings.seed)
+    result = {**acc.to_dict(), "time_s": time.perf_counter() - t0}
+    _write_json(cache, result)
+    return result
 
 
 def load_trained(settings: SearchSettings, ev: Evaluator, genotype: str, checkpoint: "str | Path | None"):
@@ -129,17 +170,13 @@ def simulate_best(settings: SearchSettings, ev: Evaluator, model, out_dir: Path)
     ``neuronas.quant.quantize`` may alter a QAT ``model``: save its state before calling this.
     """
     import cimsim
-    from neuronas.export import export, to_inputs
-    from neuronas.quant import quantize
+    from neuronas.export import to_inputs
 
     images, labels = ev.test_images(settings.report_samples)
-    # calibration (input quantization range, ADC range) on training images, never on the test images scored
-    train = ev.calibration_images
-    deploy = quantize(model, settings.weight_bits, calibration=train)
-    graph = export(deploy, images[:1], settings.timesteps)
+    deploy, graph = deployed_network(settings, ev, model)
     inputs = to_inputs(deploy, images, settings.timesteps)
     report = cimsim.simulate(graph, ev.chip, inputs=inputs, labels=labels, seed=settings.seed, fidelity=True,
-                             calibration_inputs=to_inputs(deploy, train, settings.timesteps))
+                             calibration_inputs=to_inputs(deploy, ev.calibration_images, settings.timesteps))
     report.meta["model"] = f"neuronas-best {model.genotype}"
     ideal = cimsim.simulate(graph, ev.chip, inputs=inputs, labels=labels, seed=settings.seed, ideal_adc=True,
                             fidelity=False)
@@ -156,11 +193,25 @@ def write_figures(settings: SearchSettings, report_path: Path | None, csv_path: 
                      candidates_csv=csv_path, constraints=settings.limits.plot_limits(settings.weight_bits))
 
 
-def choose_best(settings: SearchSettings, ev: Evaluator, feasible: list[Candidate]):
-    """The ``top_k`` highest-scored feasible candidates, each trained (their ``accuracy`` is set), and the best:
-    the most accurate (ties: score), or the highest score without training.
+def _selection_key(settings: SearchSettings):
+    """Sort key of ``--select`` (higher is better): the chosen accuracy, then the others, then the score."""
+    def finite(v: float) -> float:
+        return v if math.isfinite(v) else -math.inf
 
-    Returns ``(top, best, trained)`` with ``trained``: genotype -> :func:`train_candidate` result.
+    if settings.select == "score":
+        return lambda c: (finite(c.score),)
+    if settings.select == "ideal":
+        return lambda c: (finite(c.ideal_accuracy), finite(c.onchip_accuracy), finite(c.score))
+    return lambda c: (finite(c.onchip_accuracy), finite(c.ideal_accuracy), finite(c.score))
+
+
+def choose_best(settings: SearchSettings, ev: Evaluator, feasible: list[Candidate]):
+    """The ``top_k`` highest-scored feasible candidates, each trained (hardware-aware) and scored on the chip
+    (their ``accuracy``, ``onchip_accuracy``, ``onchip_std`` and ``ideal_accuracy`` are set), and the best by
+    ``settings.select``; without training, the highest score.
+
+    Returns ``(top, best, trained)`` with ``trained``: genotype -> :func:`train_candidate` result plus
+    ``onchip`` (:func:`onchip_accuracy`).
     """
     ranked = sorted(feasible, key=lambda c: -c.score if math.isfinite(c.score) else math.inf)
     top = ranked[: max(1, settings.top_k)]
@@ -168,16 +219,25 @@ def choose_best(settings: SearchSettings, ev: Evaluator, feasible: list[Candidat
     if settings.top_k == 0 or settings.train_epochs == 0:
         return top, top[0], trained
     for c in top:
-        trained[c.genotype] = train_candidate(settings, ev, c.genotype)
-        c.accuracy = trained[c.genotype]["accuracy"]
-    return top, max(top, key=lambda c: (c.accuracy, c.score)), trained
+        res = train_candidate(settings, ev, c.genotype)
+        res["onchip"] = onchip = onchip_accuracy(settings, ev, c.genotype, res["checkpoint"])
+        trained[c.genotype] = res
+        c.accuracy = res["accuracy"]
+        c.onchip_accuracy, c.onchip_std = onchip["accuracy"], onchip["std"]
+        c.ideal_accuracy = onchip["ideal_accuracy"]
+    return top, max(top, key=_selection_key(settings)), trained
 
 
-def deploy_best(settings: SearchSettings, ev: Evaluator, best: Candidate, checkpoint: "str | None"):
-    """``OUT/best.pt`` and ``OUT/report.json`` of ``best``; returns ``(report path, deployed numbers)``."""
+def deploy_best(settings: SearchSettings, ev: Evaluator, best: Candidate, trained: dict):
+    """``OUT/best.pt`` and ``OUT/report.json`` of ``best``; returns ``(report path, deployed numbers)``.
+
+    ``deployed``: the report's costs per inference and its accuracy on ``report_samples`` images, and (trained
+    best) ``onchip_accuracy`` / ``onchip_std`` / ``ideal_accuracy`` over ``accuracy_samples`` test images on
+    ``chips`` chip instances, with where each figure comes from.
+    """
     import torch
 
-    model = load_trained(settings, ev, best.genotype, checkpoint)
+    model = load_trained(settings, ev, best.genotype, trained.get("checkpoint"))
     torch.save(model.state_dict(), settings.out_dir / "best.pt")
     report, report_path, ideal_acc = simulate_best(settings, ev, model, settings.out_dir)
     t = report.totals
@@ -185,6 +245,14 @@ def deploy_best(settings: SearchSettings, ev: Evaluator, best: Candidate, checkp
                 "energy_j": float(t["energy_per_inference_j"]), "accuracy": t.get("accuracy"),
                 "ideal_adc_accuracy": ideal_acc, "samples": settings.report_samples,
                 "adc_spike_change_rate": report.fidelity.get("spike_change_rate"), "adc_bits": ev.chip.adc.bits}
+    onchip = trained.get("onchip")
+    if onchip:
+        deployed.update(onchip_accuracy=onchip["accuracy"], onchip_std=onchip["std"],
+                        ideal_accuracy=onchip["ideal_accuracy"], accuracy_samples=onchip["samples"],
+                        chips=onchip["chips"], onchip_spike_change_rate=onchip["spike_change_rate"],
+                        accuracy_source={"onchip_accuracy": onchip["source"],
+                                         "costs and accuracy": f"cycle-level run on {settings.report_samples} "
+                                                               "test images (report.json)"})
     deployed["failed"] = settings.limits.check({**deployed, "params": best.params, "memory_bytes": best.memory_bytes})
     return report_path, deployed
 
@@ -225,17 +293,21 @@ def finalize(settings: SearchSettings, cands: list[Candidate], ev: Evaluator, se
     top, best, trained = choose_best(settings, ev, feasible)
     write_candidates(cands, csv_path)
     ckpt = trained.get(best.genotype, {}).get("checkpoint")
-    report_path, deployed = deploy_best(settings, ev, best, ckpt)
+    report_path, deployed = deploy_best(settings, ev, best, trained.get(best.genotype, {}))
     summary = {
         "genotype": best.genotype, "matrix": Genotype.parse(best.genotype).matrix_string(),
         **_run_description(settings, ev),
         "search": {k: best.to_attrs()[k] for k in ("params", "memory_bytes", "area_m2", "latency_s", "energy_j",
                                                    "score", "accuracy")},
+        "onchip_accuracy": deployed.get("onchip_accuracy"), "ideal_accuracy": deployed.get("ideal_accuracy"),
+        "select": settings.select if ckpt else "score",
         "deployed": deployed, "trained": bool(ckpt), "train_epochs": settings.train_epochs if ckpt else 0,
+        "hw_epochs": settings.hardware_epochs if ckpt else 0,
         "checkpoint": str(out / "best.pt"), "report": str(report_path), "candidates_csv": str(csv_path),
         "n_candidates": len(cands), "n_feasible": len(feasible), "search_time_s": search_time_s,
-        "top_k": [{"genotype": c.genotype, "score": c.score, "accuracy": None if math.isnan(c.accuracy) else c.accuracy}
-                  for c in top],
+        "top_k": [{"genotype": c.genotype, "score": c.score,
+                   **{k: None if math.isnan(getattr(c, k)) else getattr(c, k)
+                      for k in ("accuracy", "onchip_accuracy", "onchip_std", "ideal_accuracy")}} for c in top],
     }
     _write_json(out / "best.json", summary)  # the Pareto figure marks the candidate named in best.json
     summary["figures"] = _figures_or_none(settings, report_path, csv_path)
@@ -260,11 +332,17 @@ def format_summary(summary: dict) -> str:
         f"  params {s['params']:.4g}, memory {s['memory_bytes']:.4g} B, area {f(s['area_m2'], 1e-6, 'mm2')}, "
         f"latency {f(s['latency_s'], 1e-3, 'ms')}, energy {f(s['energy_j'], 1e-6, 'uJ')}/inference, "
         f"SAHD {s['score'] if s['score'] is not None else '-'}",
-        f"  trained {summary['train_epochs']} epochs (8-bit QAT): accuracy {'-' if acc is None else f'{100 * acc:.1f}%'}; "
+        f"  trained {summary['train_epochs']} epochs (8-bit QAT, last {summary.get('hw_epochs', 0)} with the chip in the "
+        f"loop): accuracy {'-' if acc is None else f'{100 * acc:.1f}%'}; "
         f"on chip: energy {f(d['energy_j'], 1e-6, 'uJ')}, latency {f(d['latency_s'], 1e-3, 'ms')}"
         + (f", accuracy {100 * d['accuracy']:.0f}% of {d['samples']} test images" if d.get("accuracy") is not None else "")
         + (f" ({100 * d['ideal_adc_accuracy']:.0f}% with an ideal ADC)" if d.get("ideal_adc_accuracy") is not None else ""),
     ]
+    if d.get("onchip_accuracy") is not None:
+        spread = f" +- {100 * d['onchip_std']:.1f}" if d.get("chips", 1) > 1 else ""
+        lines.append(f"  accuracy on the chip: {100 * d['onchip_accuracy']:.1f}%{spread} over {d['accuracy_samples']} "
+                     f"test images ({d['chips']} chip instance{'s' if d['chips'] > 1 else ''}); ideal ADC "
+                     f"{100 * d['ideal_accuracy']:.1f}%; selected by {summary['select']}")
     changed = d.get("adc_spike_change_rate")
     if changed:
         lines.append(f"  note: the chip's {d.get('adc_bits')}-bit ADC distorts partial sums: {100 * changed:.1f}% of "

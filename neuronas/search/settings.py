@@ -10,6 +10,9 @@ from cimsim.errors import UserError
 from cimsim.constraints import Constraints, parse_constraints
 from neuronas.search.strategy import get_strategy
 
+SELECT_RULES = ("onchip", "ideal", "score")
+"""How the best trained candidate is chosen (``--select``)."""
+
 
 @dataclass(frozen=True)
 class SearchSettings:
@@ -41,6 +44,14 @@ class SearchSettings:
     progress, figures: show the progress bar; write the figures at the end.
     device: torch device of the SAHD score and the top-k training: ``auto`` (CUDA when available), ``cpu``,
         ``cuda`` or ``cuda:N`` (:func:`neuronas.train.resolve_device`); not part of the study's identity.
+    hw_epochs: of the ``train_epochs``, the last ones run hardware-aware (the chip's ADC, and its device
+        non-idealities, in the loop; :class:`neuronas.quant.hardware.HardwareAware`); default half of them (at
+        least 1), 0 for plain 8-bit QAT.
+    chips: simulated chip instances each trained candidate's on-chip accuracy is averaged over (more than 1
+        matters with device non-idealities).
+    accuracy_samples: test images of that on-chip accuracy (default: the whole test split).
+    select: how the best of the trained top-k is chosen: ``onchip`` (the simulated chip's accuracy),
+        ``ideal`` (the same network with an ideal ADC) or ``score`` (the training-free score).
     """
 
     dataset: str = "digits"
@@ -74,6 +85,10 @@ class SearchSettings:
     progress: bool = True
     figures: bool = True
     device: str = "auto"
+    hw_epochs: int | None = None
+    chips: int = 1
+    accuracy_samples: int | None = None
+    select: str = "onchip"
 
     def __post_init__(self):
         get_strategy(self.strategy)  # a UserError naming the registered strategies
@@ -94,6 +109,14 @@ class SearchSettings:
 
             get_op_set(self.ops)
         parse_constraints(self.constraints)
+        if self.select not in SELECT_RULES:
+            raise UserError(f"--select {self.select!r}; expected one of {', '.join(SELECT_RULES)}")
+        if self.chips < 1:
+            raise UserError(f"--chips={self.chips}; expected >= 1")
+        if self.accuracy_samples is not None and self.accuracy_samples < 1:
+            raise UserError(f"--accuracy-samples={self.accuracy_samples}; expected >= 1")
+        if self.hw_epochs is not None and not 0 <= self.hw_epochs <= self.train_epochs:
+            raise UserError(f"--hw-epochs={self.hw_epochs}; expected 0..--train-epochs ({self.train_epochs})")
         dev = str(self.device).lower()
         if dev not in ("auto", "cpu", "cuda") and not (dev.startswith("cuda:") and dev[5:].isdigit()):
             raise UserError(f"--device {self.device!r}; expected auto, cpu, cuda or cuda:N")
@@ -103,6 +126,13 @@ class SearchSettings:
     def op_set(self) -> str:
         """Name of the operation set searched."""
         return self.ops or get_strategy(self.strategy).default_ops
+
+    @property
+    def hardware_epochs(self) -> int:
+        """Training epochs with the chip in the loop (:attr:`hw_epochs`, default half of ``train_epochs``)."""
+        if self.hw_epochs is not None:
+            return int(self.hw_epochs)
+        return max(1, self.train_epochs // 2) if self.train_epochs else 0
 
     @property
     def limits(self) -> Constraints:
@@ -123,7 +153,8 @@ class SearchSettings:
         """Settings that change which candidates are evaluated or their numbers (not how many, where, how fast)."""
         d = asdict(self)
         for k in ("candidates", "out", "storage", "workers", "threads", "progress", "top_k", "train_epochs",
-                  "train_lr", "train_batch", "data_dir", "report_samples", "figures", "device"):
+                  "train_lr", "train_batch", "data_dir", "report_samples", "figures", "device", "hw_epochs", "chips",
+                  "accuracy_samples", "select"):
             d.pop(k)
         d["ops"] = self.op_set
         d["constraints"] = str(self.limits)
