@@ -33,12 +33,11 @@ def test_layer_values_equal_the_simulator(overrides):
     from cimsim.functional import evaluate
 
     values = evaluate(graph, x, keep_values=True).values
-    from cimsim.engine.adc_calibration import layer_inputs
-
     for name in mapping.order:
         lm = mapping.layers[name]
         node = graph.node(name)
-        xin = layer_inputs(mapping, values, name, 1)
+        (src, delay), = graph.inputs_of(name)  # what the layer reads at timestep 1 of the ideal run
+        xin = values[src][1 - delay]
         ref = run_layer_step(lm, node, xin, chip, adc, lm.wmat, HostCounts.zeros(2, xin.shape[0]), 0)
         rows = layer_input_rows(node, xin)
         spec = CrossbarReads.from_mapping(lm, chip, adc)
