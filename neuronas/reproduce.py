@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field, replace
@@ -194,9 +195,9 @@ def run_one(rs: ReproduceSettings, dataset: str, strategy: str, work: Path) -> d
     s = rs.search_settings(dataset, strategy, str(work / f"{dataset}-{strategy}"))
     ev = ShapedEvaluator(s, dataset) if rs.synthetic else Evaluator(s)
     ev.score_images, ev.hw_images  # data loading is not search time  # noqa: B018
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     cands = search_candidates(s, ev)
-    search_s = time.perf_counter() - t0
+    search_s, cpu_s = time.perf_counter() - t0, time.process_time() - c0
     chosen, why = search_choice(cands, s)
     lim = s.limits
     plane = []
@@ -205,7 +206,7 @@ def run_one(rs: ReproduceSettings, dataset: str, strategy: str, work: Path) -> d
         plane.append({"genotype": c.genotype, "score": None if not math.isfinite(c.score) else c.score,
                       "feasible": not m["fails"] and m["energy_j"] is not None, **m})
     row = {"strategy": strategy, "ops": s.op_set, "weight_bits": s.weight_bits, "channels": ev.macro.channels,
-           "hidden": ev.macro.hidden, "candidates": len(cands), "search_s": search_s,
+           "hidden": ev.macro.hidden, "candidates": len(cands), "search_s": search_s, "search_cpu_s": cpu_s,
            "candidates_per_min": 60.0 * len(cands) / search_s if search_s > 0 else math.inf,
            "scored": sum(math.isfinite(c.score) for c in cands), "chosen": chosen.genotype,
            "matrix": Genotype.parse(chosen.genotype).matrix_string(), "chosen_by": why,
@@ -248,6 +249,7 @@ def run_reproduce(rs: ReproduceSettings, echo=print) -> dict:
     out = Path(rs.out)
     out.mkdir(parents=True, exist_ok=True)
     result = {"meta": _meta(rs), "paper": PAPER, "datasets": {}}
+    t0, c0 = time.perf_counter(), time.process_time()
     with tempfile.TemporaryDirectory(prefix="neuronas-reproduce-") as tmp:
         for dataset in rs.datasets:
             rows = {}
@@ -256,6 +258,7 @@ def run_reproduce(rs: ReproduceSettings, echo=print) -> dict:
                 rows[strategy] = run_one(rs, dataset, strategy, Path(tmp))
             result["datasets"][dataset] = {"rows": rows, "savings": savings(rows["neuronas"], rows["snasnet"])}
             result["datasets"][dataset]["figure"] = str(write_figure(result, dataset, out / f"{rs.tag}_{dataset}.png"))
+    result["meta"].update(wall_s=time.perf_counter() - t0, cpu_s=time.process_time() - c0)
     (out / f"{rs.tag}.json").write_text(json.dumps(result, indent=1, default=_json_default))
     (out / f"{rs.tag}.md").write_text(markdown(result))
     return result
@@ -276,7 +279,8 @@ def _meta(rs: ReproduceSettings) -> dict:
             "inputs": SYNTHETIC_NOTE if rs.synthetic else f"real datasets from {rs.data_dir}",
             "synthetic": rs.synthetic, "command": command_of(rs), "hw_preset": rs.hw,
             "version": getattr(cimsim, "__version__", "?"), "torch_threads": torch.get_num_threads(),
-            "machine": platform.machine(), "started_utc": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())}
+            "machine": platform.machine(), "cores": os.cpu_count(), "load_average": os.getloadavg()[0],
+            "started_utc": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())}
 
 
 def command_of(rs: ReproduceSettings) -> str:
@@ -305,7 +309,8 @@ NAMES = {"cifar10": "CIFAR-10", "cifar100": "CIFAR-100", "tinyimagenet": "TinyIm
 
 
 def write_figure(result: dict, dataset: str, path: Path) -> Path | None:
-    """Both searches' candidates of ``dataset`` in the area/energy plane, budgets drawn (:func:`cimsim.plot.cost_plane`)."""
+    """Both searches' candidates of ``dataset`` in the area/energy plane, budgets drawn
+    (:func:`cimsim.plot.cost_plane`); None when no candidate could be simulated."""
     from cimsim.plot import cost_plane, save_figure
 
     rows = result["datasets"][dataset]["rows"]
@@ -326,15 +331,21 @@ def _f(v, scale: float = 1.0, unit: str = "", digits: int = 3) -> str:
     return f"{v / scale:.{digits}g}{(' ' + unit) if unit else ''}"
 
 
+def _pct(v) -> str:
+    return "-" if v is None else f"{_f(100 * v)}%"
+
+
 def _row_line(dataset: str, r: dict, n_limits: int) -> str:
+    """One markdown row: a search on a dataset and its chosen cell."""
     meets = "all" if len(r["meets"]) == n_limits else (", ".join(r["meets"]) or "none")
-    acc = r.get("accuracy") or {}
-    acc_text = "-" if not acc else f"{_f(100 * (acc.get('ideal_adc') or math.nan), digits=3)}% / " \
-                                   f"{_f(100 * (acc.get('on_chip') or math.nan), digits=3)}%"
-    return (f"| {NAMES[dataset]} | {NAMES[r['strategy']]} | {r['channels']} / {r['hidden']} / {r['weight_bits']} | "
-            f"{_f(r['search_s'], 1, 's')} | {_f(r['candidates_per_min'])} | `{r['matrix']}` | {_f(r['params'])} | "
-            f"{_f(r['memory_bytes'], 1e6, 'MB')} | {_f(r['area_m2'], 1e-6, 'mm2')} | {_f(r['latency_s'], 1e-3, 'ms')} | "
-            f"{_f(r['energy_j'], 1e-6, 'uJ')} | {meets} | {r['candidates_meeting_all']}/{r['candidates']} | {acc_text} |")
+    acc = r.get("accuracy")
+    cells = [NAMES[dataset], NAMES[r["strategy"]], f"{r['channels']} / {r['hidden']} / {r['weight_bits']}",
+             f"{_f(r['search_s'], 1, 's')} ({_f(r.get('search_cpu_s'), 1, 's')} CPU)", _f(r["candidates_per_min"]),
+             f"`{r['matrix']}`", _f(r["params"], 1e6, "M"), _f(r["memory_bytes"], 1e6, "MB"),
+             _f(r["area_m2"], 1e-6, "mm2"), _f(r["latency_s"], 1e-3, "ms"), _f(r["energy_j"], 1e-6, "uJ"), meets,
+             f"{r['candidates_meeting_all']}/{r['candidates']}",
+             "-" if not acc else f"{_pct(acc.get('ideal_adc'))} / {_pct(acc.get('on_chip'))}"]
+    return "| " + " | ".join(cells) + " |"
 
 
 def _saving_line(name: str, s: dict, counts: str = "") -> str:
@@ -351,7 +362,9 @@ def markdown(result: dict) -> str:
              f"Budgets {st['constraints']} (memory in parameters); hardware `{st['hw']}` "
              f"({', '.join(f'{k}={v}' for k, v in st['hw_overrides'].items())}); seed {st['seed']}; "
              f"{st['candidates']} candidates per search; T={st['timesteps']}; SAHD {st['score_batch']} x "
-             f"{st['score_repeats']} images; {st['hw_samples']} image(s) per simulation.", "",
+             f"{st['score_repeats']} images; {st['hw_samples']} image(s) per simulation. Whole run "
+             f"{_f(meta.get('wall_s'), 60, 'min')} wall, {_f(meta.get('cpu_s'), 60, 'min')} CPU on {meta.get('cores')} "
+             f"cores (load average {_f(meta.get('load_average'))} at the start).", "",
              "| dataset | search | C / hidden / weight bits | search time | candidates/min | chosen cell | params | "
              "memory | area | latency | energy / inference | budgets met | candidates meeting all | accuracy "
              "(ideal / on chip) |", "|" + "---|" * 14]

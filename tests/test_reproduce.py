@@ -70,3 +70,42 @@ def test_bad_settings_are_user_errors():
     with pytest.raises(UserError, match="constraints"):
         ReproduceSettings(constraints="speed=3")
     assert not math.isnan(ReproduceSettings.quick().candidates)
+
+
+def test_real_data_trains_both_choices_with_the_same_budget(tmp_path):
+    """Tiny CIFAR-100 pickles in the real on-disk format: accuracy (ideal and on chip) for both chosen cells."""
+    import pickle
+
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    folder = tmp_path / "data" / "cifar-100-python"
+    folder.mkdir(parents=True)
+    for name, n in (("train", 24), ("test", 8)):
+        with open(folder / name, "wb") as f:
+            pickle.dump({b"data": rng.integers(0, 256, size=(n, 3072), dtype=np.uint8),
+                         b"fine_labels": rng.integers(0, 100, size=n).tolist()}, f)
+    rs = ReproduceSettings.quick(**{**TINY, "datasets": ("cifar100",), "candidates": 2},
+                                 data_dir=str(tmp_path / "data"), out=str(tmp_path / "out"), train_epochs=1)
+    result = run_reproduce(rs, echo=lambda text: None)
+    assert not result["meta"]["synthetic"] and "synthetic" not in (tmp_path / "out" / "reproduce_quick.md").read_text()
+    for row in result["datasets"]["cifar100"]["rows"].values():
+        acc = row["accuracy"]
+        assert acc["epochs"] == 1 and acc["test_images"] == 4
+        assert 0.0 <= acc["on_chip"] <= 1.0 and 0.0 <= acc["ideal_adc"] <= 1.0
+
+
+def test_cost_plane_draws_both_searches_budgets_and_choices():
+    from cimsim.plot import cost_plane
+
+    a = [{"genotype": "g1", "area_m2": 20e-6, "energy_j": 50e-6, "feasible": True},
+         {"genotype": "g2", "area_m2": 150e-6, "energy_j": 300e-6, "feasible": False}]
+    b = [{"genotype": "g3", "area_m2": 60e-6, "energy_j": None, "feasible": False}]  # not simulated: left out
+    fig = cost_plane({"NeuroNAS": a, "SNASNet": b + a[1:]}, constraints={"area": 100e-6, "energy": 120e-6},
+                     chosen={"NeuroNAS": "g1", "SNASNet": "g2"}, title="t")
+    ax = fig.axes[0]
+    assert [line.get_xdata()[0] for line in ax.lines if line.get_linestyle() == "--"][0] == pytest.approx(100)
+    labels = ax.get_legend_handles_labels()[1]
+    assert "NeuroNAS: chosen" in labels and "SNASNet: over a budget (1)" in labels
+    with pytest.raises(UserError, match="no candidate"):
+        cost_plane({"x": b})
