@@ -4,7 +4,7 @@ A thin wrapper of ``neuronas reproduce`` (:mod:`neuronas.reproduce`) for those w
 every option of that command is accepted here::
 
     python benchmarks/reproduce_paper.py --quick          # about 10 minutes on 2 cores (synthetic inputs)
-    python benchmarks/reproduce_paper.py                  # 40 candidates per search (about 90 minutes)
+    python benchmarks/reproduce_paper.py                  # 16 candidates per search (about 90 minutes)
     python benchmarks/reproduce_paper.py --data-dir ~/data --epochs 5
 
 Writes ``benchmarks/results/reproduce[_quick].json``, ``.md`` (the README's table) and one figure per dataset.

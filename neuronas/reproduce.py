@@ -49,7 +49,8 @@ class ReproduceSettings:
     ----------
     datasets: datasets compared (each with SNASNet's macro: C = 256 on CIFAR-10, 128 otherwise).
     constraints: budgets (default :data:`HASNAS`).
-    candidates: cells evaluated by each strategy on each dataset (the same number for both).
+    candidates: cells evaluated by each strategy on each dataset (the same number for both); 16 keeps the whole
+        run within about 90 minutes on 2 cores (scaled from the quick run's CPU time), 4 with :meth:`quick`.
     seed: the seed of both searches.
     hw, hw_overrides: hardware preset and dotted overrides; the default ``tiles=1024`` lets SNASNet's
         full-precision cells be mapped (area counts the used tiles only).
@@ -66,7 +67,7 @@ class ReproduceSettings:
 
     datasets: tuple = DATASETS
     constraints: str = HASNAS
-    candidates: int = 40
+    candidates: int = 16
     seed: int = 0
     hw: str = "spikesim_rram_65nm"
     hw_overrides: dict = field(default_factory=lambda: {"tiles": 1024})

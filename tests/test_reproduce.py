@@ -105,7 +105,7 @@ def test_cost_plane_draws_both_searches_budgets_and_choices():
                      chosen={"NeuroNAS": "g1", "SNASNet": "g2"}, title="t")
     ax = fig.axes[0]
     assert [line.get_xdata()[0] for line in ax.lines if line.get_linestyle() == "--"][0] == pytest.approx(100)
-    labels = ax.get_legend_handles_labels()[1]
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
     assert "NeuroNAS: chosen" in labels and "SNASNet: over a budget (1)" in labels
     with pytest.raises(UserError, match="no candidate"):
         cost_plane({"x": b})

@@ -193,7 +193,7 @@ def cost_plane(series: Mapping[str, Sequence[Mapping]], x: str = "area_m2", y: s
     uy = unit_for(y, max(float(np.max(_column(every, y))), limits.get(_LIMIT_OF.get(y, ""), 0.0)))
     m = (st.font_pt / 7.0) ** 2
     with styled(st):
-        fig = new_figure(st, 0.8)
+        fig = new_figure(st, 0.95)
         ax = fig.subplots()
         for (name, rs), color in zip(rows.items(), SERIES_COLORS):
             cx, cy = _column(rs, x) * ux.factor, _column(rs, y) * uy.factor
@@ -217,5 +217,5 @@ def cost_plane(series: Mapping[str, Sequence[Mapping]], x: str = "area_m2", y: s
         ax.set_axisbelow(True)
         if title:
             ax.set_title(title)
-        ax.legend(loc="best", handlelength=1.0, fontsize="small")
+        fig.legend(loc="outside lower center", ncol=2, handlelength=1.0, columnspacing=1.0)
     return fig
