@@ -109,3 +109,15 @@ def test_cost_plane_draws_both_searches_budgets_and_choices():
     assert "NeuroNAS: chosen" in labels and "SNASNet: over a budget (1)" in labels
     with pytest.raises(UserError, match="no candidate"):
         cost_plane({"x": b})
+
+
+def test_readme_table_is_the_committed_run_unchanged():
+    """The README's table is ``benchmarks/results/reproduce_quick.md`` pasted unchanged, and that file is what
+    :func:`markdown` writes from the committed JSON (so no number in it was typed in)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    results = root / "benchmarks" / "results"
+    table = (results / "reproduce_quick.md").read_text()
+    assert markdown(json.loads((results / "reproduce_quick.json").read_text())) == table
+    assert table.strip() in (root / "README.md").read_text()
