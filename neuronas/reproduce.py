@@ -110,10 +110,10 @@ class ReproduceSettings:
 
     def search_settings(self, dataset: str, strategy: str, out: str) -> SearchSettings:
         """The :class:`SearchSettings` of one search of this comparison."""
-        bits = self.neuronas_bits if strategy == "neuronas" else self.snasnet_bits
         from cimsim.datasets import spec
         from neuronas.models.macro import default_config
 
+        bits = self.neuronas_bits if strategy == "neuronas" else self.snasnet_bits
         channels = self.channels or default_config(spec(dataset)).channels
         return SearchSettings(
             dataset="synthetic" if self.synthetic else dataset, data_dir=self.data_dir, hw=self.hw,
@@ -163,7 +163,11 @@ def search_choice(cands: list, settings: SearchSettings):
     passed = [c for c in cands if math.isfinite(c.score) and (c.feasible or "unchecked" in c.failed)]
     if passed:
         return max(passed, key=lambda c: c.score), "highest SAHD score"
-    return closest(cands, settings), "closest to the budgets (none met them all)"
+    near = closest(cands, settings)
+    if near is None:
+        raise UserError(f"the {settings.strategy} search ({settings.dataset}) has no candidate with a score or "
+                        "hardware figures to choose from")
+    return near, "closest to the budgets (none met them all)"
 
 
 def _measured(ev: Evaluator, genotype: str, limits) -> dict:
@@ -329,7 +333,10 @@ def write_figure(result: dict, dataset: str, path: Path) -> Path | None:
 def _f(v, scale: float = 1.0, unit: str = "", digits: int = 3) -> str:
     if v is None or (isinstance(v, float) and not math.isfinite(v)):
         return "-"
-    return f"{v / scale:.{digits}g}{(' ' + unit) if unit else ''}"
+    text = f"{v / scale:.{digits}g}"
+    if "e+" in text:  # 1390, not 1.39e+03
+        text = f"{v / scale:.0f}"
+    return f"{text}{(' ' + unit) if unit else ''}"
 
 
 def _pct(v) -> str:
@@ -342,7 +349,8 @@ def _row_line(dataset: str, r: dict, n_limits: int) -> str:
     acc = r.get("accuracy")
     cells = [NAMES[dataset], NAMES[r["strategy"]], f"{r['channels']} / {r['hidden']} / {r['weight_bits']}",
              f"{_f(r['search_s'], 1, 's')} ({_f(r.get('search_cpu_s'), 1, 's')} CPU)", _f(r["candidates_per_min"]),
-             f"`{r['matrix']}`", _f(r["params"], 1e6, "M"), _f(r["memory_bytes"], 1e6, "MB"),
+             f"`{r['matrix']}`" + (" (closest)" if r["chosen_by"].startswith("closest") else ""),
+             _f(r["params"], 1e6, "M"), _f(r["memory_bytes"], 1e6, "MB"),
              _f(r["area_m2"], 1e-6, "mm2"), _f(r["latency_s"], 1e-3, "ms"), _f(r["energy_j"], 1e-6, "uJ"), meets,
              f"{r['candidates_meeting_all']}/{r['candidates']}",
              "-" if not acc else f"{_pct(acc.get('ideal_adc'))} / {_pct(acc.get('on_chip'))}"]
@@ -371,7 +379,8 @@ def markdown(result: dict) -> str:
              "(ideal / on chip) |", "|" + "---|" * 14]
     for dataset, d in result["datasets"].items():
         lines += [_row_line(dataset, d["rows"][k], n_limits) for k in STRATEGIES]
-    lines += ["", "| NeuroNAS over SNASNet | area saving | latency speed-up | energy saving | search speed-up | "
+    lines += ["", "(closest): no candidate of that search met every budget; the one closest to them is shown.",
+              "", "| NeuroNAS over SNASNet | area saving | latency speed-up | energy saving | search speed-up | "
               "SNASNet's choice meets all budgets |", "|---|---|---|---|---|---|"]
     for dataset, d in result["datasets"].items():
         ok = len(d["rows"]["snasnet"]["meets"]) == n_limits
