@@ -126,6 +126,41 @@ def codesign(
 
 
 @app.command()
+def reproduce(
+    quick: bool = typer.Option(False, "--quick", help="Few candidates and small score batches (about 10 minutes on 2 cores)"),
+    datasets: str = typer.Option("cifar10,cifar100,tinyimagenet", "--datasets", help="Comma-separated datasets"),
+    data_dir: Optional[str] = typer.Option(None, "--data-dir", help="Real datasets (default: synthetic inputs of their shape)"),
+    constraints: str = typer.Option("memory=4e6,area=100mm2,latency=400ms,energy=120uJ", "--constraints", help="Budgets of both searches"),
+    candidates: Optional[int] = typer.Option(None, "--candidates", min=1, max=1_000_000, help="Candidates per search (default 16, --quick 4)"),
+    seed: int = typer.Option(0, "--seed", min=0, max=2**32 - 1),
+    hw: str = typer.Option("spikesim_rram_65nm", "--hw", help="Hardware preset or YAML file"),
+    hw_set: Optional[List[str]] = typer.Option(None, "--set", help="Hardware override KEY=VALUE (repeatable; default tiles=1024)"),
+    channels: Optional[int] = typer.Option(None, "--channels", min=1, max=4096, help="C for every dataset (default: SNASNet's per dataset)"),
+    hidden: int = typer.Option(32, "--hidden", min=1, max=65_536, help="Hidden FC width of both searches' macro"),
+    snasnet_bits: int = typer.Option(16, "--snasnet-bits", min=2, max=16, help="Weight bits SNASNet's cells are mapped at"),
+    epochs: Optional[int] = typer.Option(None, "--epochs", min=1, max=100_000, help="Training epochs of each chosen cell (real data only)"),
+    out: str = typer.Option("benchmarks/results", "--out", help="Output directory (JSON, markdown table, figures)"),
+    threads: Optional[int] = typer.Option(None, "--threads", min=1, help="torch threads"),
+) -> None:
+    """NeuroNAS vs SNASNet on CIFAR-10, CIFAR-100 and TinyImageNet-200, side by side (the paper's claims)."""
+    from cimsim.options import parse_overrides
+    from neuronas.reproduce import ReproduceSettings, run_reproduce
+
+    output_dir(out)
+    changes = dict(datasets=tuple(d.strip() for d in datasets.split(",") if d.strip()), data_dir=data_dir,
+                   constraints=constraints, seed=seed, hw=hw, channels=channels, hidden=hidden,
+                   snasnet_bits=snasnet_bits, out=out, threads=threads)
+    if hw_set:
+        changes["hw_overrides"] = {"tiles": 1024, **parse_overrides(hw_set)}
+    changes.update({k: v for k, v in (("candidates", candidates), ("train_epochs", epochs)) if v is not None})
+    rs = ReproduceSettings.quick(**changes) if quick else ReproduceSettings(**changes)
+    result = run_reproduce(rs, echo=lambda text: typer.echo(text, err=True))
+    from neuronas.reproduce import markdown
+
+    typer.echo(markdown(result))
+
+
+@app.command()
 def export(
     model: str = typer.Argument(..., help="Built-in network name or a saved *.snn.json graph"),
     nir: str = typer.Option(..., "--nir", help="Write the graph as this NIR file (.nir)"),

@@ -9,6 +9,7 @@ column, 7 pt) and 'slides'. Components keep one colour-blind-safe colour across 
 :func:`layers`                 per-layer energy and latency, bottleneck layer marked
 :func:`compare`                several reports side by side, absolute or normalised to a baseline
 :func:`pareto`                 search candidates: quality vs cost, Pareto front, constraints, chosen
+:func:`cost_plane`             several searches' candidates in one cost plane (area vs energy), budgets, chosen
 :func:`heatmap`                co-design sweep: a metric over two hardware variables
 :func:`robustness`             accuracy on the chip vs variation / faults / ADC bits, over chip instances
 :func:`write_all`              all of the above to files (``cimsim plot``, ``make demo``)
@@ -21,7 +22,7 @@ from cimsim.plot.inputs import (
     load_best, load_candidates, load_report, load_sweep, parse_constraints, report_labels, validate_report,
 )
 from cimsim.plot.layers import bottleneck_index, layers
-from cimsim.plot.pareto import non_dominated, pareto
+from cimsim.plot.pareto import cost_plane, non_dominated, pareto
 from cimsim.plot.robustness import load_robustness, robustness
 from cimsim.plot.style import STYLES, component_looks, save_figure
 from cimsim.plot.write import KINDS, write_all
@@ -29,5 +30,6 @@ from cimsim.plot.write import KINDS, write_all
 __all__ = [
     "breakdown", "compare", "heatmap", "sweep_grid", "load_best", "load_candidates", "load_report", "load_sweep",
     "parse_constraints", "report_labels", "validate_report", "bottleneck_index", "layers", "non_dominated",
-    "pareto", "load_robustness", "robustness", "STYLES", "component_looks", "save_figure", "KINDS", "write_all",
+    "pareto", "cost_plane", "load_robustness", "robustness", "STYLES", "component_looks", "save_figure", "KINDS",
+    "write_all",
 ]

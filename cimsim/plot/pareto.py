@@ -171,3 +171,60 @@ def _panel(ax, x: str, cost: np.ndarray, qy: np.ndarray, feasible: np.ndarray, g
     ax.set_xlabel(axis_label(x, unit))
     ax.grid(color=GREYED, linewidth=0.3)
     ax.set_axisbelow(True)
+
+
+#: Colours of the searches in :func:`cost_plane` (Okabe-Ito blue, vermillion, green, purple).
+SERIES_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7")
+
+
+def cost_plane(series: Mapping[str, Sequence[Mapping]], x: str = "area_m2", y: str = "energy_j",
+               constraints: "Mapping[str, float] | None" = None, chosen: "Mapping[str, str] | None" = None,
+               title: "str | None" = None, style: str = "paper") -> Figure:
+    """Several searches' candidates in one cost plane (default area against energy per inference).
+
+    Each search (a key of ``series``) has its colour: candidates meeting every budget are dots, the others
+    crosses, its chosen candidate (genotype ``chosen[name]``) a black-edged star. Budgets on ``x`` and ``y`` are
+    dashed lines. Candidates without both values (not simulated) are left out; the legend counts what is shown.
+
+    Parameters
+    ----------
+    series: search name -> candidate rows with 'genotype', 'feasible' and the ``x`` / ``y`` columns (SI units).
+    constraints: constraint name (as in :func:`pareto`) -> limit (SI).
+    """
+    st = get_style(style)
+    limits = dict(constraints or {})
+    rows = {name: [r for r in cands if np.isfinite(_column([r], x)[0]) and np.isfinite(_column([r], y)[0])]
+            for name, cands in series.items()}
+    if not any(rows.values()):
+        raise UserError(f"no candidate has both {x} and {y} values to plot")
+    every = [r for rs in rows.values() for r in rs]
+    ux = unit_for(x, max(float(np.max(_column(every, x))), limits.get(_LIMIT_OF.get(x, ""), 0.0)))
+    uy = unit_for(y, max(float(np.max(_column(every, y))), limits.get(_LIMIT_OF.get(y, ""), 0.0)))
+    m = (st.font_pt / 7.0) ** 2
+    with styled(st):
+        fig = new_figure(st, 0.95)
+        ax = fig.subplots()
+        for (name, rs), color in zip(rows.items(), SERIES_COLORS):
+            cx, cy = _column(rs, x) * ux.factor, _column(rs, y) * uy.factor
+            ok = np.array([bool(r.get("feasible")) for r in rs], dtype=bool)
+            ax.scatter(cx[ok], cy[ok], s=10 * m, color=color, alpha=0.8, linewidths=0,
+                       label=f"{name}: meets all ({ok.sum()})")
+            ax.scatter(cx[~ok], cy[~ok], s=10 * m, marker="x", color=color, linewidths=0.6,
+                       label=f"{name}: over a budget ({(~ok).sum()})")
+            pick = [i for i, r in enumerate(rs) if chosen and r.get("genotype") == chosen.get(name)]
+            if pick:
+                ax.scatter(cx[pick[:1]], cy[pick[:1]], s=60 * m, marker="*", color=color, edgecolor="black",
+                           linewidths=0.5, zorder=5, label=f"{name}: chosen")
+        for axis, quantity, unit in (("x", x, ux), ("y", y, uy)):
+            limit = limits.get(_LIMIT_OF.get(quantity, ""))
+            if limit is not None:
+                line = ax.axvline if axis == "x" else ax.axhline
+                line(limit * unit.factor, color="#333333", linestyle="--", linewidth=0.8, zorder=1)
+        ax.set_xlabel(axis_label(x, ux, per_inference=not x.startswith("area")))
+        ax.set_ylabel(axis_label(y, uy, per_inference=not y.startswith("area")))
+        ax.grid(color=GREYED, linewidth=0.3)
+        ax.set_axisbelow(True)
+        if title:
+            ax.set_title(title)
+        fig.legend(loc="outside lower center", ncol=2, handlelength=1.0, columnspacing=1.0)
+    return fig

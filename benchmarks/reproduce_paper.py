@@ -1,0 +1,24 @@
+"""The NeuroNAS paper's comparison with SNASNet on CIFAR-10, CIFAR-100 and TinyImageNet-200, side by side.
+
+A thin wrapper of ``neuronas reproduce`` (:mod:`neuronas.reproduce`) for those who run the benchmarks as scripts;
+every option of that command is accepted here::
+
+    python benchmarks/reproduce_paper.py --quick          # about 10 minutes on 2 cores (synthetic inputs)
+    python benchmarks/reproduce_paper.py                  # 16 candidates per search (about 90 minutes)
+    python benchmarks/reproduce_paper.py --data-dir ~/data --epochs 5
+
+Writes ``benchmarks/results/reproduce[_quick].json``, ``.md`` (the README's table) and one figure per dataset.
+"""
+from __future__ import annotations
+
+import sys
+
+
+def main(argv: "list[str] | None" = None) -> None:
+    from neuronas.cli import main as neuronas_main
+
+    neuronas_main(["reproduce", *(sys.argv[1:] if argv is None else argv)])
+
+
+if __name__ == "__main__":
+    main()

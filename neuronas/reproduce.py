@@ -1,0 +1,389 @@
+"""``neuronas reproduce``: the NeuroNAS paper's headline comparison, NeuroNAS against SNASNet, run side by side.
+
+For each dataset (CIFAR-10, CIFAR-100, TinyImageNet-200, SNASNet's macro with C = 256 / 128 / 128) both strategies
+search under the same budgets, seed and number of candidates:
+
+- ``neuronas``: pruned operation set, 8-bit weights, constraint-first (hardware before the SAHD score);
+- ``snasnet``: full operation set, the SAHD score of every cell, the argmax chosen (SNASNet's public code does no
+  hardware check), mapped at ``snasnet_bits`` (SNASNet trains in 32-bit float; our crossbars store at most 16).
+
+Search time is the wall time of the candidates alone (data loading before, measurements of the result after). The
+chosen cell of each search, and every candidate (for the area/energy figure), is then simulated in full on the
+cycle-level simulator with its own spikes (:meth:`Evaluator.hardware` with ``stop_early=False``). The savings are
+computed from the two rows (:func:`savings`), written the way the paper states them. Without ``data_dir`` the inputs
+are synthetic images of each dataset's shape: hardware figures and search time are meaningful, accuracy is not (and
+none is reported). With real data the chosen cells are trained with the same budget and simulated on chip.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field, replace
+from functools import cached_property
+from pathlib import Path
+
+from cimsim.constraints import parse_constraints
+from cimsim.errors import UserError
+from neuronas.search.evaluate import Evaluator
+from neuronas.search.settings import SearchSettings
+
+HASNAS = "memory=4e6,area=100mm2,latency=400ms,energy=120uJ"
+"""The budgets of the NeuroNAS paper's comparison (memory in parameters, per-inference latency and energy)."""
+DATASETS = ("cifar10", "cifar100", "tinyimagenet")
+STRATEGIES = ("neuronas", "snasnet")
+PAPER = {"area_saving_pct": 92.0, "latency_speedup_x": 1.2, "energy_saving_pct": 84.0, "search_speedup_x": 6.6}
+"""The paper's "up to" figures over SNASNet across the three datasets (Putra & Shafique, NeuroNAS, arXiv 2407.00641,
+abstract), printed next to ours; never used to compute anything."""
+SYNTHETIC_NOTE = ("synthetic inputs of each dataset's shape (no --data-dir): hardware figures and search time are "
+                  "meaningful, accuracy is not")
+
+
+@dataclass(frozen=True)
+class ReproduceSettings:
+    """What ``neuronas reproduce`` runs.
+
+    Parameters
+    ----------
+    datasets: datasets compared (each with SNASNet's macro: C = 256 on CIFAR-10, 128 otherwise).
+    constraints: budgets (default :data:`HASNAS`).
+    candidates: cells evaluated by each strategy on each dataset (the same number for both); 16 keeps the whole
+        run within about 90 minutes on 2 cores (scaled from the quick run's CPU time), 4 with :meth:`quick`.
+    seed: the seed of both searches.
+    hw, hw_overrides: hardware preset and dotted overrides; the default ``tiles=1024`` lets SNASNet's
+        full-precision cells be mapped (area counts the used tiles only).
+    data_dir: real datasets; None: synthetic inputs.
+    channels: C of the first cell for every dataset (None: SNASNet's per dataset).
+    hidden: neurons of the hidden FC layer for both strategies (SNASNet: 1024, which no cell can fit under 4e6
+        parameters; see the README's honest-baseline notes).
+    neuronas_bits, snasnet_bits: weight bits of each strategy's crossbars (and of its QAT with real data).
+    timesteps, score_batch, score_repeats, hw_samples: T, SAHD batch size and batches, images per simulation.
+    train_epochs, report_samples: real data only: training budget of each chosen cell, test images on chip.
+    out: output folder (JSON, markdown, figures); ``tag``: file name stem (``reproduce_quick``, ...).
+    threads: torch threads (None: every core).
+    """
+
+    datasets: tuple = DATASETS
+    constraints: str = HASNAS
+    candidates: int = 16
+    seed: int = 0
+    hw: str = "spikesim_rram_65nm"
+    hw_overrides: dict = field(default_factory=lambda: {"tiles": 1024})
+    data_dir: str | None = None
+    channels: int | None = None
+    hidden: int = 32
+    neuronas_bits: int = 8
+    snasnet_bits: int = 16
+    timesteps: int = 5
+    score_batch: int = 64
+    score_repeats: int = 2
+    hw_samples: int = 2
+    train_epochs: int = 3
+    report_samples: int = 64
+    out: str = "benchmarks/results"
+    tag: str = "reproduce"
+    threads: int | None = None
+
+    def __post_init__(self):
+        from cimsim.datasets import spec
+
+        if not self.datasets:
+            raise UserError("--datasets: name at least one dataset")
+        for name in self.datasets:
+            spec(name)  # a UserError naming the known datasets
+        parse_constraints(self.constraints)
+        if int(self.candidates) < 1:
+            raise UserError(f"--candidates={self.candidates}; expected >= 1")
+
+    @classmethod
+    def quick(cls, **changes) -> "ReproduceSettings":
+        """The ``--quick`` run: fewer candidates and smaller score batches, the same method."""
+        base = dict(candidates=4, score_batch=32, hw_samples=1, train_epochs=1, report_samples=16,
+                    tag="reproduce_quick")
+        return cls(**{**base, **changes})
+
+    @property
+    def synthetic(self) -> bool:
+        return self.data_dir is None
+
+    def search_settings(self, dataset: str, strategy: str, out: str) -> SearchSettings:
+        """The :class:`SearchSettings` of one search of this comparison."""
+        from cimsim.datasets import spec
+        from neuronas.models.macro import default_config
+
+        bits = self.neuronas_bits if strategy == "neuronas" else self.snasnet_bits
+        channels = self.channels or default_config(spec(dataset)).channels
+        return SearchSettings(
+            dataset="synthetic" if self.synthetic else dataset, data_dir=self.data_dir, hw=self.hw,
+            hw_overrides={**self.hw_overrides, "weight_bits": bits}, constraints=self.constraints, strategy=strategy,
+            candidates=self.candidates, seed=self.seed, channels=channels, hidden=self.hidden,
+            timesteps=self.timesteps, weight_bits=bits, score_batch=self.score_batch, score_repeats=self.score_repeats,
+            hw_samples=self.hw_samples, calib_batch=min(16, self.score_batch), report_samples=self.report_samples,
+            top_k=1, train_epochs=self.train_epochs, out=out, progress=False, figures=False, threads=self.threads)
+
+
+class ShapedEvaluator(Evaluator):
+    """An :class:`Evaluator` on synthetic images with the shape and classes of ``dataset`` (TinyImageNet: 64 x 64,
+    200 classes), so the macro, the mapping and the simulated costs are those of the real dataset."""
+
+    def __init__(self, settings: SearchSettings, dataset: str):
+        from cimsim.datasets import SPECS, spec
+
+        super().__init__(settings)
+        real = spec(dataset)
+        self.spec = replace(SPECS["synthetic"], channels=real.channels, size=real.size, classes=real.classes)
+
+    def _synthetic(self, split: str, n: int):
+        from neuronas.data import load_dataset
+
+        s = self.spec
+        return load_dataset("synthetic", split=split, seed=self.settings.seed, augment=False, n_samples=n,
+                            channels=s.channels, size=s.size, classes=s.classes)
+
+    @cached_property
+    def _train_set(self):
+        s = self.settings
+        return self._synthetic("train", max(64, s.score_batch * s.score_repeats))
+
+    @cached_property
+    def _test_set(self):
+        s = self.settings
+        return self._synthetic("test", max(16, s.hw_samples, s.report_samples))
+
+
+# ------------------------------------------------------------------------------------------------ one search
+def search_choice(cands: list, settings: SearchSettings):
+    """The cell a search returns and why: the highest SAHD score among the candidates its own checks let through
+    (NeuroNAS: the feasible ones; SNASNet: all, it checks nothing); with none, the candidate closest to the budgets
+    (:func:`neuronas.search.finalize.closest`)."""
+    from neuronas.search.finalize import closest
+
+    passed = [c for c in cands if math.isfinite(c.score) and (c.feasible or "unchecked" in c.failed)]
+    if passed:
+        return max(passed, key=lambda c: c.score), "highest SAHD score"
+    near = closest(cands, settings)
+    if near is None:
+        raise UserError(f"the {settings.strategy} search ({settings.dataset}) has no candidate with a score or "
+                        "hardware figures to choose from")
+    return near, "closest to the budgets (none met them all)"
+
+
+def _measured(ev: Evaluator, genotype: str, limits) -> dict:
+    """Full cycle-level measurement of one cell with its own spikes (cached per evaluator)."""
+    hw = ev.hardware(genotype, stop_early=False)
+    keys = ("params", "memory_bytes", "area_m2", "latency_s", "energy_j")
+    out = {k: (None if math.isnan(hw[k]) else float(hw[k])) for k in keys}
+    out["fits"] = bool(hw["fits"])
+    out["fails"] = list(hw["failed"])
+    out["meets"] = [n for n in limits.names if n not in hw["failed"] and math.isfinite(hw[limits.column(n)])]
+    return out
+
+
+def _accuracy(settings: SearchSettings, ev: Evaluator, genotype: str) -> dict:
+    """Real data only: the same training budget for each chosen cell, then ideal and on-chip test accuracy."""
+    from neuronas.search.finalize import load_trained, simulate_best, train_candidate
+
+    trained = train_candidate(settings, ev, genotype)
+    model = load_trained(settings, ev, genotype, trained["checkpoint"])
+    report, _, ideal = simulate_best(settings, ev, model, settings.out_dir)
+    return {"trained": trained["accuracy"], "ideal_adc": ideal, "on_chip": report.totals.get("accuracy"),
+            "epochs": settings.train_epochs, "test_images": settings.report_samples}
+
+
+def run_one(rs: ReproduceSettings, dataset: str, strategy: str, work: Path) -> dict:
+    """One search of the comparison: timed candidates, the chosen cell measured in full, every candidate too."""
+    from neuronas.search.runner import search_candidates
+    from neuronas.space import Genotype
+
+    s = rs.search_settings(dataset, strategy, str(work / f"{dataset}-{strategy}"))
+    ev = ShapedEvaluator(s, dataset) if rs.synthetic else Evaluator(s)
+    ev.score_images, ev.hw_images  # data loading is not search time  # noqa: B018
+    t0, c0 = time.perf_counter(), time.process_time()
+    cands = search_candidates(s, ev)
+    search_s, cpu_s = time.perf_counter() - t0, time.process_time() - c0
+    chosen, why = search_choice(cands, s)
+    lim = s.limits
+    plane = []
+    for c in cands:
+        m = _measured(ev, c.genotype, lim)
+        plane.append({"genotype": c.genotype, "score": None if not math.isfinite(c.score) else c.score,
+                      "feasible": not m["fails"] and m["energy_j"] is not None, **m})
+    row = {"strategy": strategy, "ops": s.op_set, "weight_bits": s.weight_bits, "channels": ev.macro.channels,
+           "hidden": ev.macro.hidden, "candidates": len(cands), "search_s": search_s, "search_cpu_s": cpu_s,
+           "candidates_per_min": 60.0 * len(cands) / search_s if search_s > 0 else math.inf,
+           "scored": sum(math.isfinite(c.score) for c in cands), "chosen": chosen.genotype,
+           "matrix": Genotype.parse(chosen.genotype).matrix_string(), "chosen_by": why,
+           "score": chosen.score if math.isfinite(chosen.score) else None, **_measured(ev, chosen.genotype, lim),
+           "candidates_meeting_all": sum(p["feasible"] for p in plane), "plane": plane, "accuracy": None}
+    if not rs.synthetic:
+        row["accuracy"] = _accuracy(s, ev, chosen.genotype)
+    return row
+
+
+# ------------------------------------------------------------------------------------------------ comparison
+def _ratio(num, den) -> float | None:
+    if num is None or den is None or not den or not num:
+        return None
+    return float(num) / float(den)
+
+
+def savings(neuronas: dict, snasnet: dict) -> dict:
+    """NeuroNAS over SNASNet, the paper's way, from the two rows only.
+
+    Returns ``area_saving_pct`` = 100 (1 - area_N / area_S), ``latency_speedup_x`` = latency_S / latency_N,
+    ``energy_saving_pct`` = 100 (1 - energy_N / energy_S), ``memory_saving_pct`` (bytes) and
+    ``search_speedup_x`` = search time_S / search time_N; None where a number is missing.
+    """
+    def saving(key):
+        r = _ratio(neuronas.get(key), snasnet.get(key))
+        return None if r is None else 100.0 * (1.0 - r)
+
+    return {"area_saving_pct": saving("area_m2"), "latency_speedup_x": _ratio(snasnet.get("latency_s"),
+                                                                              neuronas.get("latency_s")),
+            "energy_saving_pct": saving("energy_j"), "memory_saving_pct": saving("memory_bytes"),
+            "search_speedup_x": _ratio(snasnet.get("search_s"), neuronas.get("search_s"))}
+
+
+def run_reproduce(rs: ReproduceSettings, echo=print) -> dict:
+    """Both searches on every dataset; writes ``OUT/TAG.json``, ``OUT/TAG.md`` and one figure per dataset.
+
+    Returns the JSON content (``meta``, ``datasets``: per dataset the two rows and their savings, ``paper``).
+    """
+    out = Path(rs.out)
+    out.mkdir(parents=True, exist_ok=True)
+    result = {"meta": _meta(rs), "paper": PAPER, "datasets": {}}
+    t0, c0 = time.perf_counter(), time.process_time()
+    with tempfile.TemporaryDirectory(prefix="neuronas-reproduce-") as tmp:
+        for dataset in rs.datasets:
+            rows = {}
+            for strategy in STRATEGIES:
+                echo(f"{dataset}: {strategy} search, {rs.candidates} candidates ...")
+                rows[strategy] = run_one(rs, dataset, strategy, Path(tmp))
+            result["datasets"][dataset] = {"rows": rows, "savings": savings(rows["neuronas"], rows["snasnet"])}
+            result["datasets"][dataset]["figure"] = str(write_figure(result, dataset, out / f"{rs.tag}_{dataset}.png"))
+    result["meta"].update(wall_s=time.perf_counter() - t0, cpu_s=time.process_time() - c0)
+    (out / f"{rs.tag}.json").write_text(json.dumps(result, indent=1, default=_json_default))
+    (out / f"{rs.tag}.md").write_text(markdown(result))
+    return result
+
+
+def _json_default(v):
+    return None if isinstance(v, float) and not math.isfinite(v) else str(v)
+
+
+def _meta(rs: ReproduceSettings) -> dict:
+    import platform
+
+    import torch
+
+    import cimsim
+
+    return {"settings": {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(rs).items()},
+            "inputs": SYNTHETIC_NOTE if rs.synthetic else f"real datasets from {rs.data_dir}",
+            "synthetic": rs.synthetic, "command": command_of(rs), "hw_preset": rs.hw,
+            "version": getattr(cimsim, "__version__", "?"), "torch_threads": torch.get_num_threads(),
+            "machine": platform.machine(), "cores": os.cpu_count(), "load_average": os.getloadavg()[0],
+            "started_utc": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())}
+
+
+def command_of(rs: ReproduceSettings) -> str:
+    """The ``neuronas reproduce`` command line that runs ``rs`` (the defaults left out)."""
+    quick = rs.tag == "reproduce_quick"
+    base = ReproduceSettings.quick() if quick else ReproduceSettings()
+    parts = ["neuronas", "reproduce"] + (["--quick"] if quick else [])
+    opts = {"datasets": ",".join(rs.datasets), "constraints": rs.constraints, "candidates": rs.candidates,
+            "seed": rs.seed, "hw": rs.hw, "data-dir": rs.data_dir, "channels": rs.channels, "hidden": rs.hidden,
+            "snasnet-bits": rs.snasnet_bits, "epochs": rs.train_epochs, "out": rs.out}
+    defaults = {"datasets": ",".join(base.datasets), "constraints": base.constraints, "candidates": base.candidates,
+                "seed": base.seed, "hw": base.hw, "data-dir": None, "channels": None, "hidden": base.hidden,
+                "snasnet-bits": base.snasnet_bits, "epochs": base.train_epochs, "out": base.out}
+    for k, v in opts.items():
+        if v is not None and v != defaults[k]:
+            parts += [f"--{k}", f'"{v}"' if "," in str(v) or " " in str(v) else str(v)]
+    for k, v in rs.hw_overrides.items():
+        if base.hw_overrides.get(k) != v:
+            parts += ["--set", f"{k}={v}"]
+    return " ".join(parts)
+
+
+# ------------------------------------------------------------------------------------------------ outputs
+NAMES = {"cifar10": "CIFAR-10", "cifar100": "CIFAR-100", "tinyimagenet": "TinyImageNet-200",
+         "neuronas": "NeuroNAS", "snasnet": "SNASNet"}
+
+
+def write_figure(result: dict, dataset: str, path: Path) -> Path | None:
+    """Both searches' candidates of ``dataset`` in the area/energy plane, budgets drawn
+    (:func:`cimsim.plot.cost_plane`); None when no candidate could be simulated."""
+    from cimsim.plot import cost_plane, save_figure
+
+    rows = result["datasets"][dataset]["rows"]
+    meta = result["meta"]
+    limits = parse_constraints(meta["settings"]["constraints"]).plot_limits()
+    note = " (synthetic inputs)" if meta["synthetic"] else ""
+    try:
+        fig = cost_plane({NAMES[k]: r["plane"] for k, r in rows.items()}, constraints=limits,
+                         chosen={NAMES[k]: r["chosen"] for k, r in rows.items()}, title=f"{NAMES[dataset]}{note}")
+    except UserError:  # no candidate was simulated (none fits the chip): the table says why
+        return None
+    return save_figure(fig, path)
+
+
+def _f(v, scale: float = 1.0, unit: str = "", digits: int = 3) -> str:
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return "-"
+    text = f"{v / scale:.{digits}g}"
+    if "e+" in text:  # 1390, not 1.39e+03
+        text = f"{v / scale:.0f}"
+    return f"{text}{(' ' + unit) if unit else ''}"
+
+
+def _pct(v) -> str:
+    return "-" if v is None else f"{_f(100 * v)}%"
+
+
+def _row_line(dataset: str, r: dict, n_limits: int) -> str:
+    """One markdown row: a search on a dataset and its chosen cell."""
+    meets = "all" if len(r["meets"]) == n_limits else (", ".join(r["meets"]) or "none")
+    acc = r.get("accuracy")
+    cells = [NAMES[dataset], NAMES[r["strategy"]], f"{r['channels']} / {r['hidden']} / {r['weight_bits']}",
+             f"{_f(r['search_s'], 1, 's')} ({_f(r.get('search_cpu_s'), 1, 's')} CPU)", _f(r["candidates_per_min"]),
+             f"`{r['matrix']}`" + (" (closest)" if r["chosen_by"].startswith("closest") else ""),
+             _f(r["params"], 1e6, "M"), _f(r["memory_bytes"], 1e6, "MB"),
+             _f(r["area_m2"], 1e-6, "mm2"), _f(r["latency_s"], 1e-3, "ms"), _f(r["energy_j"], 1e-6, "uJ"), meets,
+             f"{r['candidates_meeting_all']}/{r['candidates']}",
+             "-" if not acc else f"{_pct(acc.get('ideal_adc'))} / {_pct(acc.get('on_chip'))}"]
+    return "| " + " | ".join(cells) + " |"
+
+
+def _saving_line(name: str, s: dict, counts: str = "") -> str:
+    return (f"| {name} | {_f(s['area_saving_pct'], digits=3)}% | {_f(s['latency_speedup_x'], digits=3)}x | "
+            f"{_f(s['energy_saving_pct'], digits=3)}% | {_f(s['search_speedup_x'], digits=3)}x |"
+            + (f" {counts} |" if counts else ""))
+
+
+def markdown(result: dict) -> str:
+    """The two tables (rows per dataset and strategy; savings per dataset next to the paper's) as markdown."""
+    meta, st = result["meta"], result["meta"]["settings"]
+    n_limits = len(parse_constraints(st["constraints"]).names)
+    lines = [f"Command: `{meta['command']}`. Inputs: {meta['inputs']}.",
+             f"Budgets {st['constraints']} (memory in parameters); hardware `{st['hw']}` "
+             f"({', '.join(f'{k}={v}' for k, v in st['hw_overrides'].items())}); seed {st['seed']}; "
+             f"{st['candidates']} candidates per search; T={st['timesteps']}; SAHD {st['score_batch']} x "
+             f"{st['score_repeats']} images; {st['hw_samples']} image(s) per simulation. Whole run "
+             f"{_f(meta.get('wall_s'), 60, 'min')} wall, {_f(meta.get('cpu_s'), 60, 'min')} CPU on {meta.get('cores')} "
+             f"cores (load average {_f(meta.get('load_average'))} at the start).", "",
+             "| dataset | search | C / hidden / weight bits | search time | candidates/min | chosen cell | params | "
+             "memory | area | latency | energy / inference | budgets met | candidates meeting all | accuracy "
+             "(ideal / on chip) |", "|" + "---|" * 14]
+    for dataset, d in result["datasets"].items():
+        lines += [_row_line(dataset, d["rows"][k], n_limits) for k in STRATEGIES]
+    lines += ["", "(closest): no candidate of that search met every budget; the one closest to them is shown.",
+              "", "| NeuroNAS over SNASNet | area saving | latency speed-up | energy saving | search speed-up | "
+              "SNASNet's choice meets all budgets |", "|---|---|---|---|---|---|"]
+    for dataset, d in result["datasets"].items():
+        ok = len(d["rows"]["snasnet"]["meets"]) == n_limits
+        lines.append(_saving_line(NAMES[dataset], d["savings"], "yes" if ok else "no"))
+    lines.append(_saving_line("paper (up to, 8-bit NeuroNAS)", result["paper"], "no (paper)"))
+    return "\n".join(lines) + "\n"
