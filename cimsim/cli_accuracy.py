@@ -125,9 +125,13 @@ def run_robustness(args: AccuracyArgs, vary: list[str], out: Path) -> Path:
     A varied ``crossbar.nonideal.*`` field turns the non-idealities on (``crossbar.nonideal.enabled``).
     """
     check_chips(args.chips)
+    plan = [(name, values, {"crossbar.nonideal.enabled": True} if name.startswith("crossbar.nonideal.") else {})
+            for name, values in parse_vary(vary)]
+    for name, values, extra in plan:  # every point's chip checked before the first (long) accuracy run
+        for v in values:
+            _graph_chip(args, {**extra, name: v})
     sweeps = []
-    for name, values in parse_vary(vary):
-        extra = {"crossbar.nonideal.enabled": True} if name.startswith("crossbar.nonideal.") else {}
+    for name, values, extra in plan:
         points = []
         for v in values:
             graph, chip = _graph_chip(args, {**extra, name: v})

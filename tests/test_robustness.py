@@ -22,6 +22,14 @@ def test_sweep_json_and_figure(tmp_path):
     assert (tmp_path / "fig" / "robustness.png").stat().st_size > 0
 
 
+def test_a_bad_value_anywhere_in_the_sweep_fails_before_any_run(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["robustness", "tiny", "-T", "2", "--samples", "4", "--out", str(tmp_path),
+              "--vary", "adc.bits=4", "--vary", "crossbar.nonideal.stuck_at_1=0,2"])
+    assert exc.value.code == 2
+    out = capsys.readouterr()
+    assert "stuck_at_1" in out.err and "on-chip accuracy" not in out.out  # nothing computed, then thrown away
+
 def test_figure_from_a_hand_written_sweep(tmp_path):
     path = tmp_path / "r.json"
     path.write_text(json.dumps({"figure": "robustness", "chips": 3, "sweeps": [
