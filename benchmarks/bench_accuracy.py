@@ -21,6 +21,8 @@ import subprocess
 import sys
 import time
 
+from benchmarks.bench_simulator import interleaved_times
+
 SEED = 0
 NONIDEAL = {"crossbar.nonideal.enabled": True, "crossbar.nonideal.off_current": True,
             "crossbar.nonideal.d2d_sigma": 0.1, "crossbar.nonideal.c2c_sigma": 0.02}
@@ -90,14 +92,7 @@ def cycle_level(repeats: int) -> dict:
     graph, x = _inputs(1, 5)
     chips = {"off": load_config("spikesim_rram_65nm"), "on": load_config("spikesim_rram_65nm", overrides=NONIDEAL)}
     calls = {k: (lambda c=c: cimsim.simulate(graph, c, inputs=x, seed=SEED)) for k, c in chips.items()}
-    for fn in calls.values():
-        fn()
-    times: dict[str, list[float]] = {k: [] for k in calls}
-    for _ in range(repeats):
-        for k, fn in calls.items():
-            t0 = time.perf_counter()
-            fn()
-            times[k].append(time.perf_counter() - t0)
+    times = interleaved_times(calls, repeats)
     med = {k: statistics.median(v) for k, v in times.items()}
     return {"model": "vgg9", "samples": 1, "off_s": med["off"], "on_s": med["on"], "ratio_on_over_off": med["on"] / med["off"],
             "repeats": repeats}

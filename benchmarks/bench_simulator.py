@@ -33,6 +33,20 @@ def _stats(xs: list[float]) -> dict:
     return {"median_s": statistics.median(xs), "min_s": min(xs), "max_s": max(xs), "n": len(xs)}
 
 
+def interleaved_times(calls: dict, repeats: int) -> dict[str, list[float]]:
+    """Wall seconds of each call over ``repeats`` rounds, the calls interleaved within a round (so a change in
+    machine load hits every case alike), after one untimed warm-up call each."""
+    for fn in calls.values():
+        fn()
+    times: dict[str, list[float]] = {k: [] for k in calls}
+    for _ in range(repeats):
+        for k, fn in calls.items():
+            t0 = time.perf_counter()
+            fn()
+            times[k].append(time.perf_counter() - t0)
+    return times
+
+
 def time_case(model: str, hw: str, timesteps: int, spike_rate: float, repeats: int) -> dict:
     """Side-by-side timings of the dense forward and simulate (fidelity off / on, warm / cold caches)."""
     import cimsim
@@ -57,14 +71,7 @@ def time_case(model: str, hw: str, timesteps: int, spike_rate: float, repeats: i
         "sim_cold": lambda: sim(False, True),
         "sim_fidelity_cold": lambda: sim(True, True),
     }
-    for fn in calls.values():
-        fn()
-    times: dict[str, list[float]] = {k: [] for k in calls}
-    for _ in range(repeats):
-        for k, fn in calls.items():
-            t0 = time.perf_counter()
-            fn()
-            times[k].append(time.perf_counter() - t0)
+    times = interleaved_times(calls, repeats)
     out = {"model": model, "hw": hw, "timesteps": timesteps, "spike_rate": spike_rate,
            **{k: _stats(v) for k, v in times.items()}}
     dense = out["dense"]["median_s"]

@@ -311,9 +311,21 @@ class LIFDiv(_HardOrSoft):
                                       self.reset_mode == "soft")
 
 
+class _ResetToValueLeakToRest(NeuronModel):
+    """Neurons that reset to ``v_reset`` (hard) and rest at ``v_leak`` (Norse's cells)."""
+
+    @property
+    def reset_mode(self) -> str:
+        return "hard"
+
+    @property
+    def rest(self) -> float:
+        return float(self.v_leak)
+
+
 @register
 @dataclass(frozen=True)
-class LIFBox(NeuronModel):
+class LIFBox(_ResetToValueLeakToRest):
     """Forward-Euler leaky integrate-and-fire without a synaptic current (Norse's ``LIFBoxCell``, NIR's ``LIF``)::
 
         h = v + k * ((x + v_leak) - v)      k = float32(dt) * float32(1 / tau_mem), rounded to float32
@@ -335,14 +347,6 @@ class LIFBox(NeuronModel):
     v_threshold: float = 1.0
     v_reset: float = 0.0
 
-    @property
-    def reset_mode(self) -> str:
-        return "hard"
-
-    @property
-    def rest(self) -> float:
-        return float(self.v_leak)
-
     def check(self, where: str = "") -> None:
         if not 0.0 < float(self.decay) <= 1.0:
             raise UserError(f"{where}decay={self.decay}; expected 0 < dt / tau_mem <= 1")
@@ -361,7 +365,7 @@ class LIFBox(NeuronModel):
 
 @register
 @dataclass(frozen=True)
-class CubaLIF(NeuronModel):
+class CubaLIF(_ResetToValueLeakToRest):
     """Current-based leaky integrate-and-fire, two state variables: membrane ``v`` and synaptic current ``i``
     (Norse's ``LIFCell``, forward Euler with step ``dt``; NIR's ``CubaLIF`` through an input gain)::
 
@@ -389,14 +393,6 @@ class CubaLIF(NeuronModel):
     v_leak: float = 0.0
     v_threshold: float = 1.0
     v_reset: float = 0.0
-
-    @property
-    def reset_mode(self) -> str:
-        return "hard"
-
-    @property
-    def rest(self) -> float:
-        return float(self.v_leak)
 
     @property
     def initial(self) -> tuple[float, ...]:
