@@ -105,6 +105,25 @@ def _running_trial_of(url: str, pid: int, timeout_s: float = 300.0):
     raise AssertionError(f"process {pid} never claimed a candidate")
 
 
+def _stop_mid_candidate(url: str, proc: subprocess.Popen, timeout_s: float = 600.0):
+    """Freeze ``proc`` (SIGSTOP) while it evaluates a candidate and return that RUNNING trial.
+
+    Seeing a RUNNING trial and killing its process are two steps; on a loaded machine the candidate can finish in
+    between. So the process is stopped first and the trial read again: if it is still RUNNING, the kill that follows
+    lands mid-candidate for sure; if it finished meanwhile, the process resumes and the next claim is awaited."""
+    import optuna
+
+    t_end = time.monotonic() + timeout_s
+    while time.monotonic() < t_end:
+        seen = _running_trial_of(url, proc.pid, timeout_s=max(1.0, t_end - time.monotonic()))
+        proc.send_signal(signal.SIGSTOP)
+        (now,) = [t for t in _trials(url) if t.number == seen.number]
+        if now.state == optuna.trial.TrialState.RUNNING:
+            return now
+        proc.send_signal(signal.SIGCONT)
+    raise AssertionError(f"process {proc.pid} was never stopped mid-candidate")
+
+
 def test_sigkill_mid_candidate_the_others_finish_it(pg_url, tmp_path):
     """A worker killed while evaluating: its RUNNING trial (same host, dead pid) is failed and its candidate
     evaluated by another worker; the study holds every candidate exactly once."""
@@ -114,7 +133,7 @@ def test_sigkill_mid_candidate_the_others_finish_it(pg_url, tmp_path):
     procs = [subprocess.Popen(_cmd(pg_url, tmp_path / f"machine{i}", n), env=ENV, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True) for i in range(3)]
     victim, survivors = procs[0], procs[1:]
-    claimed = _running_trial_of(pg_url, victim.pid)
+    claimed = _stop_mid_candidate(pg_url, victim)
     victim.send_signal(signal.SIGKILL)
     victim.communicate(timeout=60)  # reaped: its pid is dead, not a zombie
     for p in survivors:
