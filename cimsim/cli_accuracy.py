@@ -15,6 +15,7 @@ from typing import Optional
 import numpy as np
 
 from cimsim.errors import UserError
+from cimsim.robustness import point_changes, point_record, write_document
 
 
 @dataclass(frozen=True)
@@ -125,24 +126,18 @@ def run_robustness(args: AccuracyArgs, vary: list[str], out: Path) -> Path:
     A varied ``crossbar.nonideal.*`` field turns the non-idealities on (``crossbar.nonideal.enabled``).
     """
     check_chips(args.chips)
-    plan = [(name, values, {"crossbar.nonideal.enabled": True} if name.startswith("crossbar.nonideal.") else {})
-            for name, values in parse_vary(vary)]
-    for name, values, extra in plan:  # every point's chip checked before the first (long) accuracy run
+    plan = [(name, values) for name, values in parse_vary(vary)]
+    for name, values in plan:  # every point's chip checked before the first (long) accuracy run
         for v in values:
-            _graph_chip(args, {**extra, name: v})
+            _graph_chip(args, point_changes(name, v))
     sweeps = []
-    for name, values, extra in plan:
+    for name, values in plan:
         points = []
         for v in values:
-            graph, chip = _graph_chip(args, {**extra, name: v})
+            graph, chip = _graph_chip(args, point_changes(name, v))
             s = functional_accuracy(graph, chip, args)
-            points.append({"value": v, **{k: s[k] for k in ("accuracy", "std", "per_chip", "ideal_accuracy",
-                                                          "spike_change_rate", "prediction_agreement")}})
+            points.append(point_record(v, s))
             print(f"{name} = {v}: {format_accuracy(s)}")
         sweeps.append({"field": name, "points": points})
-    data = {"figure": "robustness", "model": args.model, "hw": args.hw, "overrides": list(args.set_items),
-            "chips": args.chips, "samples": args.samples, "seed": args.seed, "dataset": args.dataset,
-            "source": "functional run (chip values batched over samples; no schedule, no costs)", "sweeps": sweeps}
-    path = out / "robustness.json"
-    path.write_text(json.dumps(data, indent=1, allow_nan=False))
-    return path
+    return write_document(out / "robustness.json", model=args.model, hw=args.hw, overrides=args.set_items,
+                          chips=args.chips, samples=args.samples, seed=args.seed, dataset=args.dataset, sweeps=sweeps)

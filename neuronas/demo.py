@@ -53,11 +53,12 @@ def run_demo(out_dir: "str | Path" = "results", progress: bool = True) -> dict:
     return summary
 
 
-def robustness_sweep(settings, summary: dict, sweeps=DEMO_ROBUSTNESS, chips: int = DEMO_CHIPS) -> dict:
+def robustness_sweep(settings, summary: dict, path: Path, sweeps=DEMO_ROBUSTNESS, chips: int = DEMO_CHIPS) -> Path:
     """Accuracy of the chosen network (``summary``: best.json) on the simulated chip over the whole test split, at
     each value of each swept field: :func:`neuronas.quant.hardware.measure_on_chip` on ``chips`` chip instances
     (one when no device effect is random). A swept ``crossbar.nonideal.*`` field turns the preset's non-idealities
-    on. Returns the content of ``robustness.json`` (the format ``cimsim robustness`` writes)."""
+    on. Writes ``robustness.json`` at ``path`` (the format ``cimsim robustness`` writes) and returns ``path``."""
+    from cimsim.robustness import point_changes, point_record, write_document
     from neuronas.quant.hardware import measure_on_chip
     from neuronas.search.evaluate import Evaluator
     from neuronas.search.finalize import load_trained
@@ -66,37 +67,30 @@ def robustness_sweep(settings, summary: dict, sweeps=DEMO_ROBUSTNESS, chips: int
     images, labels = ev.test_images(ev.test_size)
     out = []
     for field, values in sweeps:
-        extra = {"crossbar.nonideal.enabled": True} if field.startswith("crossbar.nonideal.") else {}
         points = []
         for v in values:
-            chip = ev.chip.with_changes({**extra, field: v})
+            chip = ev.chip.with_changes(point_changes(field, v))
             model = load_trained(settings, ev, summary["genotype"], summary["checkpoint"])
             n = chips if chip.crossbar.nonideal.active else 1
             acc = measure_on_chip(model, chip, images, labels, ev.calibration_images, settings.weight_bits, n,
                                   settings.seed)
-            points.append({"value": v, **{k: getattr(acc, k) for k in (
-                "accuracy", "std", "per_chip", "ideal_accuracy", "spike_change_rate", "prediction_agreement")}})
+            points.append(point_record(v, acc))
             print(f"  {field} = {v}: on-chip accuracy {100 * acc.accuracy:.1f} +- {100 * acc.std:.1f} % over {n} "
                   f"chip instance(s), {len(labels)} test images (ideal {100 * acc.ideal_accuracy:.1f} %)")
         out.append({"field": field, "points": points})
-    return {"figure": "robustness", "model": f"neuronas-best {summary['genotype']}", "hw": settings.hw,
-            "overrides": [], "chips": chips, "samples": int(len(labels)), "seed": settings.seed,
-            "dataset": settings.dataset, "source": "functional run (chip values batched over samples; no schedule, "
-            "no costs)", "sweeps": out}
+    return write_document(path, model=f"neuronas-best {summary['genotype']}", hw=settings.hw, overrides=[],
+                          chips=chips, samples=len(labels), seed=settings.seed, dataset=settings.dataset, sweeps=out)
 
 
 def robustness_figure(settings, summary: dict, **sweep) -> "Path | None":
     """``OUT/robustness.json`` and ``OUT/figures/robustness.png`` of the chosen network (see
     :func:`robustness_sweep`); the search results are already written, so a failure here only warns."""
-    import json
-
     from cimsim.plot import write_all
 
     out = Path(settings.out)
     print("robustness of the chosen network on the chip:")
     try:
-        path = out / "robustness.json"
-        path.write_text(json.dumps(robustness_sweep(settings, summary, **sweep), indent=1, allow_nan=False))
+        path = robustness_sweep(settings, summary, out / "robustness.json", **sweep)
         return write_all([], out / "figures", "png", kind="robustness", robustness_json=path)[0]
     except Exception as exc:  # a convenience figure: never lose the finished search over it
         print(f"warning: robustness figure not written: {exc.__class__.__name__}: {exc}")

@@ -1,6 +1,6 @@
 """Robustness: accuracy on the chip vs device variation / fault rate / ADC bits, error bars over chip instances.
 
-Input: the ``robustness.json`` that ``cimsim robustness`` writes (:func:`cimsim.cli_accuracy.run_robustness`):
+Input: the ``robustness.json`` that ``cimsim robustness`` and the demo write (:mod:`cimsim.robustness`):
 ``{"figure": "robustness", "chips": N, "sweeps": [{"field": ..., "points": [{"value", "accuracy", "std",
 "ideal_accuracy", ...}]}]}``. One panel per swept field.
 """
