@@ -8,7 +8,7 @@ accuracy is the agreement with the ideal network.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Optional
 
@@ -19,21 +19,33 @@ from cimsim.robustness import point_changes, point_record, write_document
 
 
 @dataclass(frozen=True)
-class AccuracyArgs:
-    """What an accuracy run needs (see ``cimsim accuracy --help``)."""
+class WorkloadArgs:
+    """What runs, shared by every command that runs a network: the network, the chip and the inputs."""
 
     model: str = "tiny"
     hw: str = "spikesim_rram_65nm"
     timesteps: int = 5
     samples: int = 100
-    chips: int = 1
-    workers: int = 1
-    batch: int = 256
     dataset: Optional[str] = None
     data_dir: Optional[str] = None
     spike_rate: float = 0.1
     seed: int = 0
     set_items: list[str] = field(default_factory=list)
+    chips: Optional[int] = 1
+    """Chip instances of the functional accuracy run."""
+    workers: int = 1
+
+
+@dataclass(frozen=True)
+class AccuracyArgs(WorkloadArgs):
+    """What an accuracy run needs (see ``cimsim accuracy --help``)."""
+
+    batch: int = 256
+
+    @classmethod
+    def of(cls, workload: WorkloadArgs, **changes) -> "AccuracyArgs":
+        """The accuracy run of another command's workload (e.g. ``cimsim simulate --chips N``), with ``changes``."""
+        return cls(**{**{f.name: getattr(workload, f.name) for f in fields(WorkloadArgs)}, **changes})
 
 
 def check_chips(chips: int) -> None:

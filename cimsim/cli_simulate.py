@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
 
+from cimsim.cli_accuracy import WorkloadArgs
 from cimsim.errors import UserError
 
 #: Builds the graph of ``--genotype``: ``(genotype, dataset, channels, timesteps, seed) -> SnnGraph``. cimsim
@@ -16,23 +17,16 @@ GenotypeBuilder = Callable[[str, str, Optional[int], int, int], object]
 
 
 @dataclass(frozen=True)
-class SimulateArgs:
+class SimulateArgs(WorkloadArgs):
     """The options of ``cimsim simulate`` (see ``cimsim simulate --help``)."""
 
     model: str = "vgg9"
-    hw: str = "spikesim_rram_65nm"
-    timesteps: int = 5
-    spike_rate: float = 0.1
     samples: int = 1
-    dataset: Optional[str] = None
-    data_dir: Optional[str] = None
     genotype: Optional[str] = None
     channels: Optional[int] = None
     out: Path = Path("results/simulate")
-    seed: int = 0
     ideal_adc: bool = False
     accounting: Optional[str] = None
-    set_items: list[str] = field(default_factory=list)
     inputs: Optional[Path] = None
     encoding: Optional[str] = None
     dt: float = 1e-3
@@ -40,7 +34,6 @@ class SimulateArgs:
     """Also measure accuracy on this many chip instances with the functional run (report section ``accuracy``)."""
     accuracy_samples: Optional[int] = None
     """Samples of that functional run (default: ``samples``)."""
-    workers: int = 1
 
 
 def _graph(args: SimulateArgs, build_genotype: GenotypeBuilder | None, weight_bits: int):
@@ -146,8 +139,7 @@ def _accuracy_section(args: SimulateArgs, graph, chip, run_changes: dict, cost_s
     changes = {**run_changes, **({"ideal_adc": True} if args.ideal_adc else {})}
     chip = chip.with_changes(changes) if changes else chip
     m = args.accuracy_samples or args.samples
-    acc = AccuracyArgs(timesteps=args.timesteps, samples=m, chips=args.chips, workers=args.workers,
-                       dataset=args.dataset, data_dir=args.data_dir, spike_rate=args.spike_rate, seed=args.seed)
+    acc = AccuracyArgs.of(args, samples=m)
     summary = functional_accuracy(graph, chip, acc)
     return {**summary, "costs_from": f"cycle-level run on {cost_samples} sample(s) (totals, breakdown, layers)",
             "accuracy_from": f"functional run on {summary['samples']} sample(s) x {args.chips} chip instance(s)"}
