@@ -15,6 +15,8 @@ subclass registers it (every module of the package is imported on first use of t
   figures away from the preset's design point (:mod:`cimsim.components.calibration`);
 * ``counts``: counts it introduces, derived from what the engine measured (``mux_selects`` = conversions ...),
   each a rule ``ctx -> int`` evaluated by :func:`cimsim.cost.collect.collect_activity`;
+* :meth:`~ComponentKind.input_bits_per_read` when it drives the crossbar rows with several levels (an input DAC):
+  the engine then applies that many input bits per read (:func:`input_bits_per_read`);
 * its breakdown key (``category``, default its name), its order in breakdowns and figures, and its plot look.
 
 Breakdown keys, the periphery categories, ``describe_chip``'s rows and the plot colours derive from here.
@@ -122,6 +124,12 @@ class ComponentKind:
         return None
 
     @classmethod
+    def input_bits_per_read(cls, chip) -> Optional[int]:
+        """Input bits one crossbar read applies per row when this component drives the rows with several levels
+        (an input DAC); ``None``: it does not drive rows (see :func:`input_bits_per_read`)."""
+        return None
+
+    @classmethod
     def estimate(cls, chip, p):
         """The model's absolute figures at point ``p`` (:class:`~cimsim.components.calibration.Point`):
         a :class:`~cimsim.components.calibration.Estimate`, or ``None`` (no model: published figures only).
@@ -194,6 +202,12 @@ def derived_counts() -> dict[str, Callable[[Any], int]]:
                 raise TypeError(f"count {name!r} derived twice ({k.name})")
             out[name] = rule
     return out
+
+
+def input_bits_per_read(chip) -> int:
+    """Input bits one crossbar read of ``chip`` applies per row: the most a component driving the rows offers, else
+    1 (the 1-bit wordline drivers apply a multi-bit input bit-serially, one bit per read)."""
+    return max([1, *(b for k in kinds() if (b := k.input_bits_per_read(chip)) is not None)])
 
 
 def looks() -> dict[str, Look]:

@@ -49,7 +49,7 @@ import kernels
 from cimsim.config.schema import Chip
 from cimsim.engine import run_cache
 from cimsim.engine.crossbar_layer import (AdcModel, bit_planes, block_cells, block_rows, reference_levels,
-                                          virtual_rows)
+                                          unit_levels, virtual_rows)
 from cimsim.functional import check_inputs, evaluate, predict
 from cimsim.graph import SnnGraph
 from cimsim.mapping import LayerMapping, Mapping
@@ -68,12 +68,13 @@ def column_value_histogram(lm: LayerMapping, node: dict, x: np.ndarray, chip: Ch
     -------
     int64 ``[cols_per_output, bound + 1]``: entry ``[c, v]`` counts the (read, column) pairs of cell column ``c``
     of an output whose ADC input has ``|value| == v`` (``v >= 1``; entry 0 is always 0). ``bound`` is the largest
-    possible |value|: rows per read x (2**bits_per_cell - 1).
+    possible |value|: rows per read x (2**bits_per_cell - 1) x the layer's highest input level.
     """
     xb = chip.crossbar
     max_cell = 2**xb.bits_per_cell - 1
     cpo = lm.cols_per_output
-    hist = np.zeros((cpo, lm.sum_blocks * xb.parallel_rows * max_cell + 1), np.int64)
+    levels = lm.input_levels  # a multi-level read as level-1 rows (unit_levels)
+    hist = np.zeros((cpo, lm.sum_blocks * xb.parallel_rows * max_cell * levels + 1), np.int64)
     refs = None
     if lm.offset and xb.offset_reference == "analog":
         refs = np.tile(np.asarray(reference_levels(chip, lm.weight_bits), np.int64), lm.outputs)
@@ -81,11 +82,13 @@ def column_value_histogram(lm: LayerMapping, node: dict, x: np.ndarray, chip: Ch
     n, p = rows.shape[:2]
     blocks = [virtual_rows(lm, j, chip) for j in range(lm.adc_blocks)]
     cells = [np.ascontiguousarray(block_cells(lm, idx), dtype=np.uint8) for idx, _, _ in blocks]
+    if levels > 1:
+        cells = [np.repeat(c, levels, 0) for c in cells]
     for _, plane in bit_planes(rows, lm):
         flat = plane.reshape(n * p, lm.rows)
         for (idx, per_read, _), cb in zip(blocks, cells):
             # every read with a driven row: its column values, counted per cell column of an output
-            h = kernels.column_histogram(block_rows(flat, idx), cb, per_read, cpo, refs)
+            h = kernels.column_histogram(unit_levels(block_rows(flat, idx), levels), cb, per_read * levels, cpo, refs)
             hist[:, : h.shape[1]] += h
     hist[:, 0] = 0
     return hist

@@ -1,10 +1,13 @@
 """One crossbar layer for one timestep: what the arrays compute and what it costs in actions and cycles.
 
-For each input bit plane (one for spikes; ``bits`` planes, LSB first, for bit-serial integers) and each row block
-(one crossbar row of the layer's crossbar grid), the rows carrying a 1 are driven in groups of
-``crossbar.parallel_rows``; each group with at least one driven row is one read of every crossbar in that row
-block. Each read converts the crossbar's used columns through its ADCs (``cols_per_adc`` columns share one ADC
-through a mux, so conversions are serialised) and shift-adds the codes by slice significance.
+For each input digit (one bit plane for spikes; for integers ``bits`` bit planes, LSB first, or with multi-level
+row drives, an input DAC, digits of ``in_bits_per_read`` bits: :attr:`cimsim.mapping.LayerMapping.in_digits`) and
+each row block (one crossbar row of the layer's crossbar grid), the rows with a nonzero digit are driven (at the
+digit's level) in groups of ``crossbar.parallel_rows``; each group with at least one driven row is one read of every
+crossbar in that row block. A multi-level read's bitline sum is that of its level-1 rows repeated per level
+(:func:`unit_levels`), so every kernel computes it unchanged. Each read converts the crossbar's used columns
+through its ADCs (``cols_per_adc`` columns share one ADC through a mux, so conversions are serialised) and
+shift-adds the codes by slice significance (digits by their significance).
 
 With ``pe.analog_sum`` the unit of conversion is an *ADC block*: the ``sum_blocks`` row blocks a PE holds (of one
 column block). One PE read drives row group ``g`` of every crossbar of the PE at once; their bitline currents add
@@ -39,6 +42,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 import kernels
+from cimsim.components import registry
 from cimsim.components.adc import scaled_conversion_cycles
 from cimsim.config.schema import Chip
 from cimsim.mapping import LayerMapping
@@ -71,6 +75,16 @@ class AdcModel:
     devices: "ChipInstance | None" = None
     """The chip instance whose device non-idealities the reads go through (:mod:`cimsim.nonideal`); None: ideal
     devices. Set by the run (:func:`cimsim.nonideal.instance_for`), not by :meth:`for_chip`."""
+    full_scale: int = 0
+    """Largest |column sum| of a read driving its rows at level 1 (cell levels)."""
+    full_range: bool = False
+    """``adc.range: full``: a layer driving rows at up to ``L`` levels has its LSB at ``L x full_scale / max_code``."""
+    forced: bool = False
+    """Ideal by request (``options.ideal_adc``), whatever the range."""
+
+    def ideal_for(self, lm: LayerMapping) -> bool:
+        """Whether no read of layer ``lm`` can be distorted (its rows driven at up to ``lm.input_levels``)."""
+        return self.forced or self.full_scale * lm.input_levels <= self.max_code
 
     def column_lsbs(self, lm: LayerMapping) -> np.ndarray:
         """LSB of each cell column of an output of layer ``lm``: float64 ``[cols_per_output]``.
@@ -81,6 +95,8 @@ class AdcModel:
         :func:`cimsim.engine.adc_calibration.calibrate_adc` first; :func:`cimsim.simulate` does).
         """
         if not self.calibrated:
+            if self.full_range and lm.input_levels > 1:
+                return np.full(lm.cols_per_output, max(1.0, self.full_scale * lm.input_levels / self.max_code))
             return np.full(lm.cols_per_output, self.lsb)
         if lm.node not in self.layer_lsb:
             raise ValueError(f"calibrated ADC has no LSB for layer {lm.node!r}: calibrate it first (calibrate_adc)")
@@ -99,9 +115,11 @@ class AdcModel:
             cell, max_code, min_code = max_cell, 2**chip.adc.bits - 1, 0
         full_scale = xb.parallel_rows * summed * cell
         lsb = max(1.0, full_scale / max_code) if chip.adc.range == "full" else 1.0
-        ideal = force_ideal or (lsb == 1.0 and full_scale <= max_code)
+        levels = 2 ** registry.input_bits_per_read(chip) - 1  # the highest level any layer drives a row with
+        ideal = force_ideal or full_scale * levels <= max_code  # (then lsb is 1.0 in every range)
         calibrated = chip.adc.range == "calibrated" and not ideal
-        return cls(max_code, lsb, ideal, min_code, max(1, cell), calibrated)
+        return cls(max_code, lsb, ideal, min_code, max(1, cell), calibrated, full_scale=full_scale,
+                   full_range=chip.adc.range == "full", forced=force_ideal)
 
 
 def reference_levels(chip: Chip, bits: int | None = None) -> list[int]:
@@ -156,16 +174,25 @@ def unsigned_reads(x: np.ndarray, cells: np.ndarray, per_read: int, lsbs: np.nda
 
 
 def bit_planes(rows: np.ndarray, lm: LayerMapping) -> list[tuple[int, np.ndarray]]:
-    """``[(significance, uint8 plane [N, P, R])]`` for the layer's input rows."""
+    """``[(significance, uint8 plane [N, P, R])]`` for the layer's input rows: one plane per input digit
+    (:attr:`~cimsim.mapping.LayerMapping.in_digits`), each row's entry the level it is driven at in that read."""
     t = lm.in_type
     if t.kind == "spike":
         return [(1, rows.astype(np.uint8))]
     u = rows.astype(np.int64) & ((1 << t.bits) - 1)
-    planes = []
-    for k in range(t.bits):
-        sig = -(1 << k) if (t.signed and k == t.bits - 1) else (1 << k)
-        planes.append((sig, ((u >> k) & 1).astype(np.uint8)))
-    return planes
+    return [(sig, ((u >> shift) & ((1 << width) - 1)).astype(np.uint8)) for sig, shift, width in lm.in_digits]
+
+
+def unit_levels(x: np.ndarray, levels: int) -> np.ndarray:
+    """Rows driven at levels ``0 .. levels`` as level-1 rows: uint8 ``[P, R]`` -> ``[P, R * levels]``.
+
+    Row ``r`` driven at level ``v`` becomes ``levels`` rows of which the first ``v`` are driven (a thermometer
+    code); with each cell row repeated ``levels`` times (``np.repeat(cells, levels, 0)``) and ``levels`` times the
+    rows per read, every read's bitline sums are those of the multi-level read: ``sum_r v_r x cell_r``.
+    """
+    if levels == 1:
+        return x
+    return (x[:, :, None] > np.arange(levels, dtype=np.uint8)).reshape(x.shape[0], -1).view(np.uint8)
 
 
 def virtual_rows(lm: LayerMapping, j: int, chip: Chip) -> tuple[np.ndarray | slice, int, int]:
@@ -254,15 +281,17 @@ class _LayerReads:
             levels = reference_levels(chip, lm.weight_bits)
             self.refs = np.tile(np.asarray(levels, np.float64), lm.outputs)
             safe_cell = max(1, max(max(r, 2**xb.bits_per_cell - 1 - r) for r in levels))
+        self.levels = lm.input_levels  # a row driven at level v contributes v times its cells
+        safe_cell *= self.levels
+        ideal = adc.ideal_for(lm)
         self.lsbs = adc.column_lsbs(lm)  # [cols_per_output]
         self.safe_rows = adc.max_code // safe_cell if np.all(self.lsbs == 1.0) else 0
         self.acc_unsafe = np.zeros((n * p, lm.outputs), np.int64)
         # non-ideal devices: every read is analog (no exact part), so no exact rows are kept
         self.dev = adc.devices.layer(lm) if adc.devices is not None else None
         # no read is safe (an LSB above one cell level): every driven group goes through the ADC, no exact part
-        self.all_reads = not adc.ideal and self.dev is None and self.safe_rows == 0
-        self.safe = None if (adc.ideal or self.dev is not None or self.all_reads) else np.zeros((n * p, lm.rows),
-                                                                                                 np.int64)
+        self.all_reads = not ideal and self.dev is None and self.safe_rows == 0
+        self.safe = None if (ideal or self.dev is not None or self.all_reads) else np.zeros((n * p, lm.rows), np.int64)
         self.blocks = [virtual_rows(lm, j, chip) for j in range(lm.adc_blocks)]
 
     def plane(self, sig: int, plane: np.ndarray, where: tuple[int, int, int] = (0, 0, 0)) -> None:
@@ -326,18 +355,21 @@ class _LayerReads:
             else:
                 self.safe[:, idx[real]] -= sig * x_unsafe[:, real].astype(np.int64)
         cells = block_cells(lm, idx)
-        if not self.analog_ref and np.all(self.lsbs == np.rint(self.lsbs)):  # integer LSBs: exact in one kernel
-            part = kernels.crossbar_adc_partial_sums(x_unsafe, cells, per_read, adc.max_code,
-                                                     self.lsbs.astype(np.int64), lm.col_weights)
+        if self.analog_ref:  # the reference column removes the offset before the ADC (levels read directly)
+            vals = signed_reads(x_unsafe, cells, per_read, self.refs, adc, np.tile(self.lsbs, lm.outputs))
+            self._accumulate(sig, vals, x_unsafe)
+            return
+        xu, cu, pu = x_unsafe, cells, per_read
+        if self.levels > 1:  # the multi-level reads as level-1 rows (unit_levels)
+            xu, cu, pu = unit_levels(x_unsafe, self.levels), np.repeat(cells, self.levels, 0), per_read * self.levels
+        if np.all(self.lsbs == np.rint(self.lsbs)):  # integer LSBs: exact in one kernel
+            part = kernels.crossbar_adc_partial_sums(xu, cu, pu, adc.max_code, self.lsbs.astype(np.int64),
+                                                     lm.col_weights)
             if lm.offset:
                 part -= lm.offset * x_unsafe.sum(1, dtype=np.int64)[:, None]
             self.acc_unsafe += sig * part
             return
-        if self.analog_ref:  # the reference column removes the offset before the ADC
-            vals = signed_reads(x_unsafe, cells, per_read, self.refs, adc, np.tile(self.lsbs, lm.outputs))
-        else:
-            vals = unsigned_reads(x_unsafe, cells, per_read, self.lsbs, adc)
-        self._accumulate(sig, vals, x_unsafe)
+        self._accumulate(sig, unsigned_reads(xu, cu, pu, self.lsbs, adc), x_unsafe)
 
     def _analog(self, sig: int, j: int, idx, per_read: int, xblk: np.ndarray, where: tuple[int, int, int]) -> None:
         """Every read of ADC block ``j`` through the chip instance's devices and the ADC."""
@@ -346,7 +378,11 @@ class _LayerReads:
         inst = self.adc.devices
         t, plane, sample0 = where
         key = inst.read_key(self.dev, t, plane, j)
-        vals = nonideal_reads(self.dev, key, j, idx, xblk, per_read, self.lsbs, self.adc, sample0 * self.p,
+        xr = xblk
+        if self.levels > 1:  # each row's devices once per level (unit_levels): every level adds a cell current
+            idx = np.repeat(np.arange(idx.start, idx.stop) if isinstance(idx, slice) else idx, self.levels)
+            xr, per_read = unit_levels(xblk, self.levels), per_read * self.levels
+        vals = nonideal_reads(self.dev, key, j, idx, xr, per_read, self.lsbs, self.adc, sample0 * self.p,
                               inst.cfg.c2c_sigma)
         self._accumulate(sig, vals, xblk)
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from cimsim.components import registry
 from cimsim.config.schema import Chip
 from cimsim.errors import UserError
 from cimsim.ops import weight_matrix
@@ -139,12 +140,14 @@ def _layer_shape(graph: SnnGraph, n: str, chip: Chip, copies: int, types: dict) 
     else:
         pes = pes * copies  # every copy owns whole tiles (see _tile_layout)
     (src, _), = graph.inputs_of(n)
+    t = types[src]
+    per_read = 1 if t.kind == "spike" else min(registry.input_bits_per_read(chip), max(1, t.bits - t.signed))
     return dict(node=n, kind=d["kind"], rows=rows, outputs=outs,
                 positions=int(np.prod(d["shape"][1:])) if d["kind"] == "conv" else 1,
                 cols_per_output=cpo, outputs_per_crossbar=opx, row_blocks=rb, col_blocks=cb, crossbars=n_xb * copies,
                 pes=pes, in_type=types[src], wmat=wmat, col_weights=col_weights, offset=offset,
                 cols_used=[min(opx, outs - c * opx) * cpo for c in range(cb)], weight_bits=wbits,
-                sum_blocks=sum_blocks, copies=copies)
+                sum_blocks=sum_blocks, copies=copies, in_bits_per_read=per_read)
 
 
 def _check_fit(graph: SnnGraph, chip: Chip, shapes: dict[str, dict], tiles: dict[str, tuple]) -> None:

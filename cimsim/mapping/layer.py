@@ -34,7 +34,7 @@ class LayerMapping:
     (computed on first use: only finite-ADC reads need them).
     col_weights: int64 ``[cols_per_output]`` signed significance of each cell column of an output.
     offset: value subtracted per driven input in ``offset`` mode (0 for differential).
-    in_type: what drives the rows (spikes or bit-serial integers).
+    in_type: what drives the rows (spikes, or integers applied in :attr:`in_digits`).
     cols_used: cell columns used in each column block (the last block may be partly filled).
     weight_bits: the layer's weight precision (sets the slices per weight).
     sum_blocks: row blocks whose column currents are summed in analog before one ADC conversion (``pe.crossbars``
@@ -60,6 +60,9 @@ class LayerMapping:
     cols_used: list[int]
     weight_bits: int = 8
     sum_blocks: int = 1
+    in_bits_per_read: int = 1
+    """Input bits one read applies per row as one multi-level drive (1 for spikes, and bit-serial integers without
+    a multi-level row driver; :func:`cimsim.components.registry.input_bits_per_read`): see :attr:`in_digits`."""
     copies: int = 1
     """Replicas of the layer's crossbars (``mapping.duplicate_to_balance``); ``crossbars``/``pes``/``tiles``
     count all of them; each copy computes ``positions_per_copy`` of the output positions."""
@@ -94,9 +97,30 @@ class LayerMapping:
         return (c * self.row_blocks + b) // chip.pe.crossbars
 
     @property
+    def in_digits(self) -> tuple[tuple[int, int, int], ...]:
+        """The input as applied read by read, LSB first: ``(significance, shift, width)`` of each digit, the digit
+        being bits ``[shift, shift + width)`` of the input driven as one level ``0 .. 2**width - 1``.
+
+        Spikes: one 1-bit digit. A ``bits``-bit integer: ``ceil(bits / in_bits_per_read)`` digits of up to
+        ``in_bits_per_read`` bits (single bits when bit-serial); a signed one's low ``bits - 1`` bits so, and its
+        sign bit alone, of significance ``-2**(bits-1)`` (two's complement; a row drive has no negative level).
+        """
+        t, b = self.in_type, self.in_bits_per_read
+        if t.kind == "spike":
+            return ((1, 0, 1),)
+        low = t.bits - 1 if t.signed else t.bits
+        digits = tuple((1 << s, s, min(b, low - s)) for s in range(0, low, b))
+        return digits + (((-(1 << low), low, 1),) if t.signed else ())
+
+    @property
     def in_planes(self) -> int:
-        """Bit planes applied per timestep (1 for spikes, ``bits`` for bit-serial integers)."""
-        return 1 if self.in_type.kind == "spike" else self.in_type.bits
+        """Input digits applied per timestep, one read of each row group each (:attr:`in_digits`)."""
+        return len(self.in_digits)
+
+    @property
+    def input_levels(self) -> int:
+        """Largest level one read drives a row with: ``2**in_bits_per_read - 1`` (1 for spikes, bit-serial)."""
+        return (1 << max(w for _, _, w in self.in_digits)) - 1
 
     def row_block(self, b: int, chip: Chip) -> slice:
         return slice(b * chip.crossbar.rows, min((b + 1) * chip.crossbar.rows, self.rows))

@@ -3,8 +3,10 @@
 :func:`adc_product` computes, for integer inputs and integer weights, the integer dot products a crossbar layer
 of the simulated chip produces (:mod:`cimsim.engine.crossbar_layer`), vectorised over samples and reads:
 
-1. the input is split into bit planes (one for spikes; ``bits`` planes, LSB first, the sign bit of a signed
-   input weighing ``-2**(bits-1)``), each read separately;
+1. the input is split into digits as the layer applies them (one plane for spikes; for integers ``bits`` bit
+   planes, LSB first, the sign bit of a signed input weighing ``-2**(bits-1)``, or with multi-level row drives
+   digits of ``in_bits_per_read`` bits driven as levels: :attr:`cimsim.mapping.LayerMapping.in_digits`), each read
+   separately;
 2. the weights become cell levels over ``bits_per_cell``-bit cells (:func:`cell_levels`: offset ``w + 2**(b-1)``
    or a differential pair of magnitudes, ``cols_per_output`` cell columns per output);
 3. the rows are grouped into reads exactly as the mapping reads them (:attr:`CrossbarReads.reads`, built from
@@ -39,18 +41,19 @@ class CrossbarReads:
     Attributes
     ----------
     name: graph node / module name. rows: crossbar-matrix rows. reads: int64 ``[n_reads, rows_per_read]`` row
-    indices of each read (``rows`` for padding: an undriven row). in_bits / in_signed: input bit planes (1 and
-    False for spikes). bits_per_cell, differential, offset, weight_bits: the weight slicing. col_weights: float
-    ``[cols_per_output]`` signed significance of an output's cell columns. refs: ``[cols_per_output]`` reference
-    levels subtracted before the ADC (analog offset reference) or None. lsbs: ``[cols_per_output]`` ADC LSB per cell
-    column (cell levels). max_code / min_code: ADC code range. ideal: the ADC never distorts (exact product).
+    indices of each read (``rows`` for padding: an undriven row). in_bits: input width (1 for spikes). in_digits:
+    ``(significance, shift, width)`` of each digit applied in one read (the layer's ``in_digits``). bits_per_cell,
+    differential, offset, weight_bits: the weight slicing. col_weights: float ``[cols_per_output]`` signed
+    significance of an output's cell columns. refs: ``[cols_per_output]`` reference levels subtracted before the ADC
+    (analog offset reference) or None. lsbs: ``[cols_per_output]`` ADC LSB per cell column (cell levels). max_code /
+    min_code: ADC code range. ideal: the ADC never distorts this layer's reads (exact product).
     """
 
     name: str
     rows: int
     reads: torch.Tensor
     in_bits: int
-    in_signed: bool
+    in_digits: tuple[tuple[int, int, int], ...]
     bits_per_cell: int
     differential: bool
     offset: int
@@ -93,11 +96,11 @@ class CrossbarReads:
         refs = torch.tensor(reference_levels(chip, lm.weight_bits), dtype=torch.float32) if analog else None
         t = lm.in_type
         return cls(name=lm.node, rows=lm.rows, reads=torch.from_numpy(reads),
-                   in_bits=1 if t.kind == "spike" else int(t.bits), in_signed=t.kind != "spike" and bool(t.signed),
+                   in_bits=1 if t.kind == "spike" else int(t.bits), in_digits=lm.in_digits,
                    bits_per_cell=xb.bits_per_cell, differential=xb.signed == "differential", offset=int(lm.offset),
                    weight_bits=int(lm.weight_bits), col_weights=torch.tensor(lm.col_weights, dtype=torch.float32),
                    refs=refs, lsbs=torch.tensor(adc.column_lsbs(lm), dtype=torch.float32), max_code=int(adc.max_code),
-                   min_code=int(adc.min_code), ideal=bool(adc.ideal),
+                   min_code=int(adc.min_code), ideal=bool(adc.ideal_for(lm)),
                    contiguous=bool(np.array_equal(reads.ravel(), flat)))
 
 
@@ -112,13 +115,13 @@ def cell_levels(w_int: torch.Tensor, spec: CrossbarReads) -> torch.Tensor:
     return torch.stack(cols, -1).to(torch.float32)
 
 
-def bit_planes(x_int: torch.Tensor, bits: int, signed: bool) -> list[tuple[float, torch.Tensor]]:
-    """``[(significance, 0/1 plane)]`` of integer inputs (the two's complement bits of a signed input)."""
+def bit_planes(x_int: torch.Tensor, bits: int, digits) -> list[tuple[float, torch.Tensor]]:
+    """``[(significance, plane)]`` of ``bits``-bit integer inputs (two's complement when signed), one plane per digit
+    ``(significance, shift, width)`` of ``digits``, holding the level ``0 .. 2**width - 1`` each row is driven at."""
     if bits == 1:
         return [(1.0, (x_int != 0).to(torch.float32))]
     u = torch.round(x_int).to(torch.int64) & ((1 << bits) - 1)
-    return [(-(2.0**k) if (signed and k == bits - 1) else 2.0**k, ((u >> k) & 1).to(torch.float32))
-            for k in range(bits)]
+    return [(float(sig), ((u >> shift) & ((1 << width) - 1)).to(torch.float32)) for sig, shift, width in digits]
 
 
 @torch.no_grad()
@@ -140,7 +143,7 @@ def adc_product(x_int: torch.Tensor, w_int: torch.Tensor, spec: CrossbarReads,
     read_cells = cells[spec.reads]  # n, L, O*cpo
     out = torch.zeros(p, o, device=x_int.device)
     chunk = max(1, MAX_CHUNK_VALUES // max(1, n * o * cpo))
-    for sig, plane in bit_planes(x_int, spec.in_bits, spec.in_signed):
+    for sig, plane in bit_planes(x_int, spec.in_bits, spec.in_digits):
         for c0 in range(0, p, chunk):
             xp = plane[c0 : c0 + chunk]
             if spec.contiguous:  # reads are consecutive row ranges: a reshape instead of a gather
@@ -151,7 +154,7 @@ def adc_product(x_int: torch.Tensor, w_int: torch.Tensor, spec: CrossbarReads,
             if noise is not None:
                 vals = noise.read(vals, xr, read_cells, generator)
             part = _convert(vals, xr, spec, o, cpo)
-            if spec.offset and spec.refs is None:  # the offset is removed digitally, per driven row
+            if spec.offset and spec.refs is None:  # the offset is removed digitally, per driven row and level
                 part -= spec.offset * xp.sum(1, keepdim=True)
             out[c0 : c0 + chunk] += sig * part
     return out
@@ -183,7 +186,8 @@ class DeviceNoise:
 
     ``d2d_sigma``: each cell level ``g`` becomes ``g * exp(N(0, sigma))`` (one draw per forward: a new chip
     instance every batch); ``read_sigma``: each read's column value gets ``N(0, sigma**2 * sum(x * g**2))`` (the
-    sum of independent relative per-cell current noise); ``stuck_at_0`` / ``stuck_at_1``: fractions of cells held
+    sum of independent relative per-cell current noise, a row driven at level ``x`` adding ``x`` cell currents as
+    in the simulator's multi-level reads); ``stuck_at_0`` / ``stuck_at_1``: fractions of cells held
     at level 0 / the top level; ``drift``: factor on every conductance (retention drift).
     """
 
