@@ -8,10 +8,18 @@ For each case the graph, the chip (the preset's YAML parsed once, as the graph i
 made once (seeded); then, ``repeats`` times in alternation, the dense numpy forward
 (:func:`cimsim.functional.evaluate`, the floor: the simulator must at least compute the network),
 ``cimsim.simulate(..., fidelity=False)`` (search-loop setting) and ``cimsim.simulate(..., fidelity=True)`` (adds
-the ideal-ADC reference, which the calibration pass shares) are timed, each twice: *warm* (the calibrated ADC and
-the ideal reference from :mod:`cimsim.engine.run_cache`, as in a sweep or a repeated run on the same inputs) and
-*cold* (caches cleared first: the calibration pass runs). Reported: median, min and max seconds of each and the
-ratios of medians ``sim / dense``. One warm-up call of each precedes the timing (JIT caches, imports).
+the ideal-ADC reference, which the calibration pass shares) are timed, each twice:
+
+* **cold** (:func:`cimsim.engine.run_cache.clear` first): what one ``cimsim simulate`` call costs a user -- the
+  weights are sliced into cells, the calibration pass runs. This is the headline ratio.
+* **warm**: the calibrated ADC, the ideal reference and the cells from :mod:`cimsim.engine.run_cache`, as in a
+  sweep or a repeated run on the same inputs.
+
+Each call is timed in wall seconds and in CPU seconds of this process (``time.process_time``: on a machine shared
+with other jobs the wall time counts their share too). BLAS runs on one thread during the timing (threadpoolctl,
+when installed): with several, a loaded machine's spinning BLAS threads inflate the dense floor's CPU time.
+Reported: median, min and max of each, and the ratios of medians ``simulate / dense`` in wall and CPU time. One
+warm-up call of each precedes the timing (JIT caches, imports).
 
 Peak memory is measured in a fresh subprocess per network: ``resource.getrusage(RUSAGE_SELF).ru_maxrss`` (the
 whole process, interpreter and libraries included; also after imports only) and the peak of the allocations
@@ -20,7 +28,9 @@ tracing).
 """
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -33,22 +43,42 @@ def _stats(xs: list[float]) -> dict:
     return {"median_s": statistics.median(xs), "min_s": min(xs), "max_s": max(xs), "n": len(xs)}
 
 
-def interleaved_times(calls: dict, repeats: int) -> dict[str, list[float]]:
+def interleaved_times(calls: dict, repeats: int, cpu: bool = False) -> dict:
     """Wall seconds of each call over ``repeats`` rounds, the calls interleaved within a round (so a change in
-    machine load hits every case alike), after one untimed warm-up call each."""
+    machine load hits every case alike), after one untimed warm-up call each. With ``cpu``, ``(wall, cpu)``
+    lists: the process's CPU seconds of each call too."""
     for fn in calls.values():
         fn()
-    times: dict[str, list[float]] = {k: [] for k in calls}
+    wall: dict[str, list[float]] = {k: [] for k in calls}
+    cpus: dict[str, list[float]] = {k: [] for k in calls}
     for _ in range(repeats):
         for k, fn in calls.items():
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             fn()
-            times[k].append(time.perf_counter() - t0)
-    return times
+            wall[k].append(time.perf_counter() - t0)
+            cpus[k].append(time.process_time() - c0)
+    return (wall, cpus) if cpu else wall
+
+
+def _one_blas_thread():
+    """A context limiting BLAS to one thread (threadpoolctl), or a no-op when threadpoolctl is missing."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
+CALLS = ("dense", "sim_cold", "sim_warm", "sim_fidelity_cold", "sim_fidelity_warm")
+"""What :func:`time_case` times; ``sim_*`` are ``simulate`` with ``fidelity`` off / on, caches cleared / kept."""
 
 
 def time_case(model: str, hw: str, timesteps: int, spike_rate: float, repeats: int) -> dict:
-    """Side-by-side timings of the dense forward and simulate (fidelity off / on, warm / cold caches)."""
+    """Side-by-side timings of the dense forward and simulate (fidelity off / on, cold / warm caches).
+
+    Returns the case, ``wall`` and ``cpu`` (each call's median/min/max seconds), ``ratio`` (``{call: {"wall",
+    "cpu"}}`` medians over the dense forward's) and the headline ``ratio_cold_cpu`` / ``ratio_cold_wall``.
+    """
     import cimsim
     from cimsim.api import resolve_chip, resolve_model
     from cimsim.engine import run_cache
@@ -64,21 +94,16 @@ def time_case(model: str, hw: str, timesteps: int, spike_rate: float, repeats: i
             run_cache.clear()
         return cimsim.simulate(graph, hw=chip, inputs=inputs, seed=SEED, fidelity=fidelity)
 
-    calls = {
-        "dense": lambda: evaluate(graph, inputs),
-        "sim": lambda: sim(False, False),
-        "sim_fidelity": lambda: sim(True, False),
-        "sim_cold": lambda: sim(False, True),
-        "sim_fidelity_cold": lambda: sim(True, True),
-    }
-    times = interleaved_times(calls, repeats)
-    out = {"model": model, "hw": hw, "timesteps": timesteps, "spike_rate": spike_rate,
-           **{k: _stats(v) for k, v in times.items()}}
-    dense = out["dense"]["median_s"]
-    out["ratio_sim_over_dense"] = out["sim"]["median_s"] / dense
-    out["ratio_sim_fidelity_over_dense"] = out["sim_fidelity"]["median_s"] / dense
-    out["ratio_sim_cold_over_dense"] = out["sim_cold"]["median_s"] / dense
-    out["ratio_sim_fidelity_cold_over_dense"] = out["sim_fidelity_cold"]["median_s"] / dense
+    calls = {"dense": lambda: evaluate(graph, inputs), "sim_cold": lambda: sim(False, True),
+             "sim_warm": lambda: sim(False, False), "sim_fidelity_cold": lambda: sim(True, True),
+             "sim_fidelity_warm": lambda: sim(True, False)}
+    with _one_blas_thread():
+        wall, cpu = interleaved_times(calls, repeats, cpu=True)
+    out = {"model": model, "hw": hw, "timesteps": timesteps, "spike_rate": spike_rate, "load_avg": os.getloadavg(),
+           "wall": {k: _stats(v) for k, v in wall.items()}, "cpu": {k: _stats(v) for k, v in cpu.items()}}
+    out["ratio"] = {k: {m: out[m][k]["median_s"] / out[m]["dense"]["median_s"] for m in ("wall", "cpu")}
+                    for k in CALLS[1:]}
+    out["ratio_cold_cpu"], out["ratio_cold_wall"] = out["ratio"]["sim_cold"]["cpu"], out["ratio"]["sim_cold"]["wall"]
     return out
 
 

@@ -115,10 +115,9 @@ cdef void _read_all(const uint8_t[:, ::1] xv, const uint8_t[:, ::1] cv, int64_t[
     for p in range(P):
         xrow = &xv[p, 0]
         n = 0
-        for r in range(R):
-            if xrow[r]:
-                rows[n] = r
-                n += 1
+        for r in range(R):  # branch-free: a sparse row's unpredictable branch costs more than a store
+            rows[n] = r
+            n += xrow[r] != 0
         if n == 0:
             continue
         orow = &ov[p, 0]
@@ -154,29 +153,39 @@ cdef inline void _convert(int64_t* orow, acc_t* acc, Py_ssize_t K, const int64_t
             acc[k] = 0
 
 
-def column_histogram(x, cells, Py_ssize_t group_rows, Py_ssize_t cols_per_output, refs=None):
+def column_histogram(x, cells, Py_ssize_t group_rows, Py_ssize_t cols_per_output, refs=None, level_max=None):
     """Histogram of the absolute per-read column values of a bit-plane crossbar read (ADC calibration).
 
-    Parameters
-    ----------
-    x:
-        uint8 (or bool) ``[P, R]``: driven rows at each of ``P`` positions.
-    cells:
-        uint8 ``[R, K]``: cell levels of ``K = outputs x cols_per_output`` cell columns (output-major).
-    group_rows:
-        Rows per read (>= 1); reads with no driven row do not happen and are not counted.
-    cols_per_output:
-        Cell columns per output: column ``k`` is cell column ``k % cols_per_output`` of its output.
-    refs:
-        Optional int64 ``[K]`` reference level subtracted per driven row (analog offset reference).
+    x: uint8 (or bool) ``[P, R]`` driven rows. cells: uint8 ``[R, K]`` cell levels of ``K = outputs x
+    cols_per_output`` columns, output-major (column ``k`` is cell column ``k % cols_per_output`` of its output).
+    group_rows: rows per read (>= 1); a read with no driven row does not happen and is not counted. refs: optional
+    int64 ``[K]`` reference level subtracted per driven row (analog offset reference). level_max: the largest cell
+    level when the caller knows it (see :func:`column_histogram_sums`).
 
-    Returns
-    -------
-    numpy.ndarray
-        int64 ``[cols_per_output, bound + 1]`` with ``bound = min(group_rows, R) x max level`` (``x max(ref, max
-        level - ref)`` with references): entry ``[c, v]`` counts the (read, column) pairs of cell column ``c`` whose
-        value ``sum(x * (cells - ref))`` has ``|value| == v``, zeros included.
+    Returns int64 ``[cols_per_output, bound + 1]`` with ``bound = min(group_rows, R) x max level`` (``x max(ref,
+    max level - ref)`` with references): entry ``[c, v]`` counts the (read, column) pairs of cell column ``c`` whose
+    value ``sum(x * (cells - ref))`` has ``|value| == v``, zeros included.
     """
+    return _histogram(x, cells, group_rows, cols_per_output, refs, None, 0, level_max)[0]
+
+
+def column_histogram_sums(x, cells, Py_ssize_t group_rows, Py_ssize_t cols_per_output, refs, col_weights,
+                          int64_t offset=0, level_max=None):
+    """:func:`column_histogram` and, from the same reads, the exact shift-added bitline sums of every output.
+
+    ``col_weights``: int64 ``[cols_per_output]`` signed significance of an output's cell columns. ``offset``:
+    subtracted per driven row (the offset the cells hold). ``level_max``: the largest cell level when the caller
+    knows it (``2**bits_per_cell - 1``; spares a scan of ``cells``; it sizes the histogram as ``cells.max()``
+    would; a cell above it gives wrong counts, never an access out of bounds). Returns ``(hist, sums)``:
+    ``hist`` as :func:`column_histogram`; ``sums`` int64 ``[P, outputs]`` = ``sum over driven rows r of
+    (sum_c col_weights[c] x cells[r, output x cols_per_output + c] - offset)`` (no reference subtracted, no ADC):
+    the exact product the calibration's ideal network needs, without a second pass.
+    """
+    return _histogram(x, cells, group_rows, cols_per_output, refs, col_weights, offset, level_max)
+
+
+def _histogram(x, cells, Py_ssize_t group_rows, Py_ssize_t cols_per_output, refs, col_weights, int64_t offset=0,
+               level_max=None):
     xa = _as_uint8_matrix(x, "x")
     ca = _as_uint8_matrix(cells, "cells")
     cdef Py_ssize_t P = xa.shape[0], R = xa.shape[1], K = ca.shape[1]
@@ -187,20 +196,33 @@ def column_histogram(x, cells, Py_ssize_t group_rows, Py_ssize_t cols_per_output
     ra = np.zeros(K, np.int64) if refs is None else np.ascontiguousarray(refs, dtype=np.int64)
     if ra.shape[0] != K:
         raise ValueError(f"column_histogram: refs has {ra.shape[0]} entries for {K} columns")
-    cdef int64_t level_max = int(ca.max()) if K and R else 0
+    wa = None if col_weights is None else np.ascontiguousarray(col_weights, dtype=np.int64).reshape(-1)
+    if wa is not None and wa.shape[0] != cols_per_output:
+        raise ValueError(f"column_histogram: {wa.shape[0]} column weights for {cols_per_output} columns per output")
+    cdef int64_t top = (int(ca.max()) if level_max is None else int(level_max)) if K and R else 0
     cdef int64_t ref_max = int(ra.max()) if K else 0
     cdef int64_t ref_min = int(ra.min()) if K else 0
-    cdef int64_t span = max(level_max - min(ref_min, 0), max(ref_max, 0))
+    cdef int64_t span = max(top - min(ref_min, 0), max(ref_max, 0))
     cdef int64_t bound = min(group_rows, R) * span
     if bound >= 2**31:
         raise ValueError(f"column_histogram: a read value can reach {bound}, beyond the int32 accumulator")
     hist = np.zeros((cols_per_output, bound + 1), dtype=np.int64)
+    sums = None if wa is None else np.zeros((P, K // cols_per_output), dtype=np.int64)
     if P == 0 or R == 0 or K == 0:
-        return hist
+        return hist, sums
     cdef const uint8_t[:, ::1] xv = xa
     cdef const uint8_t[:, ::1] cv = ca
     cdef const int64_t[::1] rv = ra
+    cdef const int64_t* rp = &rv[0] if refs is not None else NULL  # no reference: no subtraction
     cdef int64_t[:, ::1] hv = hist
+    cdef const int64_t* wp = NULL
+    cdef int64_t* sp = NULL
+    cdef const int64_t[::1] wv
+    cdef int64_t[:, ::1] sv
+    if wa is not None:
+        wv = wa
+        sv = sums
+        wp, sp = &wv[0], &sv[0, 0]
     cdef Py_ssize_t* rows = <Py_ssize_t*>malloc(R * sizeof(Py_ssize_t))
     cdef void* acc = malloc(K * sizeof(int32_t))
     if rows == NULL or acc == NULL:
@@ -209,32 +231,36 @@ def column_histogram(x, cells, Py_ssize_t group_rows, Py_ssize_t cols_per_output
         raise MemoryError()
     try:
         # 16-bit bitline sums when a group's cannot overflow them (twice the SIMD lanes), else 32-bit
-        if min(group_rows, R) * level_max <= 65535:
+        if min(group_rows, R) * top <= 65535:
             with nogil:
-                _histogram_all(xv, cv, rv, hv, group_rows, cols_per_output, rows, <uint16_t*>acc)
+                _histogram_all(xv, cv, rp, hv, group_rows, cols_per_output, rows, <uint16_t*>acc, wp, sp, offset)
         else:
             with nogil:
-                _histogram_all(xv, cv, rv, hv, group_rows, cols_per_output, rows, <int32_t*>acc)
+                _histogram_all(xv, cv, rp, hv, group_rows, cols_per_output, rows, <int32_t*>acc, wp, sp, offset)
     finally:
         free(rows)
         free(acc)
-    return hist
+    return hist, sums
 
 
-cdef void _histogram_all(const uint8_t[:, ::1] xv, const uint8_t[:, ::1] cv, const int64_t[::1] rv,
+cdef void _histogram_all(const uint8_t[:, ::1] xv, const uint8_t[:, ::1] cv, const int64_t* rp,
                          int64_t[:, ::1] hv, Py_ssize_t group_rows, Py_ssize_t cpo, Py_ssize_t* rows,
-                         acc_t* acc) noexcept nogil:
+                         acc_t* acc, const int64_t* weights, int64_t* sums, int64_t offset) noexcept nogil:
     cdef Py_ssize_t P = xv.shape[0], R = xv.shape[1], K = cv.shape[1]
-    cdef Py_ssize_t p, r, i, k, n, g, group, n_group
+    cdef Py_ssize_t p, r, i, k, n, g, group, n_group, o
     cdef const uint8_t* crow
+    cdef const uint8_t* xrow
+    cdef int64_t* srow = NULL
     for p in range(P):
         n = 0
-        for r in range(R):
-            if xv[p, r]:
-                rows[n] = r
-                n += 1
+        xrow = &xv[p, 0]
+        for r in range(R):  # branch-free: a sparse row's unpredictable branch costs more than a store
+            rows[n] = r
+            n += xrow[r] != 0
         if n == 0:
             continue
+        if sums != NULL:
+            srow = sums + p * (K // cpo)
         for k in range(K):
             acc[k] = 0
         group = rows[0] // group_rows
@@ -242,33 +268,46 @@ cdef void _histogram_all(const uint8_t[:, ::1] xv, const uint8_t[:, ::1] cv, con
         for i in range(n):
             g = rows[i] // group_rows
             if g != group:
-                _count(hv, acc, rv, n_group, K, cpo)
+                _count(hv, acc, rp, n_group, K, cpo, weights, srow)
                 group = g
                 n_group = 0
             crow = &cv[rows[i], 0]
             for k in range(K):
                 acc[k] += crow[k]
             n_group += 1
-        _count(hv, acc, rv, n_group, K, cpo)
+        _count(hv, acc, rp, n_group, K, cpo, weights, srow)
+        if srow != NULL and offset != 0:
+            for o in range(K // cpo):
+                srow[o] -= offset * n
 
 
-cdef inline void _count(int64_t[:, ::1] hv, acc_t* acc, const int64_t[::1] rv, Py_ssize_t n_group, Py_ssize_t K,
-                        Py_ssize_t cpo) noexcept nogil:
-    """Count the read's column values ``acc - n_group x ref`` into the histogram and clear ``acc``."""
-    cdef Py_ssize_t k, c = 0
-    cdef int64_t v
+cdef inline void _count(int64_t[:, ::1] hv, acc_t* acc, const int64_t* refs, Py_ssize_t n_group, Py_ssize_t K,
+                        Py_ssize_t cpo, const int64_t* weights, int64_t* srow) noexcept nogil:
+    """Count the read's column values ``acc - n_group x ref`` (``refs`` NULL: no reference) into the histogram,
+    add ``acc`` shift-added per output to ``srow`` (when given) and clear ``acc``."""
+    cdef Py_ssize_t k, c, o, stride = hv.shape[1]
+    cdef int64_t v, total, top = stride - 1
+    cdef int64_t* hist = &hv[0, 0]
+    if srow != NULL:
+        for o in range(K // cpo):
+            total = 0
+            for c in range(cpo):
+                total += weights[c] * <int64_t>acc[o * cpo + c]
+            srow[o] += total
+    for o in range(K // cpo):  # (output, cell column) loops: no modulo, and the histogram row of c is fixed
+        for c in range(cpo):
+            v = <int64_t>acc[o * cpo + c]
+            if refs != NULL:
+                v -= n_group * refs[o * cpo + c]
+                if v < 0:
+                    v = -v
+            hist[c * stride + (v if v < top else top)] += 1  # in bounds even when a caller's level_max is too small
     for k in range(K):
-        v = <int64_t>acc[k] - n_group * rv[k]
-        if v < 0:
-            v = -v
-        hv[c, v] += 1
         acc[k] = 0
-        c += 1
-        if c == cpo:
-            c = 0
 
 
-def crossbar_adc_partial_sums(x, cells, Py_ssize_t group_rows, int64_t max_code, lsbs, col_weights):
+def crossbar_adc_partial_sums(x, cells, Py_ssize_t group_rows, int64_t max_code, lsbs, col_weights,
+                              int64_t offset=0, level_max=None):
     """Bit-plane crossbar read, ADC conversion per row group and shift-add of an output's cell columns, fused.
 
     Equal to ``sum_c crossbar_read_adc(x, cells[:, c::C], group_rows, max_code, lsbs[c]) * lsbs[c] *
@@ -289,11 +328,17 @@ def crossbar_adc_partial_sums(x, cells, Py_ssize_t group_rows, int64_t max_code,
         int64 ``[C]`` integer LSBs (>= 1) of the cell columns, in bitline-sum units.
     col_weights:
         int64 ``[C]`` signed significance of the cell columns.
+    offset:
+        Subtracted from every output per driven row (the offset offset-coded cells hold).
+    level_max:
+        The largest cell level when the caller knows it (``2**bits_per_cell - 1``): spares a scan of ``cells``.
+        A cell above it gives wrong sums, never an access out of bounds.
 
     Returns
     -------
     numpy.ndarray
-        int64 ``[P, outputs]``: ``sum_groups sum_c min(round_half_even(s / lsb_c), max_code) x lsb_c x w_c``.
+        int64 ``[P, outputs]``: ``sum_groups sum_c min(round_half_even(s / lsb_c), max_code) x lsb_c x w_c``
+        ``- offset x driven rows``.
     """
     xa = _as_uint8_matrix(x, "x")
     ca = _as_uint8_matrix(cells, "cells")
@@ -310,13 +355,10 @@ def crossbar_adc_partial_sums(x, cells, Py_ssize_t group_rows, int64_t max_code,
     out = np.zeros((P, K // C), dtype=np.int64)
     if P == 0 or R == 0 or K == 0:
         return out
-    cdef int64_t s_max = min(group_rows, R) * int(ca.max())
+    cdef int64_t s_max = min(group_rows, R) * (int(ca.max()) if level_max is None else int(level_max))
     if s_max > 65535:
         raise ValueError(f"crossbar_adc_partial_sums: a group bitline sum can reach {s_max}, beyond 16 bits")
-    sums = np.arange(s_max + 1, dtype=np.int64)
-    table = np.stack([np.minimum(np.round(sums / float(l)), max_code).astype(np.int64) * l * w
-                      for l, w in zip(la.tolist(), wa.tolist())])
-    cdef const int64_t[:, ::1] lut = table
+    cdef const int64_t[:, ::1] lut = _partial_table(s_max, max_code, tuple(la.tolist()), tuple(wa.tolist()))
     cdef const uint8_t[:, ::1] xv = xa
     cdef const uint8_t[:, ::1] cv = ca
     cdef int64_t[:, ::1] ov = out
@@ -328,27 +370,46 @@ def crossbar_adc_partial_sums(x, cells, Py_ssize_t group_rows, int64_t max_code,
         raise MemoryError()
     try:
         with nogil:
-            _partial_all(xv, cv, ov, lut, group_rows, rows, acc)
+            _partial_all(xv, cv, ov, lut, group_rows, rows, acc, offset)
     finally:
         free(rows)
         free(acc)
     return out
 
 
+_TABLES = {}
+"""Conversion tables of :func:`crossbar_adc_partial_sums` by (largest sum, max code, LSBs, column weights): a layer
+reads with the same table at every timestep, bit plane and ADC block."""
+
+
+def _partial_table(int64_t s_max, int64_t max_code, tuple lsbs, tuple weights):
+    """int64 ``[C, s_max + 1]``: ``min(round_half_even(s / lsb_c), max_code) x lsb_c x w_c`` (read-only, cached)."""
+    key = (s_max, max_code, lsbs, weights)
+    table = _TABLES.get(key)
+    if table is None:
+        if len(_TABLES) >= 256:  # a bound on memory across many designs; refilled as needed
+            _TABLES.clear()
+        sums = np.arange(s_max + 1, dtype=np.int64)
+        table = np.stack([np.minimum(np.round(sums / float(l)), max_code).astype(np.int64) * l * w
+                          for l, w in zip(lsbs, weights)])
+        table.flags.writeable = False
+        _TABLES[key] = table
+    return table
+
+
 cdef void _partial_all(const uint8_t[:, ::1] xv, const uint8_t[:, ::1] cv, int64_t[:, ::1] ov,
                        const int64_t[:, ::1] lut, Py_ssize_t group_rows, Py_ssize_t* rows,
-                       uint16_t* acc) noexcept nogil:
-    cdef Py_ssize_t P = xv.shape[0], R = xv.shape[1], K = cv.shape[1]
-    cdef Py_ssize_t p, r, i, k, n, g, group
+                       uint16_t* acc, int64_t offset) noexcept nogil:
+    cdef Py_ssize_t P = xv.shape[0], R = xv.shape[1], K = cv.shape[1], outputs = ov.shape[1]
+    cdef Py_ssize_t p, r, i, k, n, g, group, o
     cdef const uint8_t* xrow
     cdef const uint8_t* crow
     for p in range(P):
         xrow = &xv[p, 0]
         n = 0
-        for r in range(R):
-            if xrow[r]:
-                rows[n] = r
-                n += 1
+        for r in range(R):  # branch-free: a sparse row's unpredictable branch costs more than a store
+            rows[n] = r
+            n += xrow[r] != 0
         if n == 0:
             continue
         for k in range(K):
@@ -363,14 +424,17 @@ cdef void _partial_all(const uint8_t[:, ::1] xv, const uint8_t[:, ::1] cv, int64
             for k in range(K):
                 acc[k] += crow[k]
         _shift_add(&ov[p, 0], acc, K, lut)
+        if offset != 0:
+            for o in range(outputs):
+                ov[p, o] -= offset * n
 
 
 cdef inline void _shift_add(int64_t* orow, uint16_t* acc, Py_ssize_t K, const int64_t[:, ::1] lut) noexcept nogil:
     """Convert the group's bitline sums through the per-column tables, add them per output, clear ``acc``."""
-    cdef Py_ssize_t C = lut.shape[0], o = 0, c = 0, k
+    cdef Py_ssize_t C = lut.shape[0], o = 0, c = 0, k, top = lut.shape[1] - 1
     cdef int64_t total = 0
     for k in range(K):
-        total += lut[c, acc[k]]
+        total += lut[c, acc[k] if acc[k] < top else top]  # in bounds even when a caller's level_max is too small
         acc[k] = 0
         c += 1
         if c == C:

@@ -210,7 +210,7 @@ def route_packets(src, dst, ready, flits, mesh_rows: int, mesh_cols: int, router
 
 
 def column_histogram(x: np.ndarray, cells: np.ndarray, group_rows: int, cols_per_output: int,
-                     refs: np.ndarray | None = None) -> np.ndarray:
+                     refs: np.ndarray | None = None, level_max: int | None = None) -> np.ndarray:
     """Histogram of the absolute per-read column values of a bit-plane crossbar read (ADC calibration).
 
     Parameters
@@ -218,6 +218,7 @@ def column_histogram(x: np.ndarray, cells: np.ndarray, group_rows: int, cols_per
     x: uint8 (or bool) ``[P, R]`` driven rows. cells: uint8 ``[R, K]`` cell levels, ``K = outputs x
     cols_per_output`` output-major. group_rows: rows per read; a read with no driven row does not happen.
     refs: optional ``[K]`` reference level subtracted per driven row (analog offset reference).
+    level_max: the largest cell level, when known (default ``cells.max()``); it sizes the histogram.
 
     Returns
     -------
@@ -230,7 +231,7 @@ def column_histogram(x: np.ndarray, cells: np.ndarray, group_rows: int, cols_per
     P, R = x.shape
     K = cells.shape[1]
     refs = np.zeros(K, np.int64) if refs is None else np.asarray(refs, np.int64)
-    level_max = int(cells.max()) if K and R else 0
+    level_max = (int(cells.max()) if level_max is None else int(level_max)) if K and R else 0
     span = max(level_max - min(int(refs.min()) if K else 0, 0), max(int(refs.max()) if K else 0, 0))
     bound = min(group_rows, R) * span
     hist = np.zeros((cols_per_output, bound + 1), np.int64)
@@ -242,6 +243,18 @@ def column_histogram(x: np.ndarray, cells: np.ndarray, group_rows: int, cols_per
         for c in range(cols_per_output):
             hist[c] += np.bincount(v[:, c::cols_per_output].ravel(), minlength=bound + 1)
     return hist
+
+
+def column_histogram_sums(x: np.ndarray, cells: np.ndarray, group_rows: int, cols_per_output: int,
+                          refs: np.ndarray | None, col_weights: np.ndarray, offset: int = 0,
+                          level_max: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`column_histogram` and the exact shift-added sums ``[P, outputs]``: ``sum over driven rows r of
+    (sum_c col_weights[c] x cells[r, output x cols_per_output + c] - offset)`` (no reference, no ADC)."""
+    hist = column_histogram(x, cells, group_rows, cols_per_output, refs, level_max)
+    x = (np.asarray(x) != 0).astype(np.int64)
+    cells = np.asarray(cells).astype(np.int64)
+    per_col = (x @ cells).reshape(x.shape[0], -1, cols_per_output)
+    return hist, per_col @ np.asarray(col_weights, np.int64).reshape(-1) - offset * x.sum(1)[:, None]
 
 
 def cuba_lif_update(x: np.ndarray, v: np.ndarray, i: np.ndarray, syn_decay, mem_decay, v_leak, v_reset,
@@ -330,12 +343,14 @@ def nonideal_read_adc(x: np.ndarray, g: np.ndarray, gref: np.ndarray, group_rows
 
 
 def crossbar_adc_partial_sums(x: np.ndarray, cells: np.ndarray, group_rows: int, max_code: int, lsbs: np.ndarray,
-                              col_weights: np.ndarray) -> np.ndarray:
+                              col_weights: np.ndarray, offset: int = 0, level_max: int | None = None) -> np.ndarray:
     """Bit-plane read, ADC conversion per row group and shift-add of an output's cell columns.
 
     x: uint8 ``[P, R]`` driven rows; cells: uint8 ``[R, K]`` with ``K = outputs x C`` columns ordered (output, cell
-    column); lsbs, col_weights: int64 ``[C]`` integer LSBs (>= 1) and signed significances of the cell columns.
-    Returns int64 ``[P, outputs]``: ``sum_c crossbar_read_adc(x, cells[:, c::C], ...) x lsbs[c] x col_weights[c]``.
+    column); lsbs, col_weights: int64 ``[C]`` integer LSBs (>= 1) and signed significances of the cell columns;
+    offset: subtracted per driven row; level_max: the largest cell level (a hint for the fast kernel; unused here).
+    Returns int64 ``[P, outputs]``: ``sum_c crossbar_read_adc(x, cells[:, c::C], ...) x lsbs[c] x col_weights[c]``
+    ``- offset x driven rows``.
     """
     lsbs = np.asarray(lsbs, np.int64).reshape(-1)
     col_weights = np.asarray(col_weights, np.int64).reshape(-1)
@@ -345,4 +360,34 @@ def crossbar_adc_partial_sums(x: np.ndarray, cells: np.ndarray, group_rows: int,
     for c in range(c_n):
         codes = crossbar_read_adc(x, cells[:, c::c_n], group_rows, max_code, float(lsbs[c]))
         out += codes * int(lsbs[c]) * int(col_weights[c])
+    return out - offset * (np.asarray(x) != 0).sum(1, dtype=np.int64)[:, None]
+
+
+def slice_cells(w: np.ndarray, bits_per_cell: int, slices: int, differential: bool, offset: int) -> np.ndarray:
+    """Cell levels of a signed integer weight matrix ``[R, C]``: uint8 ``[R, C x parts x slices]``, columns ordered
+    (output, part, slice); the parts are ``max(w, 0)`` and ``max(-w, 0)`` when ``differential``, else the one part
+    ``w + offset``; slice ``k`` of a part value ``v`` is ``(v >> (k x bits_per_cell)) & (2**bits_per_cell - 1)``."""
+    w = np.asarray(w).astype(np.int64)
+    parts = [np.maximum(w, 0), np.maximum(-w, 0)] if differential else [w + offset]
+    mask = (1 << bits_per_cell) - 1
+    cells = np.empty((w.shape[0], w.shape[1], len(parts), slices), dtype=np.uint8)
+    for si, part in enumerate(parts):
+        for k in range(slices):
+            cells[:, :, si, k] = (part >> (k * bits_per_cell)) & mask
+    return cells.reshape(w.shape[0], w.shape[1] * len(parts) * slices)
+
+
+def im2col_u8(x: np.ndarray, kernel: tuple, stride: tuple, padding: tuple) -> np.ndarray:
+    """Rows ``[N, Ho x Wo, C x kh x kw]`` (ordered (c, i, j)) of an 8-bit ``[N, C, H, W]`` input, zero padded:
+    the window copy of :func:`cimsim.ops.im2col`, one position at a time."""
+    x = np.asarray(x)
+    kh, kw = kernel
+    (sh, sw), (ph, pw) = stride, padding
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    ho = (xp.shape[2] - kh) // sh + 1 if xp.shape[2] >= kh else 0
+    wo = (xp.shape[3] - kw) // sw + 1 if xp.shape[3] >= kw else 0
+    out = np.empty((x.shape[0], ho * wo, x.shape[1] * kh * kw), dtype=x.dtype)
+    for p in range(ho * wo):
+        y, x0 = (p // max(wo, 1)) * sh, (p % max(wo, 1)) * sw
+        out[:, p] = xp[:, :, y : y + kh, x0 : x0 + kw].reshape(x.shape[0], -1)
     return out

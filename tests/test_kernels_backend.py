@@ -6,8 +6,9 @@ import sys
 import kernels
 from kernels import reference
 
-NAMES = ("crossbar_read_adc", "crossbar_adc_partial_sums", "column_histogram", "group_activity",
-         "nonideal_read_adc", "route_packets", *kernels.NEURON_KERNELS)
+NAMES = ("crossbar_read_adc", "crossbar_adc_partial_sums", "column_histogram", "column_histogram_sums",
+         "group_activity", "nonideal_read_adc", "route_packets", "slice_cells", "im2col_u8",
+         *kernels.NEURON_KERNELS)
 
 
 def _run(code, **env):
@@ -20,8 +21,10 @@ def test_default_backend_is_fast():
         assert set(kernels.BACKEND.values()) == {"reference"}
         return
     assert kernels.BACKEND == {"crossbar_read_adc": "cython", "crossbar_adc_partial_sums": "cython",
-                               "column_histogram": "cython", "group_activity": "numba", "nonideal_read_adc": "numba",
-                               "route_packets": "cython", **{name: "numba" for name in kernels.NEURON_KERNELS}}
+                               "column_histogram": "cython", "column_histogram_sums": "cython",
+                               "group_activity": "numba", "nonideal_read_adc": "numba",
+                               "route_packets": "cython", "slice_cells": "cython", "im2col_u8": "cython",
+                               **{name: "numba" for name in kernels.NEURON_KERNELS}}
     assert "lif_update" in kernels.NEURON_KERNELS
     for name in NAMES:
         assert getattr(kernels, name) is not getattr(reference, name)

@@ -19,8 +19,10 @@ def test_matches_reference_on_random_inputs(seed, P, R, outputs, cpo, group_rows
     cells = rng.integers(0, 2**bits_per_cell, size=(R, outputs * cpo), dtype=np.uint8)
     lsbs = 2 ** rng.integers(0, 6, cpo)
     weights = rng.choice([1, -1, 4, 16, -16, 256], cpo)
-    got = fused_cy(x, cells, group_rows, 2**adc_bits - 1, lsbs, weights)
-    want = ref.crossbar_adc_partial_sums(x, cells, group_rows, 2**adc_bits - 1, lsbs, weights)
+    offset = int(rng.choice([0, 1, 128]))
+    level_max = 2**bits_per_cell - 1 if seed % 2 else None  # the caller's bound, or a scan of the cells
+    got = fused_cy(x, cells, group_rows, 2**adc_bits - 1, lsbs, weights, offset, level_max)
+    want = ref.crossbar_adc_partial_sums(x, cells, group_rows, 2**adc_bits - 1, lsbs, weights, offset)
     assert got.dtype == np.int64 and got.shape == (P, outputs)
     np.testing.assert_array_equal(got, want)
 
@@ -41,3 +43,10 @@ def test_rejects_bad_lsbs_or_layout(lsbs, weights):
     cells = np.ones((4, 4), np.uint8)
     with pytest.raises(ValueError):
         fused_cy(x, cells, 2, 15, np.array(lsbs), np.array(weights))
+
+
+def test_a_too_small_level_max_stays_in_bounds():
+    x = np.ones((3, 8), np.uint8)
+    cells = np.full((8, 4), 15, np.uint8)
+    got = fused_cy(x, cells, 4, 15, np.array([1, 1]), np.array([1, 16]), 0, 1)  # the caller's bound is wrong
+    assert got.shape == (3, 2)  # wrong sums, but no access beyond the tables

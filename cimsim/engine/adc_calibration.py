@@ -48,50 +48,89 @@ import numpy as np
 import kernels
 from cimsim.config.schema import Chip
 from cimsim.engine import run_cache
-from cimsim.engine.crossbar_layer import (AdcModel, bit_planes, block_cells, block_rows, reference_levels,
-                                          unit_levels, virtual_rows)
+from cimsim.engine.crossbar_layer import (AdcModel, bit_planes, block_cells, block_rows, input_rows,
+                                          reference_levels, unit_levels, virtual_rows)
 from cimsim.functional import check_inputs, evaluate, predict
 from cimsim.graph import SnnGraph
 from cimsim.mapping import LayerMapping, Mapping
 from cimsim.nodes import Runner
-from cimsim.ops import layer_input_rows
+from cimsim.ops import exact_matmul
 
 
-def column_value_histogram(lm: LayerMapping, node: dict, x: np.ndarray, chip: Chip) -> np.ndarray:
+@dataclass(frozen=True)
+class _ReadLayout:
+    """What a layer's calibration reads need at every timestep, built once per layer: the ADC blocks' rows in read
+    order with their rows per read, each block's cell levels, and the analog reference levels (or None). A layer
+    driving rows at up to ``levels > 1`` levels reads them as level-1 rows (:func:`unit_levels`): rows per read and
+    cell rows ``levels`` times."""
+
+    blocks: list[tuple[np.ndarray | slice, int]]
+    cells: list[np.ndarray]
+    refs: np.ndarray | None
+    levels: int
+    read_sums: bool
+    """Whether the exact product comes from the reads (:func:`kernels.column_histogram_sums`) or from a matrix
+    product: the reads add one multiply-add per (read, cell column), the matrix product about a tenth of that per
+    (row, output), so the reads win when a read spans more than about 16 rows per cell column of an output
+    (SpikeSim's 576-row PE reads of 2 slices; not NeuroSim's 64-row reads of 8 one-bit slices). Same numbers."""
+
+    @classmethod
+    def of(cls, lm: LayerMapping, chip: Chip) -> "_ReadLayout":
+        refs = None
+        if lm.offset and chip.crossbar.offset_reference == "analog":
+            refs = np.tile(np.asarray(reference_levels(chip, lm.weight_bits), np.int64), lm.outputs)
+        levels = lm.input_levels
+        blocks = [(idx, per_read * levels) for idx, per_read, _ in (virtual_rows(lm, j, chip)
+                                                                    for j in range(lm.adc_blocks))]
+        cells = [np.ascontiguousarray(block_cells(lm, idx), dtype=np.uint8) for idx, _ in blocks]
+        if levels > 1:
+            cells = [np.repeat(c, levels, 0) for c in cells]
+        return cls(blocks, cells, refs, levels, min(per_read for _, per_read in blocks) >= 16 * lm.cols_per_output)
+
+
+def column_value_histogram(lm: LayerMapping, node: dict, x: np.ndarray, chip: Chip, sums: bool = False,
+                           layout: _ReadLayout | None = None) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Histogram of the absolute nonzero per-read column values of one layer for one timestep.
 
     Parameters
     ----------
     lm: the layer's mapping. node: its graph attributes. x: its integer input ``[N, *in_shape]``.
+    sums: also return the layer's exact integer product, from the same reads. layout: the layer's read layout
+    (built here when not given; a caller that reads the layer every timestep keeps it).
 
     Returns
     -------
     int64 ``[cols_per_output, bound + 1]``: entry ``[c, v]`` counts the (read, column) pairs of cell column ``c``
     of an output whose ADC input has ``|value| == v`` (``v >= 1``; entry 0 is always 0). ``bound`` is the largest
-    possible |value|: rows per read x (2**bits_per_cell - 1) x the layer's highest input level.
+    possible |value|: rows per read x (2**bits_per_cell - 1) x the layer's highest input level. With ``sums``,
+    ``(hist, product)``: the product int64 ``[N, P, outputs]`` equals :func:`cimsim.ops.exact_matmul` of the
+    layer's input rows and weights.
     """
-    xb = chip.crossbar
-    max_cell = 2**xb.bits_per_cell - 1
+    layout = layout or _ReadLayout.of(lm, chip)
+    max_cell = 2**chip.crossbar.bits_per_cell - 1
     cpo = lm.cols_per_output
-    levels = lm.input_levels  # a multi-level read as level-1 rows (unit_levels)
-    hist = np.zeros((cpo, lm.sum_blocks * xb.parallel_rows * max_cell * levels + 1), np.int64)
-    refs = None
-    if lm.offset and xb.offset_reference == "analog":
-        refs = np.tile(np.asarray(reference_levels(chip, lm.weight_bits), np.int64), lm.outputs)
-    rows = layer_input_rows(node, x)
+    hist = np.zeros((cpo, lm.sum_blocks * chip.crossbar.parallel_rows * max_cell * layout.levels + 1), np.int64)
+    rows = input_rows(lm, node, x)
     n, p = rows.shape[:2]
-    blocks = [virtual_rows(lm, j, chip) for j in range(lm.adc_blocks)]
-    cells = [np.ascontiguousarray(block_cells(lm, idx), dtype=np.uint8) for idx, _, _ in blocks]
-    if levels > 1:
-        cells = [np.repeat(c, levels, 0) for c in cells]
-    for _, plane in bit_planes(rows, lm):
+    read_sums = sums and layout.read_sums
+    product = np.zeros((n * p, lm.outputs), np.int64) if read_sums else None
+    for sig, plane in bit_planes(rows, lm):
         flat = plane.reshape(n * p, lm.rows)
-        for (idx, per_read, _), cb in zip(blocks, cells):
-            # every read with a driven row: its column values, counted per cell column of an output
-            h = kernels.column_histogram(unit_levels(block_rows(flat, idx), levels), cb, per_read * levels, cpo, refs)
+        for (idx, per_read), cb in zip(layout.blocks, layout.cells):
+            # every read with a driven row: its column values, counted per cell column of an output; the cells
+            # hold weight + offset, which the sums remove per driven (level-1) row
+            xb = unit_levels(block_rows(flat, idx), layout.levels)
+            if read_sums:
+                h, part = kernels.column_histogram_sums(xb, cb, per_read, cpo, layout.refs, lm.col_weights,
+                                                        lm.offset, max_cell)
+                product += sig * part
+            else:
+                h = kernels.column_histogram(xb, cb, per_read, cpo, layout.refs, max_cell)
             hist[:, : h.shape[1]] += h
     hist[:, 0] = 0
-    return hist
+    if not sums:
+        return hist
+    return hist, (product.reshape(n, p, lm.outputs) if read_sums else exact_matmul(rows, lm.wmat))
 
 
 def histogram_quantile(hist: np.ndarray, q: float) -> int:
@@ -129,6 +168,7 @@ def mse_lsb(hists: np.ndarray, max_code: int, weights: np.ndarray | None = None)
     weights = np.ones(len(hists), np.int64) if weights is None else np.asarray(weights, np.int64)
     nz = np.nonzero(hists.sum(0))[0]
     top = int(nz[-1]) if len(nz) else 0
+    hists = hists[:, : top + 1]  # the bins above the largest value are empty: they add no error
     best, best_err, lsb = 1, None, 1
     while True:
         err = sum(int(w) ** 2 * conversion_error(h, lsb, max_code) for h, w in zip(hists, weights))
@@ -141,19 +181,26 @@ def mse_lsb(hists: np.ndarray, max_code: int, weights: np.ndarray | None = None)
 
 class _CalibrationRun(Runner):
     """The ideal network's time loop, histogramming what each crossbar layer reads on the first ``samples``
-    samples as it goes (one timestep at a time: no activation of another timestep is kept)."""
+    samples as it goes (one timestep at a time: no activation of another timestep is kept). The reads of those
+    samples also give the layer's exact product (one pass over the driven rows, not a histogram pass and a matrix
+    product); the other samples' products are matrix products."""
 
     def __init__(self, mapping: Mapping, inputs: np.ndarray, samples: int):
         super().__init__(mapping.graph, inputs)
         self.mapping, self.samples = mapping, samples
         self.hists: dict[str, np.ndarray] = {}
+        self.layouts = {n: _ReadLayout.of(lm, mapping.chip) for n, lm in mapping.layers.items()}
 
     def matmul(self, n: str, d: dict, x: np.ndarray) -> np.ndarray:
         lm = self.mapping.layers.get(n)
-        if lm is not None:
-            h = column_value_histogram(lm, d, x[: self.samples], self.mapping.chip)
-            self.hists[n] = h if n not in self.hists else self.hists[n] + h
-        return super().matmul(n, d, x)
+        if lm is None:
+            return super().matmul(n, d, x)
+        h, product = column_value_histogram(lm, d, x[: self.samples], self.mapping.chip, sums=True,
+                                            layout=self.layouts[n])
+        self.hists[n] = h if n not in self.hists else self.hists[n] + h
+        if self.samples < self.N:
+            product = np.concatenate([product, super().matmul(n, d, x[self.samples:])])
+        return product
 
 
 @dataclass(frozen=True)

@@ -173,14 +173,29 @@ def unsigned_reads(x: np.ndarray, cells: np.ndarray, per_read: int, lsbs: np.nda
     return out
 
 
+def input_rows(lm: LayerMapping, node: dict, x: np.ndarray) -> np.ndarray:
+    """What drives layer ``lm``'s rows (:func:`cimsim.ops.layer_input_rows`) from its integer input ``x``
+    ``[N, *in_shape]``: ``[N, P, rows]``, 8-bit integers when the input's value type fits them (spikes, integers of
+    at most 8 bits; a quarter of the int32 bytes to unfold), a conv's unfolded by :func:`kernels.im2col_u8`."""
+    t = lm.in_type
+    if t.kind == "spike" or (t.kind == "int" and t.bits <= 8):
+        x = x.astype(np.int8 if t.signed else np.uint8, copy=False)
+        if node["kind"] == "conv":
+            k = np.shape(node["weight"])[2:]
+            return kernels.im2col_u8(x, tuple(k), tuple(node["stride"]), tuple(node["padding"]))
+    return layer_input_rows(node, x)
+
+
 def bit_planes(rows: np.ndarray, lm: LayerMapping) -> list[tuple[int, np.ndarray]]:
     """``[(significance, uint8 plane [N, P, R])]`` for the layer's input rows: one plane per input digit
     (:attr:`~cimsim.mapping.LayerMapping.in_digits`), each row's entry the level it is driven at in that read."""
     t = lm.in_type
     if t.kind == "spike":
-        return [(1, rows.astype(np.uint8))]
-    u = rows.astype(np.int64) & ((1 << t.bits) - 1)
-    return [(sig, ((u >> shift) & ((1 << width) - 1)).astype(np.uint8)) for sig, shift, width in lm.in_digits]
+        return [(1, rows.astype(np.uint8, copy=False))]
+    # two's complement bits: an 8-bit integer's low bits are those of its wider value
+    u = (rows.view(np.uint8) if rows.dtype.itemsize == 1 else rows.astype(np.int64)) & ((1 << t.bits) - 1)
+    return [(sig, ((u >> shift) & ((1 << width) - 1)).astype(np.uint8, copy=False))
+            for sig, shift, width in lm.in_digits]
 
 
 def unit_levels(x: np.ndarray, levels: int) -> np.ndarray:
@@ -253,7 +268,7 @@ def run_layer_step(lm: LayerMapping, node: dict, x: np.ndarray, chip: Chip, adc:
     int64 ``[N, P, C]``: the integer dot products as the hardware computes them (equal to the exact ones when
     the ADC is ideal and the devices are).
     """
-    rows = layer_input_rows(node, x)  # N, P, R
+    rows = input_rows(lm, node, x)  # N, P, R
     reads = _LayerReads(lm, chip, adc, rows, counting=counts is not None)
     for i, (sig, plane) in enumerate(bit_planes(rows, lm)):
         reads.plane(sig, plane, (t, i, sample0))
@@ -362,11 +377,9 @@ class _LayerReads:
         xu, cu, pu = x_unsafe, cells, per_read
         if self.levels > 1:  # the multi-level reads as level-1 rows (unit_levels)
             xu, cu, pu = unit_levels(x_unsafe, self.levels), np.repeat(cells, self.levels, 0), per_read * self.levels
-        if np.all(self.lsbs == np.rint(self.lsbs)):  # integer LSBs: exact in one kernel
+        if np.all(self.lsbs == np.rint(self.lsbs)):  # integer LSBs: exact in one kernel (offset per unit row)
             part = kernels.crossbar_adc_partial_sums(xu, cu, pu, adc.max_code, self.lsbs.astype(np.int64),
-                                                     lm.col_weights)
-            if lm.offset:
-                part -= lm.offset * x_unsafe.sum(1, dtype=np.int64)[:, None]
+                                                     lm.col_weights, lm.offset, 2**self.chip.crossbar.bits_per_cell - 1)
             self.acc_unsafe += sig * part
             return
         self._accumulate(sig, unsigned_reads(xu, cu, pu, self.lsbs, adc), x_unsafe)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+import kernels
 from cimsim.config.schema import Chip
 from cimsim.errors import UserError
 
@@ -30,20 +31,9 @@ def slice_weights(w: np.ndarray, chip: Chip, bits: int | None = None) -> tuple[n
     offset: the per-driven-row constant to subtract digitally (``offset`` mode), else 0.
     """
     col_weights, offset = slice_layout(w, chip, bits)
-    bpc = chip.crossbar.bits_per_cell
-    n = weight_slices(chip, bits)
-    mask = (1 << bpc) - 1
-    w = np.asarray(w)
-    if chip.crossbar.signed == "differential":
-        mag = np.abs(w).astype(np.uint16)
-        parts = [np.where(w > 0, mag, 0), np.where(w < 0, mag, 0)]
-    else:
-        parts = [(w.astype(np.int32) + offset).astype(np.uint16)]
-    cells = np.empty((w.shape[0], w.shape[1], len(parts), n), dtype=np.uint8)
-    for si, part in enumerate(parts):
-        for k in range(n):
-            cells[:, :, si, k] = (part >> (k * bpc)) & mask
-    return cells.reshape(w.shape[0], -1), col_weights, offset
+    cells = kernels.slice_cells(w, chip.crossbar.bits_per_cell, weight_slices(chip, bits),
+                                chip.crossbar.signed == "differential", offset)
+    return cells, col_weights, offset
 
 
 def slice_layout(w: np.ndarray, chip: Chip, bits: int | None = None) -> tuple[np.ndarray, int]:
