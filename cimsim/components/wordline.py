@@ -11,7 +11,8 @@ Model (ratios move the published figure, :mod:`cimsim.components.calibration`): 
 (0.25 Ron) x F`` (its linear-region ratio and IR-drop tolerance; ``R_min = Vdd / (I_on F)`` of a minimum NMOS):
 a low-resistance cell needs a wide access transistor, so the wordline load falls as Ron rises. ``k`` (overlap and
 drain capacitance of NeuroSim's gate-capacitance model over our ideal + fringe figure) is the ratio the 22 nm
-NeuroSim wordline implies (53.1 fF for 128 cells of 6 kOhm; ``assume_access_gate``).
+NeuroSim wordline implies (53.1 fF for 128 cells of 6 kOhm with its LSTP transistors, ``device_roadmap: lstp``;
+``assume_access_gate``).
 """
 from __future__ import annotations
 
@@ -25,8 +26,10 @@ from cimsim.technology import CELL_ASPECT
 
 #: NeuroSim's access-transistor sizing: linear-region ratio over IR-drop tolerance (neurosim_code: 0.20 / 0.25).
 ACCESS_SIZING = 0.20 / 0.25
-#: Access-gate capacitance per width over the node's ideal + fringe gate capacitance (assume_access_gate).
-ACCESS_GATE_FACTOR = 6.1
+#: Access-gate capacitance per width over the node's ideal + fringe gate capacitance (assume_access_gate): 53.1 fF
+#: = 128 x (12F x 0.2 fF/um + k x 1.325 fF/um x W_access) with W_access = 0.8 x 48.8 kOhm / 6 kOhm x F, the 22 nm
+#: LSTP figures (an HP node's lower C' and R_min would give k = 6.1 for the same wordline).
+ACCESS_GATE_FACTOR = 1.91
 
 
 class WordlineConfig(Strict):
