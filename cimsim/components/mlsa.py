@@ -8,7 +8,10 @@ DNN+NeuroSim V1.4 (``neurosim_mlsa``: commit ac828e6, ``MultilevelSenseAmp.cpp``
 Energy per conversion (:func:`mlsa_energy_j`): each comparator switches its latch and input devices once
 (:data:`MLSA_GATES` minimum-gate loads at the node's C V^2) and its share of the column's wire at the read voltage
 (``C_col (1 / (L - 1) + 1 / L) Vread^2``, ``C_col`` = rows x cell height x wire capacitance), and the current
-mirrors draw a bias power for as long as the column is sensed. NeuroSim characterises that power per comparator as a weak (piecewise linear, then
+mirrors draw a bias power for as long as the column is sensed. With SRAM cells the reference columns are
+SRAM columns whose rows are activated at each conversion: ``rows x (cell width x wire capacitance) x Vdd^2`` per
+reference column, shared by ``L`` sense amps, for each of the ``L - 1`` references (resistive reference columns
+need no activation). NeuroSim characterises that power per comparator as a weak (piecewise linear, then
 logarithmic) function of the sensed resistance, per node and device roadmap (:data:`MIRROR_POWER_LSTP`,
 :data:`MIRROR_POWER_HP`; resistances referred to a 0.5 V read). The column being converted and the reference
 ladder both draw it: the column at its own resistance, ``L - 1`` comparators; each reference column ``i = 1 ..
@@ -131,6 +134,9 @@ def mlsa_energy_j(bits: int, n, p) -> float:
     cell_h = math.sqrt(p["cell_area_f2"] / CELL_ASPECT["sram" if p["crossbar_device"] == "sram" else "1t1r"])
     c_col = p["crossbar_rows"] * cell_h * n.feature_m * n.wire_cap_f_per_m
     column = c_col * (1.0 / (levels - 1.0) + 1.0 / levels) * p["read_voltage_v"] ** 2
+    if p["crossbar_device"] == "sram":  # the reference column's rows, activated per conversion, shared by L amps
+        cell_w = p["cell_area_f2"] / cell_h * n.feature_m
+        column += p["crossbar_rows"] * cell_w * n.wire_cap_f_per_m * n.vdd_v ** 2 / levels
     return (levels - 1.0) * (MLSA_GATES * n.gate_energy_j + column) + sensed * t_sense
 
 
