@@ -40,6 +40,7 @@ from cimsim.components.calibration import Estimate, Point
 from cimsim.components.mlsa import mlsa_area_f2, mlsa_energy_j
 from cimsim.components.registry import Action, ComponentKind, Look
 from cimsim.config.quantity import Costs, Strict
+from cimsim.technology import CELL_ASPECT
 from cimsim.technology import circuits as G
 from cimsim.technology import node as tech_node
 
@@ -221,11 +222,18 @@ class AdcKind(ComponentKind):
         return f"{fmt_energy(comp.energy_j)}/conversion at {chip.adc.bits} bit"
 
 
+class MuxConfig(PeriphConfig):
+    min_height_f: Optional[float] = Field(default=None, gt=0, le=1e4)
+    """Least height (F) of the mux row across the array: its share of the array width is never smaller than
+    ``cols_per_adc`` cell widths x this (NeuroSim draws the mux row as tall as its decoder, 224 F for 3 bits,
+    ``neurosim_code``); unset: the area is the model-scaled transmission gates only."""
+
+
 class MuxKind(ComponentKind):
     """Column multiplexer (with its sample-and-hold) in front of one ADC: one action per column selected."""
 
     name, order, label, look, level = "mux", 30, "mux", Look("#E69F00"), "crossbar"
-    fields = {"mux": (PeriphConfig, ...)}
+    fields = {"mux": (MuxConfig, ...)}
     actions = (Action("selection", "mux_selects", "column selection"),)
     counts = {"mux_selects": lambda ctx: ctx.counts["adc_conversions"]}  # one selection per conversion
     model_name = ("decoder log2(m) + m transmission gates sized to the current of parallel_rows cells of Ron "
@@ -244,6 +252,15 @@ class MuxKind(ComponentKind):
         gates = 2.0 * m * tg + 2.0 * G.log2c(m)
         return Estimate(energy=(G.log2c(m) + 2.0 * tg) * n.gate_energy_j, area=gates * G.INV_F2 * n.feature_m ** 2,
                         leakage=gates * n.gate_leakage_w)
+
+    @classmethod
+    def area_floor(cls, chip, p: Point) -> Optional[float]:
+        """The mux's share of a row ``min_height_f`` tall across the array (m2), or ``None``."""
+        if chip.mux.min_height_f is None:
+            return None
+        device = "sram" if p["crossbar_device"] == "sram" else "1t1r"
+        cell_w = (p["cell_area_f2"] * CELL_ASPECT[device]) ** 0.5
+        return p["cols_per_adc"] * cell_w * chip.mux.min_height_f * p.node.feature_m ** 2
 
     @classmethod
     def placement(cls, chip) -> tuple[str, float]:

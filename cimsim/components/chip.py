@@ -91,6 +91,11 @@ def _scaled(comp: Component, f: Factors) -> Component:
                    leakage_w=comp.leakage_w * f.leakage)
 
 
+def _floored(comp: Component, floor) -> Component:
+    """``comp`` with at least the area ``floor`` (m2; ``None``: as it is)."""
+    return comp if floor is None or comp.area_m2 >= floor else replace(comp, area_m2=floor)
+
+
 def block_instances(chip, block) -> float:
     """Instances of a periphery block per unit of its level (``per: row`` / ``column``: per crossbar line)."""
     lines = {"unit": 1, "row": chip.crossbar.rows, "column": chip.crossbar.cols}[block.per]
@@ -138,7 +143,7 @@ def _priced(chip) -> tuple[dict, dict, dict]:
     for k in kinds():
         if k.name in published and not k.wire:
             out[k.name] = factors(k.estimate(chip, now), k.estimate(chip, ref))
-            leaves[k.name] = _scaled(published[k.name], out[k.name])
+            leaves[k.name] = _floored(_scaled(published[k.name], out[k.name]), k.area_floor(chip, now))
     fp_ref = _plan(chip, published, published_blocks, ref)
     for k in kinds():
         if k.name in published and k.wire:
