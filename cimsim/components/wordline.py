@@ -44,7 +44,7 @@ class WordlineKind(ComponentKind):
     fields = {"wordline": (Optional[WordlineConfig], None)}
     actions = (Action("charge", "rows_driven", "row driven (its wordline charged at each mux step)"),)
     model_name = "cols_per_adc x cols x (wire + access gates sized to Ron) x Vdd^2 per driven row"
-    parameters = ("crossbar_cols", "cols_per_adc", "cell_area_f2", "ron_ohm", "technology_nm")
+    parameters = ("crossbar_cols", "cols_per_adc", "cell_area_f2", "crossbar_device", "ron_ohm", "technology_nm")
 
     @classmethod
     def placement(cls, chip) -> tuple[str, float]:
@@ -61,7 +61,7 @@ class WordlineKind(ComponentKind):
         if chip.wordline is None:
             return None
         n = p.node
-        aspect = CELL_ASPECT["sram" if chip.crossbar.device == "sram" else "1t1r"]
+        aspect = CELL_ASPECT["sram" if p["crossbar_device"] == "sram" else "1t1r"]
         w_cell = (p["cell_area_f2"] * aspect) ** 0.5 * n.feature_m
         r_min = n.vdd_v / (n.on_current_a_per_m * n.feature_m)
         w_access = ACCESS_SIZING * r_min / p["ron_ohm"] * n.feature_m
