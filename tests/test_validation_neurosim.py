@@ -125,8 +125,8 @@ def test_grid_statistics(grid):
     still missing and why). Guards the level reached so it does not regress."""
     s = grid.extra["neurosim_grid"]["statistics"]
     assert s["like_for_like"] == 21 * 10
-    assert s["within_goal"] >= 0.65 * s["like_for_like"]
-    assert s["within_tolerance"] >= 0.85 * s["like_for_like"]
+    assert s["within_goal"] >= 0.80 * s["like_for_like"]
+    assert s["within_tolerance"] >= 0.95 * s["like_for_like"]
     assert s["trends_right"] >= 0.9 * s["trends"]
     rows = {(r.reference, r.metric): r for r in grid.rows}
     # the default point: used area, array area and the sense-amp latency within the goal, the bounding box within
@@ -134,3 +134,11 @@ def test_grid_statistics(grid):
     for metric in ("used area without interconnect", "ADC latency", "CIM array area"):
         assert abs(rows[("NeuroSim grid default", metric)].rel_error) <= GOAL, metric
     assert abs(rows[("NeuroSim grid default", "chip area (bounding boxes)")].rel_error) <= TOLERANCE
+    # the component models: periphery and digital energy follow the node (LSTP devices, folded level shifters),
+    # the sense path follows the cell type (SRAM), the sense-amp energy follows its levels and sensing window
+    for point in ("tech45", "tech65", "tech90", "tech130"):
+        for metric in ("other periphery area", "accumulation energy", "ADC energy"):
+            assert abs(rows[(f"NeuroSim grid {point}", metric)].rel_error) <= GOAL, (point, metric)
+    assert abs(rows[("NeuroSim grid sram", "ADC area")].rel_error) <= GOAL
+    for point in ("adc5", "adc6"):
+        assert abs(rows[(f"NeuroSim grid {point}", "ADC energy")].rel_error) <= GOAL, point

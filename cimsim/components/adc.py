@@ -12,10 +12,12 @@ model moves them to other resolutions, nodes and sample rates (``murmann_adc_sur
 * area ~ 2**bits x F^2 (binary-weighted capacitor DAC of a SAR, comparator ladder of a flash); leakage likewise;
 * latency: a SAR ADC resolves one bit per cycle plus sampling, ``cycles ~ bits + 1`` (NeuroSim's (bits+1) ns
   SAR latency); a flash ADC converts in constant time;
-* NeuroSim's current-mode multilevel sense amp (``scaling: mlsa``): ``2**bits - 1`` comparators, each switching
-  once and sensing column and reference currents (on-cell currents ``Vread / Ron``) over the sensing window (the
-  clock period over NeuroSim's 1.4 margin), so its energy follows the levels, the node's C V^2, the cells'
-  Ron and read voltage, and the clock; no survey rate penalty.
+* NeuroSim's current-mode multilevel sense amp (``scaling: mlsa``; :mod:`cimsim.components.mlsa`): ``2**bits - 1``
+  comparators, each switching once and drawing its current mirrors' bias (NeuroSim's characterisation per node) for
+  the column and the reference ladder over the sensing window (the clock period over NeuroSim's 1.4 margin), so its
+  energy follows the levels, the node, Ron, the parallel rows and the clock; its area holds the comparators, the
+  reference columns (array cells), the encoder across the array width and, for SRAM arrays, the bitline precharger:
+  the sense path follows the crossbar's cell type. No survey rate penalty.
 
 Instances: ``ceil(cols / cols_per_adc)`` ADCs per crossbar, each with one column mux and one shift-add unit;
 with ``pe.analog_sum`` that many per PE instead, shared by its crossbars (their bitline currents are summed).
@@ -23,7 +25,7 @@ The mux (decoder + transmission gates, NeuroSim's sizing) and the shift-add (an 
 weight_bits`` bits with its register) are priced by gate models at the node (:mod:`cimsim.technology.circuits`).
 
 Bibliography: ``walden1999``, ``murmann_adc_survey``, ``assume_adc_envelope``, ``assume_mlsa_model``,
-``neurosim_v14``.
+``neurosim_mlsa``, ``neurosim_v14``.
 """
 from __future__ import annotations
 
@@ -35,8 +37,10 @@ from pydantic import Field, PositiveInt, model_validator
 
 from cimsim.components.base import Component, PeriphConfig
 from cimsim.components.calibration import Estimate, Point
+from cimsim.components.mlsa import mlsa_area_f2, mlsa_energy_j
 from cimsim.components.registry import Action, ComponentKind, Look
 from cimsim.config.quantity import Costs, Strict
+from cimsim.technology import CELL_ASPECT
 from cimsim.technology import circuits as G
 from cimsim.technology import node as tech_node
 
@@ -49,13 +53,6 @@ ENVELOPE_CORNER_HZ = 100e6
 #: Column-mux transmission gate on-resistance as a fraction of the parallel cells' resistance (NeuroSim's IR-drop
 #: tolerance, neurosim_code; assume_mux_sizing).
 MUX_IR_DROP = 0.25
-#: Current-mode multilevel sense amp (assume_mlsa_model, from neurosim_rram_22nm's 22 nm figures): minimum-gate loads
-#: one comparator switches (1.624 fJ / 0.0497 fJ, the C V^2 of a minimum gate at 22 nm); the column and reference
-#: power it senses as a fraction of one on-cell's Vread^2 / Ron (18.75 uW / 15 comparators at Ron = 6 kOhm, Vread =
-#: 0.55 V); NeuroSim's clock margin over the sensing path.
-MLSA_GATES = 32.7
-MLSA_CELL_FRACTION = 0.025
-MLSA_CLOCK_MARGIN = 1.4
 #: Area of one unit (capacitor or comparator) of the 2**bits array, in F^2 (assume_adc_envelope: a minimum
 #: inverter's footprint per unit).
 ADC_UNIT_F2 = G.INV_F2
@@ -151,17 +148,6 @@ def conversion_energy_j(bits: int, technology_nm: float, sample_rate_hz: float) 
     return max(walden, thermal)
 
 
-def mlsa_energy_j(bits: int, n, clock_hz: float, ron_ohm: float, read_voltage_v: float) -> float:
-    """Energy (J) of one conversion of a current-mode multilevel sense amp (``assume_mlsa_model``): each of its
-    ``2**bits - 1`` comparators switches :data:`MLSA_GATES` minimum-gate loads and senses a column and reference
-    power of :data:`MLSA_CELL_FRACTION` x ``Vread^2 / Ron`` over the sensing window, the clock period /
-    :data:`MLSA_CLOCK_MARGIN` (NeuroSim sets its clock from the sensing path with that margin and charges the
-    column power over the sensing time, ``neurosim_code``)."""
-    t_sense = 1.0 / clock_hz / MLSA_CLOCK_MARGIN
-    sensed = MLSA_CELL_FRACTION * read_voltage_v ** 2 / ron_ohm * t_sense
-    return (2.0 ** bits - 1.0) * (MLSA_GATES * n.gate_energy_j + sensed)
-
-
 def adc_sample_rate_hz(chip, p: Point) -> float:
     """Conversions per second of one ADC at the design-point timing: clock / conversion cycles at the reference
     resolution (the bit-cycle rate, which sets the envelope's speed penalty; independent of ``bits``)."""
@@ -200,9 +186,11 @@ class AdcKind(ComponentKind):
     name, order, label, look, level = "adc", 20, "ADC", Look("#D55E00"), "crossbar"
     fields = {"adc": (AdcConfig, ...)}
     actions = (Action("conversion", "adc_conversions", "conversion"),)
-    model_name = ("Murmann survey envelope: max(FoM_W 2^b, Schreier 185 dB) x rate penalty (mlsa: (2^b - 1) x "
-                  "(C V^2 + k Vread^2 / Ron x t_sense)); area ~ 2^b F^2")
-    parameters = ("adc_bits", "technology_nm", "clock_hz", "ron_ohm", "read_voltage_v")
+    model_name = ("Murmann survey envelope: max(FoM_W 2^b, Schreier 185 dB) x rate penalty; area ~ 2^b F^2 (mlsa: "
+                  "(2^b - 1) x (C V^2 + mirror power(R, node) x t_sense); comparators + reference columns + encoder "
+                  "(+ SRAM precharger))")
+    parameters = ("adc_bits", "technology_nm", "device_roadmap", "clock_hz", "ron_ohm", "read_voltage_v",
+                  "crossbar_parallel_rows", "crossbar_rows", "crossbar_device", "cell_area_f2", "cols_per_adc")
 
     @classmethod
     def placement(cls, chip) -> tuple[str, float]:
@@ -220,11 +208,12 @@ class AdcKind(ComponentKind):
     def estimate(cls, chip, p: Point) -> Estimate:
         n, bits = p.node, p.adc_bits
         units = 2.0 ** bits
+        leakage = units * n.gate_leakage_w
         if chip.adc.scaling == "mlsa":
-            energy = mlsa_energy_j(bits, n, p["clock_hz"], p["ron_ohm"], p["read_voltage_v"])
-        else:
-            energy = conversion_energy_j(bits, p["technology_nm"], adc_sample_rate_hz(chip, p))
-        return Estimate(energy=energy, area=units * ADC_UNIT_F2 * n.feature_m ** 2, leakage=units * n.gate_leakage_w)
+            return Estimate(energy=mlsa_energy_j(bits, n, p), area=mlsa_area_f2(bits, n, p) * n.feature_m ** 2,
+                            leakage=leakage)
+        energy = conversion_energy_j(bits, p["technology_nm"], adc_sample_rate_hz(chip, p))
+        return Estimate(energy=energy, area=units * ADC_UNIT_F2 * n.feature_m ** 2, leakage=leakage)
 
     @classmethod
     def describe_energy(cls, chip, comp: Adc) -> str:
@@ -233,11 +222,18 @@ class AdcKind(ComponentKind):
         return f"{fmt_energy(comp.energy_j)}/conversion at {chip.adc.bits} bit"
 
 
+class MuxConfig(PeriphConfig):
+    min_height_f: Optional[float] = Field(default=None, gt=0, le=1e4)
+    """Least height (F) of the mux row across the array: its share of the array width is never smaller than
+    ``cols_per_adc`` cell widths x this (NeuroSim draws the mux row as tall as its decoder, 224 F for 3 bits,
+    ``neurosim_code``); unset: the area is the model-scaled transmission gates only."""
+
+
 class MuxKind(ComponentKind):
     """Column multiplexer (with its sample-and-hold) in front of one ADC: one action per column selected."""
 
     name, order, label, look, level = "mux", 30, "mux", Look("#E69F00"), "crossbar"
-    fields = {"mux": (PeriphConfig, ...)}
+    fields = {"mux": (MuxConfig, ...)}
     actions = (Action("selection", "mux_selects", "column selection"),)
     counts = {"mux_selects": lambda ctx: ctx.counts["adc_conversions"]}  # one selection per conversion
     model_name = ("decoder log2(m) + m transmission gates sized to the current of parallel_rows cells of Ron "
@@ -256,6 +252,15 @@ class MuxKind(ComponentKind):
         gates = 2.0 * m * tg + 2.0 * G.log2c(m)
         return Estimate(energy=(G.log2c(m) + 2.0 * tg) * n.gate_energy_j, area=gates * G.INV_F2 * n.feature_m ** 2,
                         leakage=gates * n.gate_leakage_w)
+
+    @classmethod
+    def area_floor(cls, chip, p: Point) -> Optional[float]:
+        """The mux's share of a row ``min_height_f`` tall across the array (m2), or ``None``."""
+        if chip.mux.min_height_f is None:
+            return None
+        device = "sram" if p["crossbar_device"] == "sram" else "1t1r"
+        cell_w = (p["cell_area_f2"] * CELL_ASPECT[device]) ** 0.5
+        return p["cols_per_adc"] * cell_w * chip.mux.min_height_f * p.node.feature_m ** 2
 
     @classmethod
     def placement(cls, chip) -> tuple[str, float]:

@@ -15,16 +15,17 @@ design point names is taken as unchanged.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, Literal, Optional
 
 from cimsim.config import units as U
 from cimsim.config.quantity import Strict, Unit
 
 #: Design-point parameter -> dotted path of the chip field it pins.
 PATHS = {
-    "technology_nm": "technology_nm", "clock_hz": "clock_hz", "weight_bits": "weight_bits",
+    "technology_nm": "technology_nm", "device_roadmap": "device_roadmap", "clock_hz": "clock_hz", "weight_bits": "weight_bits",
     "crossbar_rows": "crossbar.rows", "crossbar_cols": "crossbar.cols",
     "crossbar_parallel_rows": "crossbar.parallel_rows", "bits_per_cell": "crossbar.bits_per_cell",
+    "crossbar_device": "crossbar.device",
     "cell_area_f2": "crossbar.cell_f2", "ron_ohm": "crossbar.ron_ohm", "on_off_ratio": "crossbar.on_off_ratio",
     "read_voltage_v": "crossbar.read_voltage_v", "read_pulse_s": "crossbar.read_pulse_s",
     "cols_per_adc": "adc.cols_per_adc", "pe_crossbars": "pe.crossbars", "tile_pes": "tile.pes",
@@ -40,6 +41,7 @@ class DesignPoint(Strict):
     the node in nm and buffer sizes in bytes). ``None``: not pinned (taken as unchanged)."""
 
     technology_nm: Annotated[Optional[float], Unit(U.LENGTH, per=1e-9)] = None
+    device_roadmap: Optional[Literal["hp", "lstp"]] = None
     clock_hz: Annotated[Optional[float], Unit(U.FREQUENCY)] = None
     read_pulse_s: Annotated[Optional[float], Unit(U.TIME)] = None
     read_voltage_v: Optional[float] = None
@@ -50,6 +52,7 @@ class DesignPoint(Strict):
     crossbar_rows: Optional[int] = None
     crossbar_cols: Optional[int] = None
     crossbar_parallel_rows: Optional[int] = None
+    crossbar_device: Optional[Literal["rram", "sram", "fefet", "pcm"]] = None
     bits_per_cell: Optional[int] = None
     cols_per_adc: Optional[int] = None
     pe_crossbars: Optional[int] = None
@@ -79,7 +82,7 @@ def pin(chip) -> DesignPoint:
     for name, path in PATHS.items():
         if pinned.get(name) is None:
             value = _lookup(chip, path)
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if isinstance(value, (int, float, str)) and not isinstance(value, bool):
                 pinned[name] = value
     return DesignPoint(**pinned)
 
@@ -102,7 +105,7 @@ class Point:
     def node(self):
         from cimsim.technology import node
 
-        return node(self["technology_nm"])
+        return node(self["technology_nm"], self["device_roadmap"] or "hp")
 
     @property
     def adc_bits(self) -> int:

@@ -9,7 +9,7 @@ inheritance: a crossbar unit has the array and its peripherals, a PE has ``pe.cr
 per mapped neuron, outside the trees.
 
 Each component's published figures are moved from the preset's design point by its parametric model
-(:mod:`cimsim.components.calibration`); extra periphery blocks by the node (:func:`cimsim.technology.node_scale`)
+(:mod:`cimsim.components.calibration`); extra periphery blocks by the node (C V^2, F^2 or their named gate layout, :mod:`cimsim.technology.layout`)
 and, per row or column, by the array's rows or columns.
 Wires (H-tree, NoC links) take their lengths from the floorplan (:mod:`cimsim.components.floorplan`) of the other
 components, at the design point and at this chip.
@@ -23,7 +23,7 @@ from cimsim.components.base import Component
 from cimsim.components.calibration import Factors, Point, factors
 from cimsim.components.floorplan import Floorplan, floorplan
 from cimsim.components.registry import LEVELS, kinds
-from cimsim.technology import node_scale
+from cimsim.technology.layout import LAYOUTS
 
 __all__ = ["ChipComponents", "adcs_per_crossbar", "adcs_per_pe", "block_instances", "build", "pe_cycle_cycles",
            "periphery_components"]
@@ -91,6 +91,11 @@ def _scaled(comp: Component, f: Factors) -> Component:
                    leakage_w=comp.leakage_w * f.leakage)
 
 
+def _floored(comp: Component, floor) -> Component:
+    """``comp`` with at least the area ``floor`` (m2; ``None``: as it is)."""
+    return comp if floor is None or comp.area_m2 >= floor else replace(comp, area_m2=floor)
+
+
 def block_instances(chip, block) -> float:
     """Instances of a periphery block per unit of its level (``per: row`` / ``column``: per crossbar line)."""
     lines = {"unit": 1, "row": chip.crossbar.rows, "column": chip.crossbar.cols}[block.per]
@@ -98,19 +103,23 @@ def block_instances(chip, block) -> float:
 
 
 def _block_factors(chip, block) -> Factors:
-    """Extra periphery blocks follow the node (digital C V^2, F^2, Vdd I_off F) from the design point's; a block
-    per row or column also the array's rows or columns in the energy of one action (its instances are counted by
+    """Extra periphery blocks follow the node (digital C V^2, Vdd I_off F; area F^2, or the footprint of the
+    block's ``layout`` at the node, :mod:`cimsim.technology.layout`) from the design point's; a block per row or
+    column also the array's rows or columns in the energy of one action (its instances are counted by
     :func:`block_instances`)."""
-    ref = chip.design_point.technology_nm
-    s = node_scale(ref, chip.technology_nm) if ref is not None and ref != chip.technology_nm else None
+    now, at = Point(chip, False), Point(chip, True)
     lines = 1.0
     if block.per != "unit":
-        now, at = Point(chip, False), Point(chip, True)
         name = "crossbar_rows" if block.per == "row" else "crossbar_cols"
         lines = now[name] / at[name]
-    if s is None:
+    if at["technology_nm"] == now["technology_nm"] and at["device_roadmap"] == now["device_roadmap"]:
         return Factors(energy=lines)
-    return Factors(s.energy * lines, s.area, s.leakage)
+    a, b = at.node, now.node
+    area = (b.feature_m / a.feature_m) ** 2
+    if block.layout is not None:
+        shape = LAYOUTS[block.layout]
+        area *= shape(b) / shape(a)
+    return Factors(b.gate_energy_j / a.gate_energy_j * lines, area, b.gate_leakage_w / a.gate_leakage_w)
 
 
 def _plan(chip, comps, blocks, point: Point) -> Floorplan:
@@ -134,7 +143,7 @@ def _priced(chip) -> tuple[dict, dict, dict]:
     for k in kinds():
         if k.name in published and not k.wire:
             out[k.name] = factors(k.estimate(chip, now), k.estimate(chip, ref))
-            leaves[k.name] = _scaled(published[k.name], out[k.name])
+            leaves[k.name] = _floored(_scaled(published[k.name], out[k.name]), k.area_floor(chip, now))
     fp_ref = _plan(chip, published, published_blocks, ref)
     for k in kinds():
         if k.name in published and k.wire:

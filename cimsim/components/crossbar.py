@@ -192,7 +192,8 @@ class WlDriverKind(ComponentKind):
     name, order, label, look, level = "wl_driver", 40, "WL driver", Look("#F0E442"), "crossbar"
     fields = {"wl_driver": (PeriphConfig, ...)}
     actions = (Action("row driven", "rows_driven", "row driven"),)
-    model_name = "wordline C_wire x cols x pitch + driver gate at Vdd; FO4-sized driver (neurosim_sizing)"
+    model_name = ("energy: wordline C_wire x cols x pitch + FO4-sized driver at Vdd; area: switch-matrix DFF + "
+                  "transmission gate per row (neurosim_sizing)")
     parameters = ("crossbar_cols", "cell_area_f2", "technology_nm")
 
     @classmethod
@@ -201,8 +202,11 @@ class WlDriverKind(ComponentKind):
         pitch = p["cell_area_f2"] ** 0.5 * n.feature_m
         load = p["crossbar_cols"] * pitch * n.wire_cap_f_per_m
         size = max(1.0, load / (4.0 * n.gate_cap_f))  # minimum inverters driving the load at fan-out 4
+        # NeuroSim's row switch matrix (a DFF and a transmission gate per row) is not sized to the wire load: a
+        # minimum gate for 1T1R rows, one sized to the row's wire resistance (at least minimum) for SRAM rows, so
+        # its footprint is a fixed number of F^2 per row (neurosim_code: NewSwitchMatrix.cpp, SwitchMatrix.cpp)
         return Estimate(energy=(load + size * n.gate_cap_f) * n.vdd_v ** 2,
-                        area=size * G.INV_F2 * n.feature_m ** 2, leakage=size * n.gate_leakage_w)
+                        area=(G.DFF_F2 + 2.0 * G.INV_F2) * n.feature_m ** 2, leakage=size * n.gate_leakage_w)
 
     @classmethod
     def placement(cls, chip) -> tuple[str, float]:

@@ -98,7 +98,9 @@ def _components(chip, c: ChipComponents) -> list[str]:
 
 def _param(p, name: str) -> str:
     value = p.adc_bits if name == "adc_bits" else p[name]
-    return "-" if value is None else f"{value:g}"
+    if value is None:
+        return "-"
+    return value if isinstance(value, str) else f"{value:g}"
 
 
 def _models(chip, c: ChipComponents) -> list[str]:

@@ -137,6 +137,12 @@ class ComponentKind:
         return None
 
     @classmethod
+    def area_floor(cls, chip, p) -> Optional[float]:
+        """Least area (m2) of one instance at point ``p`` set by a layout rule of the preset (a row as tall as a
+        neighbouring block), applied after the model scaling; ``None``: no floor."""
+        return None
+
+    @classmethod
     def describe_energy(cls, chip, comp) -> str:
         """Energy column of ``describe_chip``: energy per action in human units."""
         from cimsim.components.describe import fmt_energy

@@ -11,7 +11,8 @@ Model (ratios move the published figure, :mod:`cimsim.components.calibration`): 
 (0.25 Ron) x F`` (its linear-region ratio and IR-drop tolerance; ``R_min = Vdd / (I_on F)`` of a minimum NMOS):
 a low-resistance cell needs a wide access transistor, so the wordline load falls as Ron rises. ``k`` (overlap and
 drain capacitance of NeuroSim's gate-capacitance model over our ideal + fringe figure) is the ratio the 22 nm
-NeuroSim wordline implies (53.1 fF for 128 cells of 6 kOhm; ``assume_access_gate``).
+NeuroSim wordline implies (53.1 fF for 128 cells of 6 kOhm with its LSTP transistors, ``device_roadmap: lstp``;
+``assume_access_gate``).
 """
 from __future__ import annotations
 
@@ -25,8 +26,10 @@ from cimsim.technology import CELL_ASPECT
 
 #: NeuroSim's access-transistor sizing: linear-region ratio over IR-drop tolerance (neurosim_code: 0.20 / 0.25).
 ACCESS_SIZING = 0.20 / 0.25
-#: Access-gate capacitance per width over the node's ideal + fringe gate capacitance (assume_access_gate).
-ACCESS_GATE_FACTOR = 6.1
+#: Access-gate capacitance per width over the node's ideal + fringe gate capacitance (assume_access_gate): 53.1 fF
+#: = 128 x (12F x 0.2 fF/um + k x 1.325 fF/um x W_access) with W_access = 0.8 x 48.8 kOhm / 6 kOhm x F, the 22 nm
+#: LSTP figures (an HP node's lower C' and R_min would give k = 6.1 for the same wordline).
+ACCESS_GATE_FACTOR = 1.91
 
 
 class WordlineConfig(Strict):
@@ -41,7 +44,7 @@ class WordlineKind(ComponentKind):
     fields = {"wordline": (Optional[WordlineConfig], None)}
     actions = (Action("charge", "rows_driven", "row driven (its wordline charged at each mux step)"),)
     model_name = "cols_per_adc x cols x (wire + access gates sized to Ron) x Vdd^2 per driven row"
-    parameters = ("crossbar_cols", "cols_per_adc", "cell_area_f2", "ron_ohm", "technology_nm")
+    parameters = ("crossbar_cols", "cols_per_adc", "cell_area_f2", "crossbar_device", "ron_ohm", "technology_nm")
 
     @classmethod
     def placement(cls, chip) -> tuple[str, float]:
@@ -58,7 +61,7 @@ class WordlineKind(ComponentKind):
         if chip.wordline is None:
             return None
         n = p.node
-        aspect = CELL_ASPECT["sram" if chip.crossbar.device == "sram" else "1t1r"]
+        aspect = CELL_ASPECT["sram" if p["crossbar_device"] == "sram" else "1t1r"]
         w_cell = (p["cell_area_f2"] * aspect) ** 0.5 * n.feature_m
         r_min = n.vdd_v / (n.on_current_a_per_m * n.feature_m)
         w_access = ACCESS_SIZING * r_min / p["ron_ohm"] * n.feature_m

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Optional
 
 from pydantic import Field, PositiveInt, create_model, field_validator, model_validator
 
@@ -92,6 +92,19 @@ class PeripheryBlock(Strict):
     only)."""
     costs: Costs
     """Energy per ``charged_per`` unit (J), area and leakage per instance (m2, W)."""
+    layout: Optional[str] = None
+    """A named gate layout (:data:`cimsim.technology.layout.LAYOUTS`, e.g. ``level_shifter``) whose footprint in
+    F^2 at the node moves the area from the design point (its transistors fold with the node's PMOS / NMOS ratio);
+    unset: the area scales as F^2."""
+
+    @field_validator("layout")
+    @classmethod
+    def _known_layout(cls, value):
+        from cimsim.technology.layout import LAYOUTS
+
+        if value is not None and value not in LAYOUTS:
+            raise ValueError(f"unknown layout {value!r}; expected one of {', '.join(LAYOUTS)}")
+        return value
 
     @field_validator("charged_per")
     @classmethod
@@ -124,6 +137,9 @@ class Chip(ChipSections):
     # loop without end (a mesh of 1e12 tiles); the loader also refuses any non-finite number
     technology_nm: Annotated[float, Unit(U.LENGTH, per=1e-9)] = Field(ge=1, le=1000)
     """Technology node (nm), 1 to 1000."""
+    device_roadmap: Literal["hp", "lstp"] = "hp"
+    """Transistor models of the node (:mod:`cimsim.technology.nodes`): PTM high performance or low standby power
+    (NeuroSim's default)."""
     clock_hz: Annotated[float, Unit(U.FREQUENCY)] = Field(gt=0, le=1e12)
     """Clock frequency (Hz), at most 1 THz."""
     weight_bits: int = Field(default=8, ge=2, le=16)

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cimsim.technology.nodes import CELL_ASPECT, CELL_F2, PTM_HP, SOURCES, Node, node
+from cimsim.technology.nodes import CELL_ASPECT, CELL_F2, PTM_HP, PTM_LSTP, ROADMAPS, SOURCES, Node, node
 
-__all__ = ["CELL_ASPECT", "CELL_F2", "NodeScale", "PTM_HP", "SOURCES", "Node", "node", "node_scale"]
+__all__ = ["CELL_ASPECT", "CELL_F2", "NodeScale", "PTM_HP", "PTM_LSTP", "ROADMAPS", "SOURCES", "Node", "node",
+           "node_scale"]
 
 
 @dataclass(frozen=True)
@@ -25,8 +26,9 @@ class NodeScale:
     delay: float
 
 
-def node_scale(from_nm: float, to_nm: float) -> NodeScale:
-    """Factors moving a digital block's energy, area, leakage and delay from ``from_nm`` to ``to_nm``."""
-    a, b = node(from_nm), node(to_nm)
+def node_scale(from_nm: float, to_nm: float, roadmap: str = "hp") -> NodeScale:
+    """Factors moving a digital block's energy, area, leakage and delay from ``from_nm`` to ``to_nm`` (transistors
+    of ``roadmap``)."""
+    a, b = node(from_nm, roadmap), node(to_nm, roadmap)
     return NodeScale(energy=b.gate_energy_j / a.gate_energy_j, area=(b.feature_m / a.feature_m) ** 2,
                      leakage=b.gate_leakage_w / a.gate_leakage_w, delay=b.fo4_s / a.fo4_s)
