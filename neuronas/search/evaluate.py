@@ -11,10 +11,12 @@ latency meaningless; with calibrated statistics the deployed network spikes like
 
 Hardware evaluation, in order of cost, stopping at the first failure:
 
-1. ``memory``: crossbar parameters (``neuronas.quant.crossbar_parameters``) x weight bits, counted on the model's
-   shapes (built on the ``meta`` device: no weights), so this rejection builds no model;
-2. ``mapping``: ``quantize`` (8 bit) -> ``export`` -> ``cimsim.mapping.map_graph``: does it fit the chip (an
-   error message is stored otherwise) and is the area of the used tiles alone already over the area budget;
+1. ``memory``: crossbar parameters (``neuronas.quant.crossbar_parameters``) x weight bits, counted from the
+   genotype and the macro (:mod:`neuronas.search.bounds`), so this rejection builds no model;
+2. ``mapping``: first a lower bound of the tiles from the same layer sizes (no model: a cell that cannot fit, or
+   whose fewest possible tiles already exceed the area budget, stops here), then ``quantize`` (8 bit) ->
+   ``export`` -> ``cimsim.mapping.map_graph``: does it fit the chip (an error message is stored otherwise) and is
+   the area of the used tiles alone already over the area budget;
 3. ``simulate``: ``cimsim.simulate(..., ideal_adc=True, fidelity=False)`` on ``hw_samples`` real images: area
    (``area_m2``), latency and energy per inference (``latency_per_inference_s``, ``energy_per_inference_j``).
    Every conversion is priced at the chip's ADC; only the spikes come from the ideal-ADC network, which skips the
@@ -233,16 +235,29 @@ class Evaluator:
 
     # ------------------------------------------------------------------ measurements
     def memory(self, genotype: "str | Genotype") -> dict:
-        """``{"params", "memory_bytes"}`` of the network (crossbar weights x weight bits / 8), counted on a model
-        built on torch's ``meta`` device: shapes only, no weight is allocated or initialised, so a candidate over
-        the memory budget is rejected before any model is built."""
-        from neuronas.models import build
-        from neuronas.quant import memory_footprint
+        """``{"params", "memory_bytes"}`` of the network (crossbar weights x weight bits / 8), counted from the
+        genotype and the macro alone (:mod:`neuronas.search.bounds`): a candidate over the memory budget is
+        rejected before any model is built."""
+        from neuronas.quant.fixed_point import check_bits
+        from neuronas.search.bounds import crossbar_layers, weight_count
 
-        with torch.device("meta"):
-            model = build(Genotype.parse(genotype), self.spec, config=self.macro)
-        fp = memory_footprint(model, self.settings.weight_bits)
-        return {"params": float(fp["params"]), "memory_bytes": float(fp["bytes"])}
+        params = weight_count(crossbar_layers(Genotype.parse(genotype), self.spec, self.macro))
+        return {"params": float(params), "memory_bytes": float(math.ceil(params * check_bits(self.settings.weight_bits) / 8))}
+
+    def tile_bound(self, genotype: "str | Genotype") -> dict:
+        """``{"tiles", "area_m2"}``: the fewest tiles any mapping of the network can use on the chip and their
+        area, from the genotype and the macro alone (:func:`neuronas.search.bounds.tile_lower_bound`)."""
+        from neuronas.search.bounds import crossbar_layers, tile_lower_bound
+
+        tiles = tile_lower_bound(crossbar_layers(Genotype.parse(genotype), self.spec, self.macro), self.chip,
+                                 self.settings.weight_bits)
+        return {"tiles": tiles, "area_m2": tiles * self._tile_area_m2}
+
+    @cached_property
+    def _tile_area_m2(self) -> float:
+        from cimsim.components.chip import build as build_components
+
+        return float(build_components(self.chip).tile.total_area_m2())
 
     def hardware(self, genotype: "str | Genotype", stop_early: bool = True) -> dict:
         """Memory, mapping and simulation of ``genotype`` (canonical form), cached by (genotype, chip hash, ...).
@@ -287,7 +302,6 @@ class Evaluator:
 
     def _hardware(self, g: Genotype, stop_early: bool) -> dict:
         import cimsim
-        from cimsim.components.chip import build as build_components
         from cimsim.mapping import map_graph
         from neuronas.export import export, to_inputs
         from neuronas.quant import quantize
@@ -299,6 +313,14 @@ class Evaluator:
         if stop_early and lim.check(res, ("memory",) if "memory" in lim.names else ()):
             return res
         res["stage"] = "mapping"
+        bound = self.tile_bound(g)
+        if bound["tiles"] > self.chip.tiles:  # cannot fit: no model is built
+            res.update(fits=False, complete=True, fit_message=f"network needs at least {bound['tiles']} tiles (its "
+                       f"crossbars without duplication); chip {self.chip.name!r} has {self.chip.tiles}")
+            return res
+        if stop_early and "area" in lim.names and bound["area_m2"] > lim.area_m2:
+            res["area_m2"] = float(bound["area_m2"])  # a lower bound of the mapped tiles' area, already over budget
+            return res
         model = self.build(g)
         images, _ = self.hw_images
         deploy = quantize(model, self.settings.weight_bits, calibration=images)
@@ -308,7 +330,7 @@ class Evaluator:
         except UserError as exc:
             res.update(fits=False, fit_message=str(exc), complete=True)
             return res
-        tiles_area = mapping.tiles_used * build_components(self.chip).tile.total_area_m2()
+        tiles_area = mapping.tiles_used * self._tile_area_m2
         if stop_early and "area" in lim.names and tiles_area > lim.area_m2:
             # the used tiles alone exceed the budget; the report's area only adds membrane storage to this
             res["area_m2"] = float(tiles_area)
