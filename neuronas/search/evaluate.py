@@ -118,6 +118,7 @@ class Evaluator:
             cache_dir = settings.out_dir / "cache"
         self.cache_dir = Path(cache_dir) if cache_dir is not None else None
         self.time_batched = bool(time_batched)
+        self._scores: dict[str, float] = {}  # canonical genotype -> score, this process (also with no cache_dir)
 
     # ------------------------------------------------------------------ shared inputs
     @cached_property
@@ -344,18 +345,24 @@ class Evaluator:
         return res
 
     def score(self, genotype: "str | Genotype") -> tuple[float, float]:
-        """SAHD score of ``genotype`` (canonical form), cached; returns ``(score, wall time s)`` (0 s if cached)."""
+        """SAHD score of ``genotype``, cached by its canonical form (:meth:`Genotype.canonical`: genotypes that
+        differ only by dead edges or by the order of two unconnected intermediate nodes build the same network and
+        share one score); returns ``(score, wall time s)`` (0 s for a cache hit)."""
         from neuronas.search.sahd import sahd_score
 
         g = self.canonical(genotype)
+        if str(g) in self._scores:  # an equivalent genotype was scored: the same network, the same score
+            return self._scores[str(g)], 0.0
         cached = self._cache_get("score", g)
         if cached is not None:
+            self._scores[str(g)] = float(cached["score"])
             return float(cached["score"]), 0.0
         t0 = time.perf_counter()
         # built on the CPU (the same seeded weights on every device), scored on the search's device
         model = self.build(g, calibrate=False).to(self.device)
         value = sahd_score(model, self.score_images, time_batched=self.time_batched)
         dt = time.perf_counter() - t0
+        self._scores[str(g)] = value
         self._cache_put("score", g, {"score": value if math.isfinite(value) else str(value), "time_s": dt})
         return value, dt
 
