@@ -137,3 +137,27 @@ def test_kernel_sum_does_not_depend_on_call_order():
 
 def test_genotypes_used_here_are_forward_only():
     assert not any(Genotype.parse(g).has_backward for g in FORWARD)
+
+
+@pytest.mark.parametrize("genotype", [FORWARD[0], "conv3x3<0|skip~0,conv1x1~1|conv1x1~0,zeroize~1,skip~2"])
+def test_score_equals_call_order_sum_of_a_stepwise_run(genotype):
+    """The kernel's key order is the order in which a timestep-by-timestep run calls the LIFs: both scores equal
+    the plain running sum over those calls, bit for bit."""
+    from neuronas.models.lif import LIF
+
+    images = _batches()[0]
+    model = _model(genotype)
+    calls: list = []
+
+    def hook(module, inputs, out):
+        calls.extend(out.unbind(0) if module.step_mode == "m" else [out])
+
+    handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, LIF)]
+    _spikes(model, images, batched=False)
+    for h in handles:
+        h.remove()
+    k = SahdKernel(images.shape[0])
+    for x in calls:
+        k.add(x)
+    for batched in (False, True):
+        assert sahd_score(_model(genotype), [images], time_batched=batched) == k.logdet()

@@ -45,9 +45,10 @@ NORM_BY_NEURONS = True
 class SahdKernel:
     """Accumulates the SAHD kernel ``K`` ``[B, B]`` over hook calls (float64).
 
-    Each call's term is kept under its key ``(LIF index, timestep)`` and the terms are summed in key order, so the
-    kernel does not depend on the order in which the LIFs fire: a network run timestep by timestep and the same
-    network run layer by layer over all timesteps give the same ``K`` bit for bit when their spikes are equal.
+    Each call's term is kept under a key and the terms are summed in key order. :meth:`add_call` keys them in the
+    order of a timestep-by-timestep run: by time block (a cell, or a LIF outside any cell, in module order), then
+    timestep, then the order in which the block's LIFs first fired. So a network whose cells run time-batched gives
+    the same ``K``, bit for bit, as the same network run timestep by timestep when the spikes are equal.
 
     Parameters
     ----------
@@ -60,6 +61,7 @@ class SahdKernel:
         self.norm_by_neurons = bool(norm_by_neurons)
         self.terms: dict[tuple, np.ndarray] = {}
         self._steps: dict[int, int] = {}
+        self._ranks: dict[int, list[int]] = {}
 
     @property
     def calls(self) -> int:
@@ -97,11 +99,14 @@ class SahdKernel:
             raise ValueError(f"SAHD kernel: term {key} added twice")
         self.terms[key] = (n - 0.5 / (norm + 1e-3) * d_h).cpu().numpy()
 
-    def add_step(self, spikes: torch.Tensor, lif: int) -> None:
-        """Add the next timestep of the single-step LIF number ``lif`` (its calls are counted per batch)."""
-        t = self._steps.get(lif, 0)
+    def add_call(self, spikes: torch.Tensor, lif: int, block: int, t: int | None = None) -> None:
+        """Add timestep ``t`` (default: the one after this LIF's last) of LIF number ``lif`` in time block ``block``."""
+        ranks = self._ranks.setdefault(block, [])
+        if lif not in ranks:
+            ranks.append(lif)
+        t = self._steps.get(lif, 0) if t is None else int(t)
         self._steps[lif] = t + 1
-        self.add(spikes, (lif, t))
+        self.add(spikes, (block, t, ranks.index(lif)))
 
     def logdet(self) -> float:
         """``log |det(K / calls)|`` (``-inf`` for a singular kernel)."""
@@ -111,17 +116,30 @@ class SahdKernel:
         return float(ld) if sign != 0 else float("-inf")
 
 
-def _hook_for(kernel_ref: list, lif: int):
+def _hook_for(kernel_ref: list, lif: int, block: int):
     def hook(module: LIF, inputs, output):
         out = output[0] if isinstance(output, tuple) else output
         kernel = kernel_ref[0]
         if module.step_mode == "m":
             for t in range(out.shape[0]):
-                kernel.add(out[t], (lif, t))
+                kernel.add_call(out[t], lif, block, t)
         else:
-            kernel.add_step(out, lif)
+            kernel.add_call(out, lif, block)
 
     return hook
+
+
+def _time_blocks(model: nn.Module, lifs: list) -> list[int]:
+    """Per LIF, the index (in ``model.modules()`` order) of its time block: the cell holding it, else itself."""
+    from neuronas.models.cell import Cell
+
+    mods = list(model.modules())
+    index = {id(m): i for i, m in enumerate(mods)}
+    owner = {}
+    for m in mods:
+        if isinstance(m, Cell):
+            owner.update({id(lif): index[id(m)] for lif in m.modules() if isinstance(lif, LIF)})
+    return [owner.get(id(m), index[id(m)]) for m in lifs]
 
 
 @torch.no_grad()
@@ -157,7 +175,7 @@ def sahd_score(model: nn.Module, batches: Iterable[torch.Tensor], norm_by_neuron
             m.eval()
     device = next((p.device for p in model.parameters()), torch.device("cpu"))
     ref: list = [None]
-    handles = [m.register_forward_hook(_hook_for(ref, i)) for i, m in enumerate(lifs)]
+    handles = [m.register_forward_hook(_hook_for(ref, i, b)) for i, (m, b) in enumerate(zip(lifs, _time_blocks(model, lifs)))]
     scores = []
     try:
         with batched_cells(model, time_batched):
