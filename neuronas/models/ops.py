@@ -108,6 +108,18 @@ class ConvBN(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return over_time(lambda z: self.bn(self.conv(z)), x, 3)
 
+    def per_timestep(self, x: torch.Tensor) -> torch.Tensor:
+        """``[T, N, C, H, W]`` -> ``[T, N, C', H', W']``, equal (bit for bit) to :meth:`forward` on each ``x[t]`` in turn.
+
+        The convolution runs once over the ``T * N`` frames (each frame's output does not depend on the others);
+        the batch norm is then called once per timestep, so in training mode each timestep is normalised with its
+        own statistics over ``(N, H, W)`` and the running statistics take the ``T`` updates in timestep order.
+        """
+        T, N = x.shape[:2]
+        y = self.conv(x.reshape(T * N, *x.shape[2:]))
+        y = y.reshape(T, N, *y.shape[1:])
+        return torch.stack([self.bn(y[t]) for t in range(T)])
+
 
 class TimeBatchNorm(nn.BatchNorm2d):
     """Batch norm over ``[T, N, C, H, W]`` or ``[N, C, H, W]`` (statistics over time and batch)."""
@@ -137,6 +149,10 @@ class ConvOp(nn.Module):
 
     def forward(self, spikes: torch.Tensor) -> torch.Tensor:
         return self.conv(spikes)
+
+    def per_timestep(self, spikes: torch.Tensor) -> torch.Tensor:
+        """``[T, N, C, H, W]`` at once, equal to :meth:`forward` per timestep (:meth:`ConvBN.per_timestep`)."""
+        return self.conv.per_timestep(spikes)
 
 
 class AvgPoolOp(nn.Module):

@@ -11,10 +11,12 @@ latency meaningless; with calibrated statistics the deployed network spikes like
 
 Hardware evaluation, in order of cost, stopping at the first failure:
 
-1. ``memory``: crossbar parameters (``neuronas.quant.crossbar_parameters``) x weight bits, counted on the model's
-   shapes (built on the ``meta`` device: no weights), so this rejection builds no model;
-2. ``mapping``: ``quantize`` (8 bit) -> ``export`` -> ``cimsim.mapping.map_graph``: does it fit the chip (an
-   error message is stored otherwise) and is the area of the used tiles alone already over the area budget;
+1. ``memory``: crossbar parameters (``neuronas.quant.crossbar_parameters``) x weight bits, counted from the
+   genotype and the macro (:mod:`neuronas.search.bounds`), so this rejection builds no model;
+2. ``mapping``: first a lower bound of the tiles from the same layer sizes (no model: a cell that cannot fit, or
+   whose fewest possible tiles already exceed the area budget, stops here), then ``quantize`` (8 bit) ->
+   ``export`` -> ``cimsim.mapping.map_graph``: does it fit the chip (an error message is stored otherwise) and is
+   the area of the used tiles alone already over the area budget;
 3. ``simulate``: ``cimsim.simulate(..., ideal_adc=True, fidelity=False)`` on ``hw_samples`` real images: area
    (``area_m2``), latency and energy per inference (``latency_per_inference_s``, ``energy_per_inference_j``).
    Every conversion is priced at the chip's ADC; only the spikes come from the ideal-ADC network, which skips the
@@ -48,13 +50,17 @@ def stable_seed(*parts) -> int:
 
 
 def calibrate_batchnorm(model: nn.Module, images: torch.Tensor) -> None:
-    """Set every batch norm's running statistics to those of one training-mode pass over ``images``."""
+    """Set every batch norm's running statistics to those of one training-mode pass over ``images``.
+
+    Cells without backward edges run time-batched in that pass (the same statistics bit for bit, faster).
+    """
     bns = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
     saved = [m.momentum for m in bns]
     was_training = model.training
     for m in bns:
         m.reset_running_stats()
         m.momentum = None  # cumulative average: one pass gives exactly the batch statistics
+    from neuronas.models.cell import time_batched
     from neuronas.models.lif import reset_states
 
     model.train()
@@ -62,7 +68,7 @@ def calibrate_batchnorm(model: nn.Module, images: torch.Tensor) -> None:
         if isinstance(m, nn.Dropout):
             m.eval()
     device = next((p.device for p in model.parameters()), images.device)
-    with torch.no_grad():
+    with torch.no_grad(), time_batched(model):
         reset_states(model)
         model(images.to(device))
         reset_states(model)
@@ -96,9 +102,12 @@ class Evaluator:
     settings: the search settings.
     chip: a resolved :class:`cimsim.config.schema.Chip` (default: loaded from ``settings.hw``).
     cache_dir: where hardware and score results are cached (default ``OUT/cache``); ``None`` disables caching.
+    time_batched: score cells without backward edges time-batched (:func:`neuronas.search.sahd.sahd_score`; the
+        same score, faster); ``False`` scores every cell timestep by timestep, as SNASNet's code does.
     """
 
-    def __init__(self, settings: SearchSettings, chip=None, cache_dir: "str | Path | None" = "default"):
+    def __init__(self, settings: SearchSettings, chip=None, cache_dir: "str | Path | None" = "default",
+                 time_batched: bool = True):
         from neuronas.data import spec
 
         self.settings = settings
@@ -108,6 +117,8 @@ class Evaluator:
         if cache_dir == "default":
             cache_dir = settings.out_dir / "cache"
         self.cache_dir = Path(cache_dir) if cache_dir is not None else None
+        self.time_batched = bool(time_batched)
+        self._scores: dict[str, float] = {}  # canonical genotype -> score, this process (also with no cache_dir)
 
     # ------------------------------------------------------------------ shared inputs
     @cached_property
@@ -225,16 +236,29 @@ class Evaluator:
 
     # ------------------------------------------------------------------ measurements
     def memory(self, genotype: "str | Genotype") -> dict:
-        """``{"params", "memory_bytes"}`` of the network (crossbar weights x weight bits / 8), counted on a model
-        built on torch's ``meta`` device: shapes only, no weight is allocated or initialised, so a candidate over
-        the memory budget is rejected before any model is built."""
-        from neuronas.models import build
-        from neuronas.quant import memory_footprint
+        """``{"params", "memory_bytes"}`` of the network (crossbar weights x weight bits / 8), counted from the
+        genotype and the macro alone (:mod:`neuronas.search.bounds`): a candidate over the memory budget is
+        rejected before any model is built."""
+        from neuronas.quant.fixed_point import check_bits
+        from neuronas.search.bounds import crossbar_layers, weight_count
 
-        with torch.device("meta"):
-            model = build(Genotype.parse(genotype), self.spec, config=self.macro)
-        fp = memory_footprint(model, self.settings.weight_bits)
-        return {"params": float(fp["params"]), "memory_bytes": float(fp["bytes"])}
+        params = weight_count(crossbar_layers(Genotype.parse(genotype), self.spec, self.macro))
+        return {"params": float(params), "memory_bytes": float(math.ceil(params * check_bits(self.settings.weight_bits) / 8))}
+
+    def tile_bound(self, genotype: "str | Genotype") -> dict:
+        """``{"tiles", "area_m2"}``: the fewest tiles any mapping of the network can use on the chip and their
+        area, from the genotype and the macro alone (:func:`neuronas.search.bounds.tile_lower_bound`)."""
+        from neuronas.search.bounds import crossbar_layers, tile_lower_bound
+
+        tiles = tile_lower_bound(crossbar_layers(Genotype.parse(genotype), self.spec, self.macro), self.chip,
+                                 self.settings.weight_bits)
+        return {"tiles": tiles, "area_m2": tiles * self._tile_area_m2}
+
+    @cached_property
+    def _tile_area_m2(self) -> float:
+        from cimsim.components.chip import build as build_components
+
+        return float(build_components(self.chip).tile.total_area_m2())
 
     def hardware(self, genotype: "str | Genotype", stop_early: bool = True) -> dict:
         """Memory, mapping and simulation of ``genotype`` (canonical form), cached by (genotype, chip hash, ...).
@@ -279,7 +303,6 @@ class Evaluator:
 
     def _hardware(self, g: Genotype, stop_early: bool) -> dict:
         import cimsim
-        from cimsim.components.chip import build as build_components
         from cimsim.mapping import map_graph
         from neuronas.export import export, to_inputs
         from neuronas.quant import quantize
@@ -291,6 +314,14 @@ class Evaluator:
         if stop_early and lim.check(res, ("memory",) if "memory" in lim.names else ()):
             return res
         res["stage"] = "mapping"
+        bound = self.tile_bound(g)
+        if bound["tiles"] > self.chip.tiles:  # cannot fit: no model is built
+            res.update(fits=False, complete=True, fit_message=f"network needs at least {bound['tiles']} tiles (its "
+                       f"crossbars without duplication); chip {self.chip.name!r} has {self.chip.tiles}")
+            return res
+        if stop_early and "area" in lim.names and bound["area_m2"] > lim.area_m2:
+            res["area_m2"] = float(bound["area_m2"])  # a lower bound of the mapped tiles' area, already over budget
+            return res
         model = self.build(g)
         images, _ = self.hw_images
         deploy = quantize(model, self.settings.weight_bits, calibration=images)
@@ -300,7 +331,7 @@ class Evaluator:
         except UserError as exc:
             res.update(fits=False, fit_message=str(exc), complete=True)
             return res
-        tiles_area = mapping.tiles_used * build_components(self.chip).tile.total_area_m2()
+        tiles_area = mapping.tiles_used * self._tile_area_m2
         if stop_early and "area" in lim.names and tiles_area > lim.area_m2:
             # the used tiles alone exceed the budget; the report's area only adds membrane storage to this
             res["area_m2"] = float(tiles_area)
@@ -314,18 +345,24 @@ class Evaluator:
         return res
 
     def score(self, genotype: "str | Genotype") -> tuple[float, float]:
-        """SAHD score of ``genotype`` (canonical form), cached; returns ``(score, wall time s)`` (0 s if cached)."""
+        """SAHD score of ``genotype``, cached by its canonical form (:meth:`Genotype.canonical`: genotypes that
+        differ only by dead edges or by the order of two unconnected intermediate nodes build the same network and
+        share one score); returns ``(score, wall time s)`` (0 s for a cache hit)."""
         from neuronas.search.sahd import sahd_score
 
         g = self.canonical(genotype)
+        if str(g) in self._scores:  # an equivalent genotype was scored: the same network, the same score
+            return self._scores[str(g)], 0.0
         cached = self._cache_get("score", g)
         if cached is not None:
+            self._scores[str(g)] = float(cached["score"])
             return float(cached["score"]), 0.0
         t0 = time.perf_counter()
         # built on the CPU (the same seeded weights on every device), scored on the search's device
         model = self.build(g, calibrate=False).to(self.device)
-        value = sahd_score(model, self.score_images)
+        value = sahd_score(model, self.score_images, time_batched=self.time_batched)
         dt = time.perf_counter() - t0
+        self._scores[str(g)] = value
         self._cache_put("score", g, {"score": value if math.isfinite(value) else str(value), "time_s": dt})
         return value, dt
 

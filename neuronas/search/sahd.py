@@ -22,7 +22,9 @@ The network runs in training mode (batch norm normalises with the batch's statis
 with dropout disabled; batch-norm running statistics of ``model`` are updated by the pass.
 
 Our LIF modules: the macro's LIFs run multi-step (one hook call with ``[T, B, ...]``: split into ``T`` calls
-here); the cell's LIFs run single-step (one hook call per timestep with ``[B, ...]``). One LIF per source node
+here); the cell's LIFs run single-step (one hook call per timestep with ``[B, ...]``), or multi-step when the cell
+has no backward edge and runs time-batched (``time_batched=True``, the default: the same spikes, computed with one
+convolution over ``T * B`` frames instead of ``T`` convolutions over ``B``). One LIF per source node
 of a cell is shared by all convolution edges leaving it (SNASNet has one per edge); a hook sees it once.
 """
 from __future__ import annotations
@@ -43,6 +45,11 @@ NORM_BY_NEURONS = True
 class SahdKernel:
     """Accumulates the SAHD kernel ``K`` ``[B, B]`` over hook calls (float64).
 
+    Each call's term is kept under a key and the terms are summed in key order. :meth:`add_call` keys them in the
+    order of a timestep-by-timestep run: by time block (a cell, or a LIF outside any cell, in module order), then
+    timestep, then the order in which the block's LIFs first fired. So a network whose cells run time-batched gives
+    the same ``K``, bit for bit, as the same network run timestep by timestep when the spikes are equal.
+
     Parameters
     ----------
     batch: B, samples in the batch.
@@ -52,26 +59,54 @@ class SahdKernel:
     def __init__(self, batch: int, norm_by_neurons: bool = NORM_BY_NEURONS):
         self.batch = int(batch)
         self.norm_by_neurons = bool(norm_by_neurons)
-        self.K = np.zeros((self.batch, self.batch), dtype=np.float64)
-        self.calls = 0
+        self.terms: dict[tuple, np.ndarray] = {}
+        self._steps: dict[int, int] = {}
+        self._ranks: dict[int, list[int]] = {}
 
-    def add(self, spikes: torch.Tensor) -> None:
-        """Add one timestep of one LIF: ``spikes`` ``[B, ...]`` (anything > 0 is a spike)."""
+    @property
+    def calls(self) -> int:
+        """Hook calls (LIF timesteps) added so far."""
+        return len(self.terms)
+
+    @property
+    def K(self) -> np.ndarray:
+        """The kernel ``[B, B]``: the sum of every call's term in key order."""
+        K = np.zeros((self.batch, self.batch), dtype=np.float64)
+        for key in sorted(self.terms):
+            K += self.terms[key]
+        return K
+
+    def add(self, spikes: torch.Tensor, key: tuple | None = None) -> None:
+        """Add one timestep of one LIF: ``spikes`` ``[B, ...]`` (anything > 0 is a spike).
+
+        ``key``: where the term goes in the summation order (default: after every term added so far).
+        """
         x = (spikes.detach().reshape(spikes.shape[0], -1) > 0).to(torch.float32)
         if x.shape[0] != self.batch:
             raise ValueError(f"hook saw a batch of {x.shape[0]} samples, kernel is {self.batch}")
         n = x.shape[1]
-        # d_H = x(1-x)^T + (1-x)x^T = k_i + k_j - 2 x x^T with k = spike counts; 0/1 products summed in float32 are
-        # exact integers below 2^24 per entry, then float64
-        k = x.sum(1, dtype=torch.float64)
+        # d_H = x(1-x)^T + (1-x)x^T = k_i + k_j - 2 x x^T with k = spike counts = diag(x x^T); 0/1 products
+        # summed in float32 are exact integers below 2^24 per entry, then float64
         gram = (x @ x.T).to(torch.float64)
+        k = torch.diagonal(gram)
         d_h = k[:, None] + k[None, :] - 2.0 * gram
         s = k / n
         norm = s[:, None] * (1.0 - s[None, :]) + (1.0 - s[:, None]) * s[None, :]
         if self.norm_by_neurons:
             norm = norm * n
-        self.K += (n - 0.5 / (norm + 1e-3) * d_h).cpu().numpy()
-        self.calls += 1
+        key = (len(self.terms),) if key is None else tuple(key)
+        if key in self.terms:
+            raise ValueError(f"SAHD kernel: term {key} added twice")
+        self.terms[key] = (n - 0.5 / (norm + 1e-3) * d_h).cpu().numpy()
+
+    def add_call(self, spikes: torch.Tensor, lif: int, block: int, t: int | None = None) -> None:
+        """Add timestep ``t`` (default: the one after this LIF's last) of LIF number ``lif`` in time block ``block``."""
+        ranks = self._ranks.setdefault(block, [])
+        if lif not in ranks:
+            ranks.append(lif)
+        t = self._steps.get(lif, 0) if t is None else int(t)
+        self._steps[lif] = t + 1
+        self.add(spikes, (block, t, ranks.index(lif)))
 
     def logdet(self) -> float:
         """``log |det(K / calls)|`` (``-inf`` for a singular kernel)."""
@@ -81,21 +116,35 @@ class SahdKernel:
         return float(ld) if sign != 0 else float("-inf")
 
 
-def _hook_for(kernel_ref: list):
+def _hook_for(kernel_ref: list, lif: int, block: int):
     def hook(module: LIF, inputs, output):
         out = output[0] if isinstance(output, tuple) else output
         kernel = kernel_ref[0]
         if module.step_mode == "m":
             for t in range(out.shape[0]):
-                kernel.add(out[t])
+                kernel.add_call(out[t], lif, block, t)
         else:
-            kernel.add(out)
+            kernel.add_call(out, lif, block)
 
     return hook
 
 
+def _time_blocks(model: nn.Module, lifs: list) -> list[int]:
+    """Per LIF, the index (in ``model.modules()`` order) of its time block: the cell holding it, else itself."""
+    from neuronas.models.cell import Cell
+
+    mods = list(model.modules())
+    index = {id(m): i for i, m in enumerate(mods)}
+    owner = {}
+    for m in mods:
+        if isinstance(m, Cell):
+            owner.update({id(lif): index[id(m)] for lif in m.modules() if isinstance(lif, LIF)})
+    return [owner.get(id(m), index[id(m)]) for m in lifs]
+
+
 @torch.no_grad()
-def sahd_score(model: nn.Module, batches: Iterable[torch.Tensor], norm_by_neurons: bool = NORM_BY_NEURONS) -> float:
+def sahd_score(model: nn.Module, batches: Iterable[torch.Tensor], norm_by_neurons: bool = NORM_BY_NEURONS,
+               time_batched: bool = True) -> float:
     """SAHD score of ``model`` (mean over the batches of ``log |det K|``).
 
     Parameters
@@ -103,11 +152,16 @@ def sahd_score(model: nn.Module, batches: Iterable[torch.Tensor], norm_by_neuron
     model: an SNN whose spiking neurons are :class:`~neuronas.models.lif.LIF` modules (e.g. ``neuronas.models.build``).
     batches: image batches ``[B, C, H, W]`` (each scored separately; SNASNet uses 2 batches).
     norm_by_neurons: see the module docstring.
+    time_batched: run every cell without backward edges node by node over all timesteps
+        (:meth:`neuronas.models.cell.Cell.set_time_batched`); ``False`` runs every cell timestep by timestep, as
+        SNASNet does. Both give the same spikes, so the same score; the batched run is faster.
 
     Returns
     -------
     float: the mean log-determinant (``-inf`` if a kernel is singular, e.g. every sample spikes alike).
     """
+    from neuronas.models.cell import time_batched as batched_cells
+
     lifs = [m for m in model.modules() if isinstance(m, LIF)]
     if not lifs:
         raise UserError("SAHD: the model has no LIF module to observe")
@@ -121,14 +175,15 @@ def sahd_score(model: nn.Module, batches: Iterable[torch.Tensor], norm_by_neuron
             m.eval()
     device = next((p.device for p in model.parameters()), torch.device("cpu"))
     ref: list = [None]
-    handles = [m.register_forward_hook(_hook_for(ref)) for m in lifs]
+    handles = [m.register_forward_hook(_hook_for(ref, i, b)) for i, (m, b) in enumerate(zip(lifs, _time_blocks(model, lifs)))]
     scores = []
     try:
-        for images in batches:
-            ref[0] = SahdKernel(images.shape[0], norm_by_neurons)
-            reset_states(model)
-            model(images.to(device))
-            scores.append(ref[0].logdet())
+        with batched_cells(model, time_batched):
+            for images in batches:
+                ref[0] = SahdKernel(images.shape[0], norm_by_neurons)
+                reset_states(model)
+                model(images.to(device))
+                scores.append(ref[0].logdet())
     finally:
         for h in handles:
             h.remove()
