@@ -1,21 +1,14 @@
 """``neuronas reproduce``: the NeuroNAS paper's headline comparison, NeuroNAS against SNASNet, run side by side.
 
-For each dataset (CIFAR-10, CIFAR-100, TinyImageNet-200) both strategies search under the same budgets and seed, in
-SNASNet's macro as its public code builds it (C = 128 on every dataset, a stride-2 stem on TinyImageNet's 64 x 64
-frames; :data:`SNASNET_CHANNELS`), and either the same number of candidates or the same wall-clock seconds
-(``budget_s``):
-
-- ``neuronas``: pruned operation set, 8-bit weights, constraint-first (hardware before the SAHD score);
-- ``snasnet``: full operation set, the SAHD score of every cell, the argmax chosen (SNASNet's public code does no
-  hardware check), mapped at ``snasnet_bits`` (SNASNet trains in 32-bit float; our crossbars store at most 16).
-
-Search time is the wall time of the strategy's own evaluation of its seeded cells, in order (:func:`timed_search`;
-data loading before and measurements of the result after are not counted). The chosen cell of each search, and
-every candidate (for the area/energy figure), is then simulated in full on the cycle-level simulator with its own
-spikes (:meth:`Evaluator.hardware` with ``stop_early=False``). The savings are computed from the two rows
-(:func:`savings`), written the way the paper states them. Without ``data_dir`` the inputs are synthetic images of
-each dataset's shape: hardware figures and search time are meaningful, accuracy is not (and none is reported). With
-real data the chosen cells are trained with the same budget and simulated on chip.
+On each dataset (CIFAR-10, CIFAR-100, TinyImageNet-200; SNASNet's macro as its public code builds it) both strategies
+search under the same budgets and seed, with the same number of candidates or the same seconds (``budget_s``):
+``neuronas`` (pruned operation set, 8-bit weights, hardware checked before the SAHD score) and ``snasnet`` (full
+operation set, SAHD of every cell, argmax, no hardware check; mapped at ``snasnet_bits``: SNASNet trains in 32-bit
+float, our crossbars store at most 16). Search time is the wall time of the strategy's own evaluation of its seeded
+cells (:func:`timed_search`). The chosen cells, and the candidates for the area/energy figure, are then simulated in
+full with their own spikes; :func:`savings` computes the paper's figures from the two rows. Without ``data_dir`` the
+inputs are synthetic images of each dataset's shape: hardware figures and search time are meaningful, accuracy is
+not (none is reported); with real data the chosen cells are trained with the same budget and simulated on chip.
 """
 from __future__ import annotations
 
@@ -56,26 +49,21 @@ class ReproduceSettings:
 
     Parameters
     ----------
-    datasets: datasets compared (each with SNASNet's macro, :data:`SNASNET_CHANNELS`).
-    constraints: budgets (default :data:`HASNAS`).
-    candidates: cells evaluated by each strategy on each dataset (the same number for both); the default is sized
-        so that the whole run fits in :data:`FULL_BUDGET_MIN` on 2 cores (the table of a run prints that estimate
-        from its own per-candidate times); 4 with :meth:`quick`.
+    datasets: datasets compared (each with SNASNet's macro, :data:`SNASNET_CHANNELS`); constraints: budgets.
+    candidates: cells evaluated by each strategy on each dataset; the default is sized so that the whole run fits
+        in :data:`FULL_BUDGET_MIN` on 2 cores (a run's table prints that estimate from its own times); quick: 4.
     budget_s: the same-seconds mode: each strategy evaluates its seeded cells until this many seconds of search
-        have passed (the cell under way finishes), instead of a fixed number; None: the same-candidates mode.
-    plane_max: candidates of each search measured in full for the area/energy figure (the first ones).
-    seed: the seed of both searches.
+        have passed (the cell under way finishes); None: the same-candidates mode.
+    plane_max: candidates of each search measured in full for the area/energy figure (the first ones); seed.
     hw, hw_overrides: hardware preset and dotted overrides; the default ``tiles=1024`` lets SNASNet's
         full-precision cells be mapped (area counts the used tiles only).
-    data_dir: real datasets; None: synthetic inputs.
-    channels: C of the first cell for every dataset (None: SNASNet's per dataset).
+    data_dir: real datasets (None: synthetic inputs); channels: C of every dataset (None: SNASNet's per dataset).
     hidden: neurons of the hidden FC layer for both strategies (SNASNet: 1024, which no cell can fit under 4e6
         parameters; see the README's honest-baseline notes).
     neuronas_bits, snasnet_bits: weight bits of each strategy's crossbars (and of its QAT with real data).
     timesteps, score_batch, score_repeats, hw_samples: T, SAHD batch size and batches, images per simulation.
     train_epochs, report_samples: real data only: training budget of each chosen cell, test images on chip.
-    out: output folder (JSON, markdown, figures); ``tag``: file name stem (``reproduce_quick``, ...).
-    threads: torch threads (None: every core).
+    out, tag: output folder (JSON, markdown, figures) and file name stem; threads: torch threads (None: all).
     """
 
     datasets: tuple = DATASETS
@@ -120,9 +108,7 @@ class ReproduceSettings:
         base = dict(candidates=4, train_epochs=1, report_samples=16, tag="reproduce_quick")
         return cls(**{**base, **changes})
 
-    @property
-    def synthetic(self) -> bool:
-        return self.data_dir is None
+    synthetic = property(lambda self: self.data_dir is None, doc="no real data: synthetic inputs")
 
     def search_settings(self, dataset: str, strategy: str, out: str) -> SearchSettings:
         """The :class:`SearchSettings` of one search of this comparison (``candidates``: the cells it plans)."""
@@ -170,11 +156,9 @@ def _measured(ev: Evaluator, genotype: str, limits) -> dict:
     """Full cycle-level measurement of one cell with its own spikes (cached per evaluator)."""
     hw = ev.hardware(genotype, stop_early=False)
     keys = ("params", "memory_bytes", "area_m2", "latency_s", "energy_j")
-    out = {k: (None if math.isnan(hw[k]) else float(hw[k])) for k in keys}
-    out["fits"] = bool(hw["fits"])
-    out["fails"] = list(hw["failed"])
-    out["meets"] = [n for n in limits.names if n not in hw["failed"] and math.isfinite(hw[limits.column(n)])]
-    return out
+    meets = [n for n in limits.names if n not in hw["failed"] and math.isfinite(hw[limits.column(n)])]
+    return {**{k: (None if math.isnan(hw[k]) else float(hw[k])) for k in keys}, "fits": bool(hw["fits"]),
+            "fails": list(hw["failed"]), "meets": meets}
 
 
 def _accuracy(settings: SearchSettings, ev: Evaluator, genotype: str) -> dict:
@@ -252,9 +236,7 @@ def run_one(rs: ReproduceSettings, dataset: str, strategy: str, work: Path) -> d
 
 # ------------------------------------------------------------------------------------------------ comparison
 def _ratio(num, den) -> float | None:
-    if num is None or den is None or not den or not num:
-        return None
-    return float(num) / float(den)
+    return None if num is None or den is None or not den or not num else float(num) / float(den)
 
 
 def savings(neuronas: dict, snasnet: dict) -> dict:
@@ -350,17 +332,14 @@ def command_of(rs: ReproduceSettings) -> str:
     quick = rs.tag.startswith("reproduce_quick")
     base = ReproduceSettings.quick() if quick else ReproduceSettings()
     parts = ["neuronas", "reproduce"] + (["--quick"] if quick else [])
-    opts = {"datasets": ",".join(rs.datasets), "constraints": rs.constraints, "candidates": rs.candidates,
-            "budget-s": rs.budget_s,
-            "seed": rs.seed, "hw": rs.hw, "data-dir": rs.data_dir, "channels": rs.channels, "hidden": rs.hidden,
-            "snasnet-bits": rs.snasnet_bits, "epochs": rs.train_epochs, "out": rs.out}
-    defaults = {"datasets": ",".join(base.datasets), "constraints": base.constraints, "candidates": base.candidates,
-                "budget-s": None,
-                "seed": base.seed, "hw": base.hw, "data-dir": None, "channels": None, "hidden": base.hidden,
-                "snasnet-bits": base.snasnet_bits, "epochs": base.train_epochs, "out": base.out}
-    for k, v in opts.items():
-        if v is not None and v != defaults[k]:
-            parts += [f"--{k}", f'"{v}"' if "," in str(v) or " " in str(v) else str(v)]
+    for flag, attr in (("datasets", "datasets"), ("constraints", "constraints"), ("candidates", "candidates"),
+                       ("budget-s", "budget_s"), ("seed", "seed"), ("hw", "hw"), ("data-dir", "data_dir"),
+                       ("channels", "channels"), ("hidden", "hidden"), ("snasnet-bits", "snasnet_bits"),
+                       ("epochs", "train_epochs"), ("out", "out")):
+        v = getattr(rs, attr)
+        if v is not None and v != getattr(base, attr):
+            v = ",".join(v) if isinstance(v, tuple) else v
+            parts += [f"--{flag}", f'"{v}"' if "," in str(v) or " " in str(v) else str(v)]
     for k, v in rs.hw_overrides.items():
         if base.hw_overrides.get(k) != v:
             parts += ["--set", f"{k}={v}"]
