@@ -3,8 +3,8 @@
 A thin wrapper of ``neuronas reproduce`` (:mod:`neuronas.reproduce`) for those who run the benchmarks as scripts;
 every option of that command is accepted here::
 
-    python benchmarks/reproduce_paper.py --quick          # about 10 minutes on 2 cores (synthetic inputs)
-    python benchmarks/reproduce_paper.py                  # 16 candidates per search (about 90 minutes)
+    python benchmarks/reproduce_paper.py --quick          # 4 candidates, within 10 minutes on 2 cores
+    python benchmarks/reproduce_paper.py                  # 48 candidates per search (within 90 minutes)
     python benchmarks/reproduce_paper.py --data-dir ~/data --epochs 5
 
 Writes ``benchmarks/results/reproduce[_quick].json``, ``.md`` (the README's table) and one figure per dataset.

@@ -131,7 +131,7 @@ def reproduce(
     datasets: str = typer.Option("cifar10,cifar100,tinyimagenet", "--datasets", help="Comma-separated datasets"),
     data_dir: Optional[str] = typer.Option(None, "--data-dir", help="Real datasets (default: synthetic inputs of their shape)"),
     constraints: str = typer.Option("memory=4e6,area=100mm2,latency=400ms,energy=120uJ", "--constraints", help="Budgets of both searches"),
-    candidates: Optional[int] = typer.Option(None, "--candidates", min=1, max=1_000_000, help="Candidates per search (default 16, --quick 4)"),
+    candidates: Optional[int] = typer.Option(None, "--candidates", min=1, max=1_000_000, help="Candidates per search (default 48, --quick 4)"),
     budget_s: Optional[float] = typer.Option(None, "--budget-s", min=0.001, help="Same seconds of search for both strategies instead of the same candidates (writes TAG_budget.*)"),
     seed: int = typer.Option(0, "--seed", min=0, max=2**32 - 1),
     hw: str = typer.Option("spikesim_rram_65nm", "--hw", help="Hardware preset or YAML file"),

@@ -68,7 +68,7 @@ class ReproduceSettings:
 
     datasets: tuple = DATASETS
     constraints: str = HASNAS
-    candidates: int = 16
+    candidates: int = 48
     budget_s: float | None = None
     plane_max: int = 64
     seed: int = 0
