@@ -32,6 +32,8 @@ def test_quick_mode_writes_json_table_and_figures(quick_run):
             assert row["weight_bits"] == (8 if strategy == "neuronas" else 16)
             assert row["ops"] == ("neuronas" if strategy == "neuronas" else "snasnet")
             assert len(row["plane"]) == 3
+            # SNASNet's public macro: TinyImageNet's 64 x 64 frames enter through a stride-2 stem
+            assert row["stem_stride"] == (2 if dataset == "tinyimagenet" else 1)
     assert result["meta"]["synthetic"] and "accuracy is not" in result["meta"]["inputs"]
 
 
