@@ -127,11 +127,12 @@ def codesign(
 
 @app.command()
 def reproduce(
-    quick: bool = typer.Option(False, "--quick", help="Few candidates and small score batches (about 10 minutes on 2 cores)"),
+    quick: bool = typer.Option(False, "--quick", help="4 candidates per search (within 10 minutes on 2 cores)"),
     datasets: str = typer.Option("cifar10,cifar100,tinyimagenet", "--datasets", help="Comma-separated datasets"),
     data_dir: Optional[str] = typer.Option(None, "--data-dir", help="Real datasets (default: synthetic inputs of their shape)"),
     constraints: str = typer.Option("memory=4e6,area=100mm2,latency=400ms,energy=120uJ", "--constraints", help="Budgets of both searches"),
-    candidates: Optional[int] = typer.Option(None, "--candidates", min=1, max=1_000_000, help="Candidates per search (default 16, --quick 4)"),
+    candidates: Optional[int] = typer.Option(None, "--candidates", min=1, max=1_000_000, help="Candidates per search (default 48, --quick 4)"),
+    budget_s: Optional[float] = typer.Option(None, "--budget-s", min=0.001, help="Same seconds of search for both strategies instead of the same candidates (writes TAG_budget.*)"),
     seed: int = typer.Option(0, "--seed", min=0, max=2**32 - 1),
     hw: str = typer.Option("spikesim_rram_65nm", "--hw", help="Hardware preset or YAML file"),
     hw_set: Optional[List[str]] = typer.Option(None, "--set", help="Hardware override KEY=VALUE (repeatable; default tiles=1024)"),
@@ -153,6 +154,8 @@ def reproduce(
     if hw_set:
         changes["hw_overrides"] = {"tiles": 1024, **parse_overrides(hw_set)}
     changes.update({k: v for k, v in (("candidates", candidates), ("train_epochs", epochs)) if v is not None})
+    if budget_s is not None:
+        changes.update(budget_s=budget_s, tag=("reproduce_quick" if quick else "reproduce") + "_budget")
     rs = ReproduceSettings.quick(**changes) if quick else ReproduceSettings(**changes)
     result = run_reproduce(rs, echo=lambda text: typer.echo(text, err=True))
     from neuronas.reproduce import markdown

@@ -1,18 +1,14 @@
 """``neuronas reproduce``: the NeuroNAS paper's headline comparison, NeuroNAS against SNASNet, run side by side.
 
-For each dataset (CIFAR-10, CIFAR-100, TinyImageNet-200, SNASNet's macro with C = 256 / 128 / 128) both strategies
-search under the same budgets, seed and number of candidates:
-
-- ``neuronas``: pruned operation set, 8-bit weights, constraint-first (hardware before the SAHD score);
-- ``snasnet``: full operation set, the SAHD score of every cell, the argmax chosen (SNASNet's public code does no
-  hardware check), mapped at ``snasnet_bits`` (SNASNet trains in 32-bit float; our crossbars store at most 16).
-
-Search time is the wall time of the candidates alone (data loading before, measurements of the result after). The
-chosen cell of each search, and every candidate (for the area/energy figure), is then simulated in full on the
-cycle-level simulator with its own spikes (:meth:`Evaluator.hardware` with ``stop_early=False``). The savings are
-computed from the two rows (:func:`savings`), written the way the paper states them. Without ``data_dir`` the inputs
-are synthetic images of each dataset's shape: hardware figures and search time are meaningful, accuracy is not (and
-none is reported). With real data the chosen cells are trained with the same budget and simulated on chip.
+On each dataset (CIFAR-10, CIFAR-100, TinyImageNet-200; SNASNet's macro as its public code builds it) both strategies
+search under the same budgets and seed, with the same number of candidates or the same seconds (``budget_s``):
+``neuronas`` (pruned operation set, 8-bit weights, hardware checked before the SAHD score) and ``snasnet`` (full
+operation set, SAHD of every cell, argmax, no hardware check; mapped at ``snasnet_bits``: SNASNet trains in 32-bit
+float, our crossbars store at most 16). Search time is the wall time of the strategy's own evaluation of its seeded
+cells (:func:`timed_search`). The chosen cells, and the candidates for the area/energy figure, are then simulated in
+full with their own spikes; :func:`savings` computes the paper's figures from the two rows. Without ``data_dir`` the
+inputs are synthetic images of each dataset's shape: hardware figures and search time are meaningful, accuracy is
+not (none is reported); with real data the chosen cells are trained with the same budget and simulated on chip.
 """
 from __future__ import annotations
 
@@ -22,7 +18,6 @@ import os
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field, replace
-from functools import cached_property
 from pathlib import Path
 
 from cimsim.constraints import parse_constraints
@@ -37,6 +32,13 @@ STRATEGIES = ("neuronas", "snasnet")
 PAPER = {"area_saving_pct": 92.0, "latency_speedup_x": 1.2, "energy_saving_pct": 84.0, "search_speedup_x": 6.6}
 """The paper's "up to" figures over SNASNet across the three datasets (Putra & Shafique, NeuroNAS, arXiv 2407.00641,
 abstract), printed next to ours; never used to compute anything."""
+SNASNET_CHANNELS = {"cifar10": 128, "cifar100": 128, "tinyimagenet": 128}
+"""C of the first cell per dataset in SNASNet's public code (``first_out_channel``; the SpikingJelly port doubles it
+on CIFAR-10, which ``--channels 256`` reproduces)."""
+BUDGET_PLAN = 5000
+"""Cells planned per search in the same-seconds mode (SNASNet's public code samples 5,000); the clock ends it."""
+FULL_BUDGET_MIN = 90.0
+"""The time the full run must fit in on 2 cores (CI's limit), for the estimate printed under the table."""
 SYNTHETIC_NOTE = ("synthetic inputs of each dataset's shape (no --data-dir): hardware figures and search time are "
                   "meaningful, accuracy is not")
 
@@ -47,27 +49,28 @@ class ReproduceSettings:
 
     Parameters
     ----------
-    datasets: datasets compared (each with SNASNet's macro: C = 256 on CIFAR-10, 128 otherwise).
-    constraints: budgets (default :data:`HASNAS`).
-    candidates: cells evaluated by each strategy on each dataset (the same number for both); 16 keeps the whole
-        run within about 90 minutes on 2 cores (scaled from the quick run's CPU time), 4 with :meth:`quick`.
-    seed: the seed of both searches.
+    datasets: datasets compared (each with SNASNet's macro, :data:`SNASNET_CHANNELS`); constraints: budgets.
+    candidates: cells evaluated by each strategy on each dataset; the default is sized so that the whole run fits
+        in :data:`FULL_BUDGET_MIN` on 2 cores (a run's table prints that estimate from its own times); quick: 4.
+    budget_s: the same-seconds mode: each strategy evaluates its seeded cells until this many seconds of search
+        have passed (the cell under way finishes); None: the same-candidates mode.
+    plane_max: candidates of each search measured in full for the area/energy figure (the first ones); seed.
     hw, hw_overrides: hardware preset and dotted overrides; the default ``tiles=1024`` lets SNASNet's
         full-precision cells be mapped (area counts the used tiles only).
-    data_dir: real datasets; None: synthetic inputs.
-    channels: C of the first cell for every dataset (None: SNASNet's per dataset).
+    data_dir: real datasets (None: synthetic inputs); channels: C of every dataset (None: SNASNet's per dataset).
     hidden: neurons of the hidden FC layer for both strategies (SNASNet: 1024, which no cell can fit under 4e6
         parameters; see the README's honest-baseline notes).
     neuronas_bits, snasnet_bits: weight bits of each strategy's crossbars (and of its QAT with real data).
     timesteps, score_batch, score_repeats, hw_samples: T, SAHD batch size and batches, images per simulation.
     train_epochs, report_samples: real data only: training budget of each chosen cell, test images on chip.
-    out: output folder (JSON, markdown, figures); ``tag``: file name stem (``reproduce_quick``, ...).
-    threads: torch threads (None: every core).
+    out, tag: output folder (JSON, markdown, figures) and file name stem; threads: torch threads (None: all).
     """
 
     datasets: tuple = DATASETS
     constraints: str = HASNAS
-    candidates: int = 16
+    candidates: int = 48
+    budget_s: float | None = None
+    plane_max: int = 64
     seed: int = 0
     hw: str = "spikesim_rram_65nm"
     hw_overrides: dict = field(default_factory=lambda: {"tiles": 1024})
@@ -77,9 +80,9 @@ class ReproduceSettings:
     neuronas_bits: int = 8
     snasnet_bits: int = 16
     timesteps: int = 5
-    score_batch: int = 64
+    score_batch: int = 16
     score_repeats: int = 2
-    hw_samples: int = 2
+    hw_samples: int = 1
     train_epochs: int = 3
     report_samples: int = 64
     out: str = "benchmarks/results"
@@ -96,61 +99,40 @@ class ReproduceSettings:
         parse_constraints(self.constraints)
         if int(self.candidates) < 1:
             raise UserError(f"--candidates={self.candidates}; expected >= 1")
+        if self.budget_s is not None and not self.budget_s > 0:
+            raise UserError(f"--budget-s={self.budget_s}; expected seconds > 0")
 
     @classmethod
     def quick(cls, **changes) -> "ReproduceSettings":
-        """The ``--quick`` run: fewer candidates and smaller score batches, the same method."""
-        base = dict(candidates=4, score_batch=32, hw_samples=1, train_epochs=1, report_samples=16,
-                    tag="reproduce_quick")
+        """The ``--quick`` run: fewer candidates (and a smaller training budget with real data), the same method."""
+        base = dict(candidates=4, train_epochs=1, report_samples=16, tag="reproduce_quick")
         return cls(**{**base, **changes})
 
-    @property
-    def synthetic(self) -> bool:
-        return self.data_dir is None
+    synthetic = property(lambda self: self.data_dir is None, doc="no real data: synthetic inputs")
 
     def search_settings(self, dataset: str, strategy: str, out: str) -> SearchSettings:
-        """The :class:`SearchSettings` of one search of this comparison."""
-        from cimsim.datasets import spec
-        from neuronas.models.macro import default_config
-
+        """The :class:`SearchSettings` of one search of this comparison (``candidates``: the cells it plans)."""
         bits = self.neuronas_bits if strategy == "neuronas" else self.snasnet_bits
-        channels = self.channels or default_config(spec(dataset)).channels
+        channels = self.channels or SNASNET_CHANNELS.get(dataset, 128)
+        planned = self.candidates if self.budget_s is None else max(self.candidates, BUDGET_PLAN)
         return SearchSettings(
             dataset="synthetic" if self.synthetic else dataset, data_dir=self.data_dir, hw=self.hw,
             hw_overrides={**self.hw_overrides, "weight_bits": bits}, constraints=self.constraints, strategy=strategy,
-            candidates=self.candidates, seed=self.seed, channels=channels, hidden=self.hidden,
+            candidates=planned, seed=self.seed, channels=channels, hidden=self.hidden,
             timesteps=self.timesteps, weight_bits=bits, score_batch=self.score_batch, score_repeats=self.score_repeats,
             hw_samples=self.hw_samples, calib_batch=min(16, self.score_batch), report_samples=self.report_samples,
             top_k=1, train_epochs=self.train_epochs, out=out, progress=False, figures=False, threads=self.threads)
 
-
-class ShapedEvaluator(Evaluator):
-    """An :class:`Evaluator` on synthetic images with the shape and classes of ``dataset`` (TinyImageNet: 64 x 64,
-    200 classes), so the macro, the mapping and the simulated costs are those of the real dataset."""
-
-    def __init__(self, settings: SearchSettings, dataset: str):
+    def evaluator(self, settings: SearchSettings, dataset: str) -> Evaluator:
+        """The :class:`Evaluator` of one search; on synthetic inputs, images of ``dataset``'s shape and classes
+        (TinyImageNet: 3 x 64 x 64, 200 classes), so the macro, the mapping and the simulated costs are its own."""
         from cimsim.datasets import SPECS, spec
 
-        super().__init__(settings)
+        if not self.synthetic:
+            return Evaluator(settings)
         real = spec(dataset)
-        self.spec = replace(SPECS["synthetic"], channels=real.channels, size=real.size, classes=real.classes)
-
-    def _synthetic(self, split: str, n: int):
-        from neuronas.data import load_dataset
-
-        s = self.spec
-        return load_dataset("synthetic", split=split, seed=self.settings.seed, augment=False, n_samples=n,
-                            channels=s.channels, size=s.size, classes=s.classes)
-
-    @cached_property
-    def _train_set(self):
-        s = self.settings
-        return self._synthetic("train", max(64, s.score_batch * s.score_repeats))
-
-    @cached_property
-    def _test_set(self):
-        s = self.settings
-        return self._synthetic("test", max(16, s.hw_samples, s.report_samples))
+        shaped = replace(SPECS["synthetic"], channels=real.channels, size=real.size, classes=real.classes)
+        return Evaluator(settings, spec=shaped)
 
 
 # ------------------------------------------------------------------------------------------------ one search
@@ -174,11 +156,9 @@ def _measured(ev: Evaluator, genotype: str, limits) -> dict:
     """Full cycle-level measurement of one cell with its own spikes (cached per evaluator)."""
     hw = ev.hardware(genotype, stop_early=False)
     keys = ("params", "memory_bytes", "area_m2", "latency_s", "energy_j")
-    out = {k: (None if math.isnan(hw[k]) else float(hw[k])) for k in keys}
-    out["fits"] = bool(hw["fits"])
-    out["fails"] = list(hw["failed"])
-    out["meets"] = [n for n in limits.names if n not in hw["failed"] and math.isfinite(hw[limits.column(n)])]
-    return out
+    meets = [n for n in limits.names if n not in hw["failed"] and math.isfinite(hw[limits.column(n)])]
+    return {**{k: (None if math.isnan(hw[k]) else float(hw[k])) for k in keys}, "fits": bool(hw["fits"]),
+            "fails": list(hw["failed"]), "meets": meets}
 
 
 def _accuracy(settings: SearchSettings, ev: Evaluator, genotype: str) -> dict:
@@ -192,30 +172,62 @@ def _accuracy(settings: SearchSettings, ev: Evaluator, genotype: str) -> dict:
             "epochs": settings.train_epochs, "test_images": settings.report_samples}
 
 
+def timed_search(settings: SearchSettings, ev: Evaluator, budget_s: float | None = None) -> tuple[list, float, float]:
+    """The strategy's own evaluation (:meth:`Strategy.evaluate`) of its seeded cells, in order, on one process.
+
+    Parameters
+    ----------
+    budget_s: stop starting cells once this many seconds have passed (the cell under way finishes, so the time
+        used can exceed it by one cell); None: evaluate every planned cell.
+
+    Returns
+    -------
+    (candidates, wall time s, CPU time s of this process).
+    """
+    from neuronas.search.runner import set_threads
+    from neuronas.search.strategy import make_strategy
+
+    set_threads(settings, 1)
+    strategy = make_strategy(settings)
+    plan = strategy.plan()  # drawn before the clock starts, like the data
+    cands = []
+    t0, c0 = time.perf_counter(), time.process_time()
+    for i, genotype in enumerate(plan):
+        if budget_s is not None and time.perf_counter() - t0 >= budget_s:
+            break
+        cands.append(strategy.evaluate(ev, genotype, i))
+    return cands, time.perf_counter() - t0, time.process_time() - c0
+
+
 def run_one(rs: ReproduceSettings, dataset: str, strategy: str, work: Path) -> dict:
-    """One search of the comparison: timed candidates, the chosen cell measured in full, every candidate too."""
-    from neuronas.search.runner import search_candidates
+    """One search of the comparison: timed candidates, the chosen cell measured in full, the first
+    ``plane_max`` candidates too (the figure); per-candidate times for the full-run estimate."""
     from neuronas.space import Genotype
 
     s = rs.search_settings(dataset, strategy, str(work / f"{dataset}-{strategy}"))
-    ev = ShapedEvaluator(s, dataset) if rs.synthetic else Evaluator(s)
+    ev = rs.evaluator(s, dataset)
     ev.score_images, ev.hw_images  # data loading is not search time  # noqa: B018
-    t0, c0 = time.perf_counter(), time.process_time()
-    cands = search_candidates(s, ev)
-    search_s, cpu_s = time.perf_counter() - t0, time.process_time() - c0
+    cands, search_s, cpu_s = timed_search(s, ev, rs.budget_s)
     chosen, why = search_choice(cands, s)
     lim = s.limits
+    t0, c0 = time.perf_counter(), time.process_time()
     plane = []
-    for c in cands:
+    for c in cands[: rs.plane_max]:
         m = _measured(ev, c.genotype, lim)
         plane.append({"genotype": c.genotype, "score": None if not math.isfinite(c.score) else c.score,
                       "feasible": not m["fails"] and m["energy_j"] is not None, **m})
+    best = _measured(ev, chosen.genotype, lim)
+    measure_s, measure_cpu_s = time.perf_counter() - t0, time.process_time() - c0
+    n = len(cands)
     row = {"strategy": strategy, "ops": s.op_set, "weight_bits": s.weight_bits, "channels": ev.macro.channels,
-           "hidden": ev.macro.hidden, "candidates": len(cands), "search_s": search_s, "search_cpu_s": cpu_s,
-           "candidates_per_min": 60.0 * len(cands) / search_s if search_s > 0 else math.inf,
+           "hidden": ev.macro.hidden, "stem_stride": ev.macro.stem_stride, "candidates": n, "search_s": search_s,
+           "search_cpu_s": cpu_s, "candidates_per_min": 60.0 * n / search_s if search_s > 0 else math.inf,
+           "score_s_per_candidate": sum(c.score_time_s for c in cands) / n,
+           "hardware_s_per_candidate": sum(c.hw_time_s for c in cands) / n,
+           "measure_s": measure_s, "measure_cpu_s": measure_cpu_s, "measured": len(plane),
            "scored": sum(math.isfinite(c.score) for c in cands), "chosen": chosen.genotype,
            "matrix": Genotype.parse(chosen.genotype).matrix_string(), "chosen_by": why,
-           "score": chosen.score if math.isfinite(chosen.score) else None, **_measured(ev, chosen.genotype, lim),
+           "score": chosen.score if math.isfinite(chosen.score) else None, **best,
            "candidates_meeting_all": sum(p["feasible"] for p in plane), "plane": plane, "accuracy": None}
     if not rs.synthetic:
         row["accuracy"] = _accuracy(s, ev, chosen.genotype)
@@ -224,9 +236,7 @@ def run_one(rs: ReproduceSettings, dataset: str, strategy: str, work: Path) -> d
 
 # ------------------------------------------------------------------------------------------------ comparison
 def _ratio(num, den) -> float | None:
-    if num is None or den is None or not den or not num:
-        return None
-    return float(num) / float(den)
+    return None if num is None or den is None or not den or not num else float(num) / float(den)
 
 
 def savings(neuronas: dict, snasnet: dict) -> dict:
@@ -234,16 +244,40 @@ def savings(neuronas: dict, snasnet: dict) -> dict:
 
     Returns ``area_saving_pct`` = 100 (1 - area_N / area_S), ``latency_speedup_x`` = latency_S / latency_N,
     ``energy_saving_pct`` = 100 (1 - energy_N / energy_S), ``memory_saving_pct`` (bytes) and
-    ``search_speedup_x`` = search time_S / search time_N; None where a number is missing.
+    ``search_speedup_x`` = candidates per minute_N / candidates per minute_S (with the same candidates: search
+    time_S / search time_N); None where a number is missing.
     """
     def saving(key):
         r = _ratio(neuronas.get(key), snasnet.get(key))
         return None if r is None else 100.0 * (1.0 - r)
 
+    def rate(row):
+        n, s = row.get("candidates"), row.get("search_s")
+        return None if not n or not s else n / s
+
     return {"area_saving_pct": saving("area_m2"), "latency_speedup_x": _ratio(snasnet.get("latency_s"),
                                                                               neuronas.get("latency_s")),
             "energy_saving_pct": saving("energy_j"), "memory_saving_pct": saving("memory_bytes"),
-            "search_speedup_x": _ratio(snasnet.get("search_s"), neuronas.get("search_s"))}
+            "search_speedup_x": _ratio(rate(neuronas), rate(snasnet))}
+
+
+def full_run_estimate(result: dict, candidates: int) -> float:
+    """CPU seconds of a run of ``candidates`` cells per search over the same datasets, from this run's
+    per-candidate CPU times (search, and the full measurement of each cell for the figure); an idle 2-core machine
+    takes at most about this long in wall time (torch runs on both cores)."""
+    rows = [r for d in result["datasets"].values() for r in d["rows"].values()]
+    per_candidate = sum(r["search_cpu_s"] / r["candidates"] for r in rows)
+    per_measured = sum(r["measure_cpu_s"] / max(1, r["measured"]) for r in rows)
+    fixed = result["meta"]["cpu_s"] - sum(r["search_cpu_s"] + r["measure_cpu_s"] for r in rows)  # loading, figures
+    return fixed + candidates * per_candidate + min(candidates, result["meta"]["settings"]["plane_max"]) * per_measured
+
+
+def affordable(result: dict, minutes: float = FULL_BUDGET_MIN) -> int:
+    """The largest candidate count whose :func:`full_run_estimate` fits in ``minutes``."""
+    n = 1
+    while full_run_estimate(result, n + 1) <= 60.0 * minutes and n < 100_000:
+        n += 1
+    return n
 
 
 def run_reproduce(rs: ReproduceSettings, echo=print) -> dict:
@@ -259,11 +293,16 @@ def run_reproduce(rs: ReproduceSettings, echo=print) -> dict:
         for dataset in rs.datasets:
             rows = {}
             for strategy in STRATEGIES:
-                echo(f"{dataset}: {strategy} search, {rs.candidates} candidates ...")
+                echo(f"{dataset}: {strategy} search, "
+                     + (f"{rs.budget_s:g} s ..." if rs.budget_s else f"{rs.candidates} candidates ..."))
                 rows[strategy] = run_one(rs, dataset, strategy, Path(tmp))
             result["datasets"][dataset] = {"rows": rows, "savings": savings(rows["neuronas"], rows["snasnet"])}
             result["datasets"][dataset]["figure"] = str(write_figure(result, dataset, out / f"{rs.tag}_{dataset}.png"))
     result["meta"].update(wall_s=time.perf_counter() - t0, cpu_s=time.process_time() - c0)
+    if rs.budget_s is None:
+        full = ReproduceSettings().candidates
+        result["meta"]["full_run"] = {"candidates": full, "estimate_s": full_run_estimate(result, full),
+                                      "affordable": affordable(result)}
     (out / f"{rs.tag}.json").write_text(json.dumps(result, indent=1, default=_json_default))
     (out / f"{rs.tag}.md").write_text(markdown(result))
     return result
@@ -290,18 +329,17 @@ def _meta(rs: ReproduceSettings) -> dict:
 
 def command_of(rs: ReproduceSettings) -> str:
     """The ``neuronas reproduce`` command line that runs ``rs`` (the defaults left out)."""
-    quick = rs.tag == "reproduce_quick"
+    quick = rs.tag.startswith("reproduce_quick")
     base = ReproduceSettings.quick() if quick else ReproduceSettings()
     parts = ["neuronas", "reproduce"] + (["--quick"] if quick else [])
-    opts = {"datasets": ",".join(rs.datasets), "constraints": rs.constraints, "candidates": rs.candidates,
-            "seed": rs.seed, "hw": rs.hw, "data-dir": rs.data_dir, "channels": rs.channels, "hidden": rs.hidden,
-            "snasnet-bits": rs.snasnet_bits, "epochs": rs.train_epochs, "out": rs.out}
-    defaults = {"datasets": ",".join(base.datasets), "constraints": base.constraints, "candidates": base.candidates,
-                "seed": base.seed, "hw": base.hw, "data-dir": None, "channels": None, "hidden": base.hidden,
-                "snasnet-bits": base.snasnet_bits, "epochs": base.train_epochs, "out": base.out}
-    for k, v in opts.items():
-        if v is not None and v != defaults[k]:
-            parts += [f"--{k}", f'"{v}"' if "," in str(v) or " " in str(v) else str(v)]
+    for flag, attr in (("datasets", "datasets"), ("constraints", "constraints"), ("candidates", "candidates"),
+                       ("budget-s", "budget_s"), ("seed", "seed"), ("hw", "hw"), ("data-dir", "data_dir"),
+                       ("channels", "channels"), ("hidden", "hidden"), ("snasnet-bits", "snasnet_bits"),
+                       ("epochs", "train_epochs"), ("out", "out")):
+        v = getattr(rs, attr)
+        if v is not None and v != getattr(base, attr):
+            v = ",".join(v) if isinstance(v, tuple) else v
+            parts += [f"--{flag}", f'"{v}"' if "," in str(v) or " " in str(v) else str(v)]
     for k, v in rs.hw_overrides.items():
         if base.hw_overrides.get(k) != v:
             parts += ["--set", f"{k}={v}"]
@@ -343,16 +381,25 @@ def _pct(v) -> str:
     return "-" if v is None else f"{_f(100 * v)}%"
 
 
-def _row_line(dataset: str, r: dict, n_limits: int) -> str:
+def _meets(r: dict, lim) -> str:
+    """``all``, or the budgets met and, for each missed one, how far over it the chosen cell is."""
+    if len(r["meets"]) == len(lim.names):
+        return "all"
+    over = [f"{n} {_f(r[lim.column(n)] / lim.limit(n))}x the budget" for n in r["fails"]
+            if n in lim.names and r.get(lim.column(n)) is not None]
+    return "; ".join([", ".join(r["meets"]) or "none"] + over)
+
+
+def _row_line(dataset: str, r: dict, lim) -> str:
     """One markdown row: a search on a dataset and its chosen cell."""
-    meets = "all" if len(r["meets"]) == n_limits else (", ".join(r["meets"]) or "none")
     acc = r.get("accuracy")
     cells = [NAMES[dataset], NAMES[r["strategy"]], f"{r['channels']} / {r['hidden']} / {r['weight_bits']}",
-             f"{_f(r['search_s'], 1, 's')} ({_f(r.get('search_cpu_s'), 1, 's')} CPU)", _f(r["candidates_per_min"]),
+             str(r["candidates"]), f"{_f(r['search_s'], 1, 's')} ({_f(r.get('search_cpu_s'), 1, 's')} CPU)",
+             _f(r["candidates_per_min"]),
              f"`{r['matrix']}`" + (" (closest)" if r["chosen_by"].startswith("closest") else ""),
              _f(r["params"], 1e6, "M"), _f(r["memory_bytes"], 1e6, "MB"),
-             _f(r["area_m2"], 1e-6, "mm2"), _f(r["latency_s"], 1e-3, "ms"), _f(r["energy_j"], 1e-6, "uJ"), meets,
-             f"{r['candidates_meeting_all']}/{r['candidates']}",
+             _f(r["area_m2"], 1e-6, "mm2"), _f(r["latency_s"], 1e-3, "ms"), _f(r["energy_j"], 1e-6, "uJ"),
+             _meets(r, lim), f"{r['candidates_meeting_all']}/{r['measured']}",
              "-" if not acc else f"{_pct(acc.get('ideal_adc'))} / {_pct(acc.get('on_chip'))}"]
     return "| " + " | ".join(cells) + " |"
 
@@ -363,27 +410,41 @@ def _saving_line(name: str, s: dict, counts: str = "") -> str:
             + (f" {counts} |" if counts else ""))
 
 
-def markdown(result: dict) -> str:
-    """The two tables (rows per dataset and strategy; savings per dataset next to the paper's) as markdown."""
-    meta, st = result["meta"], result["meta"]["settings"]
-    n_limits = len(parse_constraints(st["constraints"]).names)
+def _header(meta: dict) -> list[str]:
+    """The run's command, inputs, settings and time, and how long the full run takes by this run's times."""
+    st = meta["settings"]
+    same = (f"the same {_f(st['budget_s'], 1, 's')} of search per strategy (each evaluates what it can)"
+            if st.get("budget_s") else f"the same {st['candidates']} candidates per search")
     lines = [f"Command: `{meta['command']}`. Inputs: {meta['inputs']}.",
              f"Budgets {st['constraints']} (memory in parameters); hardware `{st['hw']}` "
-             f"({', '.join(f'{k}={v}' for k, v in st['hw_overrides'].items())}); seed {st['seed']}; "
-             f"{st['candidates']} candidates per search; T={st['timesteps']}; SAHD {st['score_batch']} x "
-             f"{st['score_repeats']} images; {st['hw_samples']} image(s) per simulation. Whole run "
-             f"{_f(meta.get('wall_s'), 60, 'min')} wall, {_f(meta.get('cpu_s'), 60, 'min')} CPU on {meta.get('cores')} "
-             f"cores (load average {_f(meta.get('load_average'))} at the start).", "",
-             "| dataset | search | C / hidden / weight bits | search time | candidates/min | chosen cell | params | "
-             "memory | area | latency | energy / inference | budgets met | candidates meeting all | accuracy "
-             "(ideal / on chip) |", "|" + "---|" * 14]
+             f"({', '.join(f'{k}={v}' for k, v in st['hw_overrides'].items())}); seed {st['seed']}; {same}; "
+             f"T={st['timesteps']}; SAHD {st['score_batch']} x {st['score_repeats']} images; {st['hw_samples']} "
+             f"image(s) per simulation. Whole run {_f(meta.get('wall_s'), 60, 'min')} wall, "
+             f"{_f(meta.get('cpu_s'), 60, 'min')} CPU on {meta.get('cores')} cores (load average "
+             f"{_f(meta.get('load_average'))} at the start)."]
+    if "full_run" in meta:
+        f = meta["full_run"]
+        lines.append(f"By this run's per-candidate CPU times, the full run (`neuronas reproduce`, {f['candidates']} "
+                     f"candidates per search) takes about {_f(f['estimate_s'], 60, 'CPU-min')}; the largest count "
+                     f"within {_f(FULL_BUDGET_MIN)} minutes is {f['affordable']}.")
+    return lines
+
+
+def markdown(result: dict) -> str:
+    """The two tables (rows per dataset and strategy; savings per dataset next to the paper's) as markdown."""
+    meta = result["meta"]
+    lim = parse_constraints(meta["settings"]["constraints"])
+    lines = _header(meta) + [
+        "", "| dataset | search | C / hidden / weight bits | candidates | search time | candidates/min | chosen cell | "
+        "params | memory | area | latency | energy / inference | budgets met | candidates meeting all | accuracy "
+        "(ideal / on chip) |", "|" + "---|" * 15]
     for dataset, d in result["datasets"].items():
-        lines += [_row_line(dataset, d["rows"][k], n_limits) for k in STRATEGIES]
+        lines += [_row_line(dataset, d["rows"][k], lim) for k in STRATEGIES]
     lines += ["", "(closest): no candidate of that search met every budget; the one closest to them is shown.",
               "", "| NeuroNAS over SNASNet | area saving | latency speed-up | energy saving | search speed-up | "
               "SNASNet's choice meets all budgets |", "|---|---|---|---|---|---|"]
     for dataset, d in result["datasets"].items():
-        ok = len(d["rows"]["snasnet"]["meets"]) == n_limits
+        ok = len(d["rows"]["snasnet"]["meets"]) == len(lim.names)
         lines.append(_saving_line(NAMES[dataset], d["savings"], "yes" if ok else "no"))
     lines.append(_saving_line("paper (up to, 8-bit NeuroNAS)", result["paper"], "no (paper)"))
     return "\n".join(lines) + "\n"

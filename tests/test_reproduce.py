@@ -32,6 +32,8 @@ def test_quick_mode_writes_json_table_and_figures(quick_run):
             assert row["weight_bits"] == (8 if strategy == "neuronas" else 16)
             assert row["ops"] == ("neuronas" if strategy == "neuronas" else "snasnet")
             assert len(row["plane"]) == 3
+            # SNASNet's public macro: TinyImageNet's 64 x 64 frames enter through a stride-2 stem
+            assert row["stem_stride"] == (2 if dataset == "tinyimagenet" else 1)
     assert result["meta"]["synthetic"] and "accuracy is not" in result["meta"]["inputs"]
 
 
@@ -41,7 +43,7 @@ def test_savings_are_computed_from_the_two_rows(quick_run):
     for dataset, d in result["datasets"].items():
         n, s = d["rows"]["neuronas"], d["rows"]["snasnet"]
         got = d["savings"]
-        assert got["search_speedup_x"] == pytest.approx(s["search_s"] / n["search_s"])
+        assert got["search_speedup_x"] == pytest.approx(s["search_s"] / n["search_s"])  # the same 3 candidates
         if n["area_m2"] and s["area_m2"]:
             assert got["area_saving_pct"] == pytest.approx(100 * (1 - n["area_m2"] / s["area_m2"]))
             assert got["energy_saving_pct"] == pytest.approx(100 * (1 - n["energy_j"] / s["energy_j"]))
@@ -53,15 +55,48 @@ def test_savings_are_computed_from_the_two_rows(quick_run):
 
 
 def test_savings_formula_and_missing_numbers():
-    n = {"area_m2": 1e-6, "latency_s": 2e-3, "energy_j": 16e-6, "memory_bytes": 1e6, "search_s": 10.0}
-    s = {"area_m2": 4e-6, "latency_s": 3e-3, "energy_j": 100e-6, "memory_bytes": 4e6, "search_s": 66.0}
+    n = {"area_m2": 1e-6, "latency_s": 2e-3, "energy_j": 16e-6, "memory_bytes": 1e6, "search_s": 10.0,
+         "candidates": 8}
+    s = {"area_m2": 4e-6, "latency_s": 3e-3, "energy_j": 100e-6, "memory_bytes": 4e6, "search_s": 66.0,
+         "candidates": 8}
     got = savings(n, s)
     assert got == pytest.approx({"area_saving_pct": 75.0, "latency_speedup_x": 1.5, "energy_saving_pct": 84.0,
                                  "memory_saving_pct": 75.0, "search_speedup_x": 6.6})
     assert savings({**n, "area_m2": None}, s)["area_saving_pct"] is None
+    # the same seconds: the speed-up is the ratio of candidates per minute
+    assert savings({**n, "candidates": 33}, {**s, "search_s": 10.0, "candidates": 5})["search_speedup_x"] == 6.6
     rows = {"meta": {"command": "x", "inputs": "y", "settings": {**ReproduceSettings().__dict__, "datasets": []}},
             "paper": PAPER, "datasets": {}}
     assert "| paper (up to, 8-bit NeuroNAS) | 92% | 1.2x | 84% | 6.6x |" in markdown(rows)
+
+
+def test_same_seconds_mode_reports_what_each_strategy_evaluated(tmp_path):
+    rs = ReproduceSettings.quick(**{**TINY, "datasets": ("cifar100",)}, budget_s=1e-3, out=str(tmp_path),
+                                 tag="reproduce_quick_budget")
+    result = run_reproduce(rs, echo=lambda text: None)
+    rows = result["datasets"]["cifar100"]["rows"]
+    for row in rows.values():  # the clock ends each search after its first cell
+        assert row["candidates"] == 1 and row["search_s"] >= 1e-3
+    n, s = rows["neuronas"], rows["snasnet"]
+    assert result["datasets"]["cifar100"]["savings"]["search_speedup_x"] == pytest.approx(
+        n["candidates_per_min"] / s["candidates_per_min"])
+    table = (tmp_path / "reproduce_quick_budget.md").read_text()
+    assert "the same 0.001 s of search per strategy" in table and "--budget-s 0.001" in table
+    assert "full run" not in table  # the estimate is of the same-candidates run
+
+
+def test_full_run_estimate_comes_from_the_per_candidate_times(quick_run):
+    from neuronas.reproduce import affordable, full_run_estimate
+
+    result, out = quick_run
+    rows = [r for d in result["datasets"].values() for r in d["rows"].values()]
+    one, two = full_run_estimate(result, 1), full_run_estimate(result, 2)
+    assert two - one == pytest.approx(sum(r["search_cpu_s"] / 3 + r["measure_cpu_s"] / 3 for r in rows))
+    n = affordable(result)
+    assert full_run_estimate(result, n) <= 90 * 60 < full_run_estimate(result, n + 1)
+    full = result["meta"]["full_run"]
+    assert f"{full['candidates']} candidates per search" in (out / "reproduce_quick.md").read_text()
+    assert full["affordable"] == n
 
 
 def test_bad_settings_are_user_errors():
@@ -69,6 +104,8 @@ def test_bad_settings_are_user_errors():
         ReproduceSettings(datasets=("imagenet",))
     with pytest.raises(UserError, match="constraints"):
         ReproduceSettings(constraints="speed=3")
+    with pytest.raises(UserError, match="budget-s"):
+        ReproduceSettings(budget_s=0)
     assert not math.isnan(ReproduceSettings.quick().candidates)
 
 
@@ -112,12 +149,13 @@ def test_cost_plane_draws_both_searches_budgets_and_choices():
 
 
 def test_readme_table_is_the_committed_run_unchanged():
-    """The README's table is ``benchmarks/results/reproduce_quick.md`` pasted unchanged, and that file is what
-    :func:`markdown` writes from the committed JSON (so no number in it was typed in)."""
+    """The README's tables are ``benchmarks/results/reproduce_quick[_budget].md`` pasted unchanged, and those files
+    are what :func:`markdown` writes from the committed JSON (so no number in them was typed in)."""
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[1]
     results = root / "benchmarks" / "results"
-    table = (results / "reproduce_quick.md").read_text()
-    assert markdown(json.loads((results / "reproduce_quick.json").read_text())) == table
-    assert table.strip() in (root / "README.md").read_text()
+    for tag in ("reproduce_quick", "reproduce_quick_budget"):  # the same candidates; the same seconds
+        table = (results / f"{tag}.md").read_text()
+        assert markdown(json.loads((results / f"{tag}.json").read_text())) == table
+        assert table.strip() in (root / "README.md").read_text()

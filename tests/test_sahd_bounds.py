@@ -19,7 +19,7 @@ def _genotypes(n: int, seed: int, ops: str = "snasnet") -> list:
     return [sample(rng, ops).canonical() for _ in range(n)]
 
 
-@pytest.mark.parametrize("dataset,channels", [("digits", 16), ("cifar10", 32), ("cifar100", 8)])
+@pytest.mark.parametrize("dataset,channels", [("digits", 16), ("cifar10", 32), ("cifar100", 8), ("tinyimagenet", 8)])
 def test_layers_are_the_models_crossbar_layers(dataset, channels):
     sp = spec(dataset)
     macro = default_config(sp, channels)

@@ -2,14 +2,17 @@
 
 Layers (module names in brackets; they are also the node names of the exported graph)::
 
-    image [N, Cin, H, W] -> input quantizer [input_quant] -> conv3x3 + BN [stem]      (direct encoding: the same
-    frame every timestep) -> cell (C) [cell1] -> BN [bn1] -> LIF [lif1] -> conv3x3 C->2C + BN [conv1]
-    -> avgpool 2 [pool1] -> cell (2C) [cell2] -> BN [bn2] -> LIF [lif2] -> avgpool 2 [pool2, optional]
-    -> dropout -> flatten -> FC -> hidden [fc1] -> LIF [lif3] -> FC -> classes x vote [fc2]
+    image [N, Cin, H, W] -> input quantizer [input_quant] -> conv3x3 + BN [stem; stride 1, or 2 from 64 pixels]
+    (direct encoding: the same frame every timestep) -> cell (C) [cell1] -> BN [bn1] -> LIF [lif1]
+    -> conv3x3 C->2C + BN [conv1] -> avgpool 2 [pool1] -> cell (2C) [cell2] -> BN [bn2] -> LIF [lif2]
+    -> avgpool 2 [pool2, optional] -> dropout -> flatten -> FC -> hidden [fc1] -> LIF [lif3]
+    -> FC -> classes x vote [fc2]
     -> class score = mean of each group of ``vote`` outputs, averaged over timesteps.
 
-Defaults: CIFAR-10 C=256, CIFAR-100 / TinyImageNet C=128, hidden 1024, vote 10 (SNASNet). The ``digits`` macro
-(8x8x1) uses C=16, no second pooling and 128 hidden neurons. Dropout rates are our choice (not published).
+Defaults: CIFAR-10 C=256, CIFAR-100 / TinyImageNet C=128, hidden 1024, vote 10; frames of 64 pixels or more
+(TinyImageNet) enter through a stride-2 stem, so the cells run at 32 x 32 as on CIFAR (SNASNet's public code does the
+same: ``stem_stride = 2`` for TinyImageNet). The ``digits`` macro (8x8x1) uses C=16, no second pooling and 128
+hidden neurons. Dropout rates are our choice (not published).
 """
 from __future__ import annotations
 
@@ -39,6 +42,7 @@ class MacroConfig:
     dropout: dropout probability before the classifier.
     timesteps: T.
     input_bits: bits of the quantized input frame.
+    stem_stride: stride of the stem convolution (2 halves the frame before the first cell).
     """
 
     channels: int
@@ -48,6 +52,7 @@ class MacroConfig:
     dropout: float = 0.2
     timesteps: int = 5
     input_bits: int = 8
+    stem_stride: int = 1
 
 
 class SnasNet(nn.Module):
@@ -68,8 +73,10 @@ class SnasNet(nn.Module):
         if c < 1 or config.hidden < 1 or config.vote < 1 or config.timesteps < 1:
             raise UserError(f"macro config {config}: channels, hidden, vote and timesteps must be >= 1")
         pools = 2 if config.second_pool else 1
-        if size % (2**pools):
-            raise UserError(f"input size {size} is not divisible by {2**pools} (the macro pools {pools} time(s) by 2)")
+        stride = int(config.stem_stride)
+        if stride < 1 or size % (stride * 2**pools):
+            raise UserError(f"input size {size} is not divisible by {stride * 2**pools} (stem stride {stride}, then "
+                            f"the macro pools {pools} time(s) by 2)")
         self.genotype = Genotype.parse(genotype)
         self.config = config
         self.timesteps = int(config.timesteps)
@@ -78,7 +85,7 @@ class SnasNet(nn.Module):
         self.input_shape = (int(in_channels), int(size), int(size))
         lk = dict(lif_kwargs or {})
         self.input_quant = InputQuantizer(config.input_bits)
-        self.stem = ConvBN(in_channels, c, 3)
+        self.stem = ConvBN(in_channels, c, 3, stride=stride)
         self.cell1 = Cell(self.genotype, c, lk)
         self.bn1 = TimeBatchNorm(c)
         self.lif1 = LIF(**lk)
@@ -89,7 +96,7 @@ class SnasNet(nn.Module):
         self.lif2 = LIF(**lk)
         self.pool2 = AvgPool(2, 2, 0, integer_input=True) if config.second_pool else None
         self.dropout = nn.Dropout(config.dropout)
-        side = size // (2**pools)
+        side = size // (stride * 2**pools)
         self.fc1 = nn.Linear(2 * c * side * side, config.hidden)
         self.lif3 = LIF(**lk)
         self.fc2 = nn.Linear(config.hidden, self.classes * self.vote)
@@ -130,4 +137,5 @@ def default_config(spec, channels: int | None = None, timesteps: int = 5) -> Mac
     if spec.size < 32:
         return MacroConfig(channels=channels or 16, hidden=128, second_pool=False, dropout=0.0, timesteps=timesteps)
     default_c = 256 if spec.name == "cifar10" else 128
-    return MacroConfig(channels=channels or default_c, hidden=1024, second_pool=True, dropout=0.2, timesteps=timesteps)
+    return MacroConfig(channels=channels or default_c, hidden=1024, second_pool=True, dropout=0.2, timesteps=timesteps,
+                       stem_stride=2 if spec.size >= 64 else 1)

@@ -31,7 +31,7 @@ def crossbar_layers(genotype: Genotype, spec, macro) -> list[tuple[int, int]]:
     """
     c = int(macro.channels)
     pools = 2 if macro.second_pool else 1
-    side = int(spec.size) // 2**pools
+    side = int(spec.size) // (int(macro.stem_stride) * 2**pools)
 
     def cell(ch: int) -> list[tuple[int, int]]:
         return [(ch * KERNELS[e.op] ** 2, ch) for e in sorted(genotype.edges, key=lambda e: (e.dst, e.src))

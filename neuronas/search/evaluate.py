@@ -78,11 +78,13 @@ def calibrate_batchnorm(model: nn.Module, images: torch.Tensor) -> None:
 
 
 @lru_cache(maxsize=8)
-def _dataset(name: str, data_dir: str | None, split: str, seed: int, n_samples: int | None):
-    """One split without augmentation, loaded once per process (evaluators of a co-design sweep share it)."""
+def _dataset(name: str, data_dir: str | None, split: str, seed: int, n_samples: int | None, shape: tuple = ()):
+    """One split without augmentation, loaded once per process (evaluators of a co-design sweep share it);
+    ``shape`` = (channels, size, classes) of synthetic images (empty: the dataset's own)."""
     from neuronas.data import load_dataset
 
     kw = {"n_samples": n_samples} if n_samples is not None else {}
+    kw.update(zip(("channels", "size", "classes"), shape))
     return load_dataset(name, data_dir, split=split, seed=seed, augment=False, **kw)
 
 
@@ -104,14 +106,17 @@ class Evaluator:
     cache_dir: where hardware and score results are cached (default ``OUT/cache``); ``None`` disables caching.
     time_batched: score cells without backward edges time-batched (:func:`neuronas.search.sahd.sahd_score`; the
         same score, faster); ``False`` scores every cell timestep by timestep, as SNASNet's code does.
+    spec: the :class:`~cimsim.datasets.DatasetSpec` the macro is built for (default: ``settings.dataset``'s). With
+        ``settings.dataset = "synthetic"``, a spec of another shape (e.g. TinyImageNet's 3 x 64 x 64, 200 classes)
+        gives synthetic images of that shape and classes.
     """
 
     def __init__(self, settings: SearchSettings, chip=None, cache_dir: "str | Path | None" = "default",
-                 time_batched: bool = True):
-        from neuronas.data import spec
+                 time_batched: bool = True, spec=None):
+        from neuronas.data import spec as spec_of
 
         self.settings = settings
-        self.spec = spec(settings.dataset)
+        self.spec = spec if spec is not None else spec_of(settings.dataset)
         self._chip = chip
         self.limits: Constraints = settings.limits
         if cache_dir == "default":
@@ -152,7 +157,7 @@ class Evaluator:
     def _train_set(self):
         s = self.settings
         n = max(256, s.score_batch * s.score_repeats) if self.spec.name == "synthetic" else None
-        return _dataset(s.dataset, s.data_dir, "train", s.seed, n)
+        return _dataset(s.dataset, s.data_dir, "train", s.seed, n, self._synthetic_shape)
 
     @cached_property
     def score_images(self) -> list[torch.Tensor]:
@@ -166,7 +171,13 @@ class Evaluator:
     def _test_set(self):
         s = self.settings
         n = max(64, s.hw_samples, s.report_samples) if self.spec.name == "synthetic" else None
-        return _dataset(s.dataset, s.data_dir, "test", s.seed, n)
+        return _dataset(s.dataset, s.data_dir, "test", s.seed, n, self._synthetic_shape)
+
+    @property
+    def _synthetic_shape(self) -> tuple:
+        """(channels, size, classes) of synthetic images; empty for a real dataset (its files set the shape)."""
+        s = self.spec
+        return (s.channels, s.size, s.classes) if s.name == "synthetic" else ()
 
     @property
     def test_size(self) -> int:
@@ -212,7 +223,7 @@ class Evaluator:
     # ------------------------------------------------------------------ caches
     def _key(self, kind: str, g: Genotype) -> str:
         s = self.settings
-        parts = {"kind": kind, "genotype": str(g), "dataset": self.spec.name, "macro": repr(self.macro),
+        parts = {"kind": kind, "genotype": str(g), "dataset": repr(self.spec), "macro": repr(self.macro),
                  "seed": s.seed, "bits": s.weight_bits, "score_batch": s.score_batch, "repeats": s.score_repeats}
         if kind == "hw":
             parts.update(chip=self.chip.config_hash(), run=self.chip.run.options_hash(), channels=self.macro.channels,
