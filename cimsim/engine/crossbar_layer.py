@@ -204,6 +204,8 @@ def virtual_rows(lm: LayerMapping, j: int, chip: Chip) -> tuple[np.ndarray | sli
     xb = chip.crossbar
     blocks = lm.adc_block(j)
     k = len(blocks)
+    if lm.row_index is not None:  # NeuroSim's layout: one subarray per block, its empty rows as padding
+        return lm.row_index[j], xb.parallel_rows, 1
     first, last = lm.row_block(blocks[0], chip), lm.row_block(blocks[-1], chip)
     if k == 1 or xb.parallel_rows >= xb.rows:
         return slice(first.start, last.stop), (xb.parallel_rows if k == 1 else k * xb.rows), k
