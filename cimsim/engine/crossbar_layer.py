@@ -326,7 +326,9 @@ class _LayerReads:
         n_rows = (idx.stop - idx.start) if real is None else int(real.sum())
         if self.every_group:
             groups = np.full(n, p * g, np.int64)
-            used = counts_x.shape[1] if real is None else int(real.reshape(-1, per_xb).any(1).sum())
+            # NeuroSim's layout (lm.row_index): a subarray holding weights reads its empty row groups too
+            whole = real is None or lm.row_index is not None
+            used = counts_x.shape[1] if whole else int(real.reshape(-1, per_xb).any(1).sum())
             xreads = np.full(n, p * used, np.int64)
         else:
             groups = (counts > 0).reshape(n, p * g).sum(1)
