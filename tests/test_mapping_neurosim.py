@@ -120,3 +120,12 @@ def test_empty_row_groups_are_read_and_results_unchanged():
 def test_granularity_refuses_analog_sum():
     with pytest.raises(UserError, match="analog_sum"):
         map_graph(_graph(), make_chip(**{"mapping.granularity": "neurosim", "pe.analog_sum": True}))
+
+
+def test_nonideal_reads_follow_the_subarray_rows():
+    """Device effects (IR drop along the rows) use each row's place in its NeuroSim subarray."""
+    import cimsim
+
+    r = cimsim.simulate("vgg8", hw="neurosim_rram_22nm", timesteps=1, samples=1, seed=0, fidelity=False,
+                        overrides={"tiles": 1024, "variables.xbar": 256, "crossbar.nonideal.enabled": True})
+    assert np.isfinite(r.totals["energy_per_inference_j"]) and r.totals["energy_per_inference_j"] > 0
