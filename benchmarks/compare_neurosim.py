@@ -124,25 +124,19 @@ def _table(rows: list[tuple[str, str, float, float, bool]]) -> str:
     return "\n".join(lines)
 
 
-def grid_markdown(figs: dict) -> str:
-    """The README table: each point's like-for-like figures, ours / NeuroSim (% error), then the statistics."""
-    from cimsim.validate.base import Row
-    from cimsim.validate.neurosim_grid import METRICS, statistics, trend_checks
+def grid_markdown(v) -> str:
+    """The README table of :func:`cimsim.validate.validate_neurosim_grid`'s result ``v``: each point's
+    like-for-like figures, ours / NeuroSim (% error), then the statistics that ``cimsim validate`` prints."""
+    from cimsim.validate.neurosim_grid import METRICS, summary_line
 
     lfl = [(m, u) for m, u, like, _n in METRICS if like]
-    head = "| point | " + " | ".join(f"{m} ({u})" for m, u in lfl) + " |"
-    lines = [head, "|" + "---|" * (len(lfl) + 1)]
-    rows = []
-    for name, (ours, theirs) in figs.items():
-        cells = []
-        for m, u in lfl:
-            cells.append(f"{ours[m]:.4g} / {theirs[m]:.4g} ({(ours[m] - theirs[m]) / theirs[m]:+.0%})")
-            rows.append(Row(name, m, u, ours[m], theirs[m], True))
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    s = statistics(rows, trend_checks(figs))
-    lines += ["", f"Ours / NeuroSim (error). {s['within_goal']} of {s['like_for_like']} figures within 15%, "
-                  f"{s['within_tolerance']} within 25% (worst {s['worst']:.0%}); {s['trends_right']} of "
-                  f"{s['trends']} trend steps in NeuroSim's direction."]
+    lines = ["| point | " + " | ".join(f"{m} ({u})" for m, u in lfl) + " |", "|" + "---|" * (len(lfl) + 1)]
+    rows = {(r.reference, r.metric): r for r in v.rows}
+    for ref in dict.fromkeys(r.reference for r in v.rows):
+        cells = [rows[(ref, m)] for m, _u in lfl]
+        lines.append(f"| {ref.removeprefix('NeuroSim grid ')} | "
+                     + " | ".join(f"{r.ours:.4g} / {r.theirs:.4g} ({r.rel_error:+.0%})" for r in cells) + " |")
+    lines += ["", f"Ours / NeuroSim (error). {summary_line(v.extra['neurosim_grid']['statistics'])}."]
     return "\n".join(lines)
 
 
@@ -158,11 +152,11 @@ def main(argv=None) -> int:
     p.add_argument("--markdown", action="store_true", help="without --neurosim: the README table")
     a = p.parse_args(argv)
     if a.neurosim is None:
-        from cimsim.validate.neurosim_grid import grid_figures
+        from cimsim.validate.neurosim_grid import grid_figures, validate_neurosim_grid
 
         figs = grid_figures(a.seed)
         if a.markdown:
-            print(grid_markdown(figs))
+            print(grid_markdown(validate_neurosim_grid(a.seed, figs)))
         else:
             for name, (ours, theirs) in figs.items():
                 print(f"\n## {name}\n" + _table(_rows(ours, theirs)))

@@ -103,6 +103,9 @@ class ChipInstance:
         cpo = lm.cols_per_output
         levels = lm.cells.astype(np.float64)
         row_in_xb = np.arange(lm.rows) % xb.rows
+        if lm.row_index is not None:  # NeuroSim's layout: a row's place in its subarray (cimsim.mapping.neurosim_rows)
+            blk, pos = np.nonzero(lm.row_index >= 0)
+            row_in_xb[lm.row_index[blk, pos]] = pos
         out_of_col = np.arange(levels.shape[1]) // cpo
         col_in_xb = (out_of_col % lm.outputs_per_crossbar) * cpo + np.arange(levels.shape[1]) % cpo
         g = self._conductance(levels, rng, row_in_xb, col_in_xb)

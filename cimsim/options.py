@@ -47,11 +47,19 @@ class MappingConfig(_Frozen):
     pack_copies: bool = False
     """Copies of a duplicated layer share PEs and tiles, laid out one after the other (NeuroSim duplicates
     subarrays inside PEs and PEs inside tiles); off: every copy owns whole tiles."""
+    granularity: Literal["packed", "neurosim"] = "packed"
+    """packed: a layer's crossbar grid is cut into blocks of ``crossbar.rows`` consecutive rows and packed into
+    PEs and tiles, its last tile partly empty; neurosim: DNN+NeuroSim V1.4's floorplan rule
+    (:mod:`cimsim.mapping.neurosim`): each kernel position of a large conv layer in its own subarrays, copies
+    added into the spare subarray slots of a layer's tiles, the layer occupying every subarray slot of NeuroSim's
+    tiles (used or not), and, when every row group is read (``all_groups``, ``dense``), the empty row groups of a
+    subarray holding weights read too (copies are packed)."""
 
     @property
     def packs_copies(self) -> bool:
-        """Copies of a duplicated layer fill PEs and tiles one after the other (``pack_copies`` or ``share_tiles``)."""
-        return self.pack_copies or self.share_tiles
+        """Copies of a duplicated layer fill PEs and tiles one after the other (``pack_copies``, ``share_tiles``
+        or the ``neurosim`` granularity)."""
+        return self.pack_copies or self.share_tiles or self.granularity == "neurosim"
 
 
 class RunOptions(_Frozen):

@@ -142,3 +142,22 @@ def test_grid_statistics(grid):
     assert abs(rows[("NeuroSim grid sram", "ADC area")].rel_error) <= GOAL
     for point in ("adc5", "adc6"):
         assert abs(rows[(f"NeuroSim grid {point}", "ADC energy")].rel_error) <= GOAL, point
+
+
+def test_markdown_and_validate_print_one_count():
+    """The README table's summary line and ``cimsim validate``'s note come from the same statistics."""
+    from benchmarks import compare_neurosim as mod
+    from cimsim.validate.neurosim_grid import METRICS, load_reference, summary_line, their_figures, \
+        validate_neurosim_grid
+
+    figs = {}
+    for i, p in enumerate(load_reference()["points"][:3]):
+        theirs = their_figures(p["results"])
+        figs[p["name"]] = ({m: theirs[m] * (1 + 0.1 * i) for m, *_x in METRICS}, theirs)
+    v = validate_neurosim_grid(figs=figs)
+    s = v.extra["neurosim_grid"]["statistics"]
+    assert (s["like_for_like"], s["within_goal"], s["within_tolerance"]) == (30, 20, 30)
+    md = mod.grid_markdown(v)
+    assert md.splitlines()[-1] == f"Ours / NeuroSim (error). {summary_line(s)}."
+    assert summary_line(s) in v.notes[-1]
+    assert len(md.splitlines()) == 2 + 3 + 2

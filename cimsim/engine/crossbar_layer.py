@@ -219,6 +219,8 @@ def virtual_rows(lm: LayerMapping, j: int, chip: Chip) -> tuple[np.ndarray | sli
     xb = chip.crossbar
     blocks = lm.adc_block(j)
     k = len(blocks)
+    if lm.row_index is not None:  # NeuroSim's layout: one subarray per block, its empty rows as padding
+        return lm.row_index[j], xb.parallel_rows, 1
     first, last = lm.row_block(blocks[0], chip), lm.row_block(blocks[-1], chip)
     if k == 1 or xb.parallel_rows >= xb.rows:
         return slice(first.start, last.stop), (xb.parallel_rows if k == 1 else k * xb.rows), k
@@ -339,7 +341,9 @@ class _LayerReads:
         n_rows = (idx.stop - idx.start) if real is None else int(real.sum())
         if self.every_group:
             groups = np.full(n, p * g, np.int64)
-            used = counts_x.shape[1] if real is None else int(real.reshape(-1, per_xb).any(1).sum())
+            # NeuroSim's layout (lm.row_index): a subarray holding weights reads its empty row groups too
+            whole = real is None or lm.row_index is not None
+            used = counts_x.shape[1] if whole else int(real.reshape(-1, per_xb).any(1).sum())
             xreads = np.full(n, p * used, np.int64)
         else:
             groups = (counts > 0).reshape(n, p * g).sum(1)

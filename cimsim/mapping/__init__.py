@@ -25,11 +25,12 @@ from cimsim.errors import UserError
 from cimsim.ops import weight_matrix
 from cimsim.graph import SnnGraph
 from cimsim.mapping.layer import LayerMapping, Placement, place_layer
+from cimsim.mapping.neurosim import LayerPlan, LayerShape, NeuroSimPlan, neurosim_plan
 from cimsim.mapping.slicing import slice_layout, slice_weights, weight_slices
 from cimsim.options import RunOptions
 
-__all__ = ["IO_HOST", "LayerMapping", "Mapping", "Placement", "assign_hosts", "duplication_factors", "map_graph",
-           "place_layer", "slice_layout", "slice_weights", "weight_slices"]
+__all__ = ["IO_HOST", "LayerMapping", "Mapping", "NeuroSimPlan", "Placement", "assign_hosts", "duplication_factors",
+           "map_graph", "neurosim_layout", "place_layer", "slice_layout", "slice_weights", "weight_slices"]
 
 IO_HOST = "io"
 """Host of nodes that precede every crossbar layer (the input port, at mesh position 0)."""
@@ -95,8 +96,9 @@ def map_graph(graph: SnnGraph, chip: Chip, options: RunOptions | None = None) ->
     if not order:
         raise UserError(f"graph {graph.name!r} has no conv or linear layer to map")
     copies = duplication_factors(graph, chip)
+    plan = neurosim_layout(graph, chip) if chip.run.mapping.granularity == "neurosim" else None
     types = graph.value_types()
-    shapes = {n: _layer_shape(graph, n, chip, copies[n], types) for n in order}
+    shapes = {n: _layer_shape(graph, n, chip, copies[n], types, plan and plan.layers[n]) for n in order}
     tiles = _tile_layout(shapes, chip)
     _check_fit(graph, chip, shapes, tiles)
     mesh_r, mesh_c = chip.mesh_shape
@@ -115,9 +117,11 @@ def map_graph(graph: SnnGraph, chip: Chip, options: RunOptions | None = None) ->
     return Mapping(chip, graph, layers, assign_hosts(graph, set(order)), order, tile_xy)
 
 
-def _layer_shape(graph: SnnGraph, n: str, chip: Chip, copies: int, types: dict) -> dict:
+def _layer_shape(graph: SnnGraph, n: str, chip: Chip, copies: int, types: dict, plan: LayerPlan | None) -> dict:
     """The crossbar grid of layer ``n`` (all its ``copies``): the :class:`LayerMapping` fields that do not depend
-    on the other layers; ``pes`` counts its own PEs (a layer's tiles follow from the tile layout)."""
+    on the other layers; ``pes`` counts its own PEs (a layer's tiles follow from the tile layout). With NeuroSim's
+    ``plan`` of the layer: its copies, its row blocks (:func:`neurosim_rows`) and, in PEs, every subarray slot of
+    its NeuroSim tiles."""
     d = graph.node(n)
     xb = chip.crossbar
     wbits = int(d["weight_bits"])
@@ -131,6 +135,10 @@ def _layer_shape(graph: SnnGraph, n: str, chip: Chip, copies: int, types: dict) 
     opx = xb.cols // cpo
     rows, outs = wmat.shape
     rb, cb = math.ceil(rows / xb.rows), math.ceil(outs / opx)
+    row_index = None
+    if plan is not None:
+        copies, row_index = plan.copies, neurosim_rows(d, rows, plan.novel, chip)
+        rb = len(row_index)
     n_xb = rb * cb
     sum_blocks = chip.pe.crossbars if chip.pe.analog_sum else 1
     # analog sum: a PE holds row blocks of one column block only
@@ -139,6 +147,8 @@ def _layer_shape(graph: SnnGraph, n: str, chip: Chip, copies: int, types: dict) 
         pes = pes * copies if sum_blocks > 1 else math.ceil(n_xb * copies / chip.pe.crossbars)
     else:
         pes = pes * copies  # every copy owns whole tiles (see _tile_layout)
+    if plan is not None:  # NeuroSim's tiles: every subarray slot, used or not
+        pes = max(pes, -(-plan.subarrays // chip.pe.crossbars))
     (src, _), = graph.inputs_of(n)
     t = types[src]
     per_read = 1 if t.kind == "spike" else min(registry.input_bits_per_read(chip), max(1, t.bits - t.signed))
@@ -147,7 +157,7 @@ def _layer_shape(graph: SnnGraph, n: str, chip: Chip, copies: int, types: dict) 
                 cols_per_output=cpo, outputs_per_crossbar=opx, row_blocks=rb, col_blocks=cb, crossbars=n_xb * copies,
                 pes=pes, in_type=types[src], wmat=wmat, col_weights=col_weights, offset=offset,
                 cols_used=[min(opx, outs - c * opx) * cpo for c in range(cb)], weight_bits=wbits,
-                sum_blocks=sum_blocks, copies=copies, in_bits_per_read=per_read)
+                sum_blocks=sum_blocks, copies=copies, in_bits_per_read=per_read, row_index=row_index)
 
 
 def _check_fit(graph: SnnGraph, chip: Chip, shapes: dict[str, dict], tiles: dict[str, tuple]) -> None:
@@ -190,6 +200,47 @@ def _tile_layout(shapes: dict[str, dict], chip: Chip) -> dict[str, tuple[int, in
             out[n] = (nxt_tile, tiles, 0, units * tiles)
             nxt_tile += tiles
     return out
+
+
+def neurosim_layout(graph: SnnGraph, chip: Chip) -> NeuroSimPlan:
+    """NeuroSim's floorplan of ``graph``'s crossbar layers on ``chip`` (:mod:`cimsim.mapping.neurosim`): each
+    layer's NeuroSim network row (``Cin``, kernel positions, cell columns = outputs x cell columns per weight) and
+    the copies the pipeline balance asks for (:func:`duplication_factors`).
+
+    Raises
+    ------
+    UserError: ``pe.analog_sum`` (NeuroSim converts each subarray's columns on its own).
+    """
+    if chip.pe.analog_sum:
+        raise UserError("mapping.granularity 'neurosim' places NeuroSim's subarrays, which convert their columns "
+                        "on their own: it does not combine with pe.analog_sum")
+    base = duplication_factors(graph, chip)
+    shapes = {}
+    for n in graph.compute_nodes():
+        d = graph.node(n)
+        w = np.asarray(d["weight"])
+        kk = int(np.prod(w.shape[2:])) if d["kind"] == "conv" else 1
+        cpo = len(slice_layout(np.zeros((1, 1), np.int64), chip, int(d["weight_bits"]))[0])
+        shapes[n] = LayerShape(cin=int(np.prod(w.shape[1:])) // kk, kk=kk, cols=w.shape[0] * cpo, speed_up=base[n])
+    return neurosim_plan(shapes, chip.crossbar.rows, chip.crossbar.cols)
+
+
+def neurosim_rows(node: dict, rows: int, novel: bool, chip: Chip) -> np.ndarray:
+    """Layer rows (of :func:`cimsim.ops.weight_matrix`, ``Cin``-major) in each subarray row block as NeuroSim lays
+    them out: int64 ``[row blocks, G * parallel_rows]``, ``G = ceil(crossbar.rows / parallel_rows)`` row groups,
+    -1 for an empty row. Conventional: blocks of ``crossbar.rows`` consecutive rows; novel (one kernel position per
+    PE): for each kernel position ``k``, the rows ``c * kh * kw + k`` of its channels ``c`` in blocks of
+    ``crossbar.rows`` channels. Empty rows stay in their block, so every row group of a subarray is read."""
+    xb = chip.crossbar
+    width = -(-xb.rows // xb.parallel_rows) * xb.parallel_rows
+    kk = int(np.prod(np.asarray(node["weight"]).shape[2:])) if novel else 1
+    order = np.arange(rows).reshape(-1, kk).T  # [kernel position, channel]
+    blocks = []
+    for per_k in order:
+        for start in range(0, len(per_k), xb.rows):
+            chunk = per_k[start:start + xb.rows]
+            blocks.append(np.concatenate([chunk, np.full(width - len(chunk), -1, np.int64)]))
+    return np.stack(blocks)
 
 
 def duplication_factors(graph: SnnGraph, chip: Chip) -> dict[str, int]:

@@ -66,6 +66,10 @@ class LayerMapping:
     copies: int = 1
     """Replicas of the layer's crossbars (``mapping.duplicate_to_balance``); ``crossbars``/``pes``/``tiles``
     count all of them; each copy computes ``positions_per_copy`` of the output positions."""
+    row_index: "np.ndarray | None" = None
+    """With ``mapping.granularity: neurosim``: the layer rows of each row block in subarray order, int64
+    ``[row_blocks, G * parallel_rows]`` with -1 for an empty row (:func:`cimsim.mapping.neurosim_rows`); None: row
+    block ``b`` holds the ``crossbar.rows`` consecutive rows from ``b * crossbar.rows``."""
     pe_offset: int = 0
     lif_units: int = 0
     tile_ids: list[int] = field(default_factory=list)

@@ -13,7 +13,9 @@ level shifters, switch matrices, analog column muxes and their decoder, 4-bit cu
 encoders, shift-adders, partial-sum adders, PE / tile / global adder trees, DFF and register-file buffers, H-tree,
 X-Y bus), with areas re-derived from NeuroSim's sizing rules (neurosim_sizing) and per-action energies from its
 circuit equations and 22 nm capacitances (neurosim_energy_model); NeuroSim's clock for this configuration, one
-sense-amp conversion per cycle; weight duplication 16/16/4/4/1/1 with copies packed into shared PEs and tiles.
+sense-amp conversion per cycle; NeuroSim's floorplan rule (``mapping.granularity: neurosim``,
+:mod:`cimsim.mapping.neurosim`): copies 16/16/4/4/2/1/1/8 packed into shared PEs and tiles, conv5 and fc2 copied
+into spare subarray slots, 9472 subarrays.
 
 **Mapping of a spiking run to NeuroSim's bit-serial 8-bit workload**: the built-in ``vgg8`` (max pools, so every
 layer reads binary values) with **T = 8 binary timesteps** and ``all_groups`` accounting: every row group of every
@@ -182,10 +184,10 @@ def _release_test_rows(pr: int, ref: dict, r, got: tuple, ops: float, scale: dic
         Row(N, "operations per image", "Gop", ops / 1e9, NEUROSIM_OPS / 1e9, True,
             "2 x MACs of VGG-8 (NeuroSim main.cpp numComputation)"),
         Row(N, "chip area", "mm2", area_mm2, ref["area"], True,
-            f"{r.activity['tiles_used']} tiles of 4 PEs, {r.activity['crossbars_used']} subarrays; NeuroSim 103 "
-            "tiles (36 of 9 PEs), 9472 subarrays: spare slots hold extra conv5 and fc2 copies"),
+            f"{r.activity['tiles_used']} tiles of 4 PEs, {r.activity['crossbars_used']} subarrays (NeuroSim's "
+            "copies); NeuroSim 103 tiles (36 of 9 PEs), 9472 subarrays"),
         Row(N, "CIM array area, mapped subarrays", "mm2", mapped_mm2, ref["array"], True,
-            "4F x 12F cells at 22 nm; copies 16/16/4/4/1/1/1/1 (NeuroSim fills spare slots: conv5 x2, fc2 x8)"),
+            "4F x 12F cells at 22 nm; copies 16/16/4/4/2/1/1/8 (spare slots: conv5 x2, fc2 x8)"),
         Row(N, "ADC (sense amp) area", "mm2", area_b["adc"] * 1e6, ref["adc"], True,
             "16 MLSAs + encoders per subarray of the tiles used"),
         Row(N, "accumulation area", "mm2", (area_b["shift_add"] + area_b["accumulator"]) * 1e6, ref["accum"], True,
@@ -235,11 +237,11 @@ def _neurosim_note(v: Validation, runs: dict) -> str:
         "NeuroSim: neurosim_rram_22nm re-derives every block NeuroSim V1.4 instantiates (level shifters, switch "
         "matrices, muxes, MLSAs, shift-adders, adder trees, register files, H-trees, X-Y bus) from its sizing rules "
         "and circuit equations; in our re-derivation with NeuroSim's own mapping (103 tiles, 9472 subarrays) those "
-        "areas reproduce each printed area category (neurosim_sizing). Our mapping uses 8840 subarrays: NeuroSim "
-        "fills spare subarray slots of its tiles with extra copies of conv5 (2) and fc2 (8), which is the whole "
-        "array-area gap; the rest of the chip-area gap is the interconnect (its 9-PE tiles size their H-tree for a "
-        "9 x 9 PE grid). Small differences left as they are: our row groups and sense amps read only the rows and "
-        "columns that hold weights (NeuroSim reads both 64-row groups of conv1's 27 rows and all 128 columns of fc2), "
+        "areas reproduce each printed area category (neurosim_sizing). The preset maps with NeuroSim's floorplan "
+        "rule (mapping.granularity neurosim): 9472 subarrays, spare subarray slots filled with extra copies of "
+        "conv5 (2) and fc2 (8), in 148 tiles of 4 PEs; the chip-area gap left is the interconnect (NeuroSim's 9-PE "
+        "tiles size their H-tree for a 9 x 9 PE grid). Small differences left as they are: our sense amps convert "
+        "only the columns that hold weights (NeuroSim all 128 columns of fc2's subarrays), "
         "our adder trees add every timestep, wire energy has no toggle rate, router and ReLU/pooling areas are "
         "per-tile shares of NeuroSim's chip-level totals, and a few sizes (tile and global adder-tree widths, PE "
         "input buffer) are taken at 64 rows (about 0.06 mm2). These release-test rows are obsolete (history): "

@@ -205,13 +205,25 @@ def statistics(rows: list[Row], trends: list) -> dict:
             "trends": len(trends), "trends_right": sum(trend_ok(o, t) for *_x, o, t in trends)}
 
 
-def validate_neurosim_grid(seed: int = 0) -> Validation:
-    """Every reference point side by side (module docstring), trend rows and the error statistics."""
-    figs = grid_figures(seed)
-    v = Validation()
-    for name, (ours, theirs) in figs.items():
-        for metric, unit, lfl, note in METRICS:
-            v.rows.append(Row(f"NeuroSim grid {name}", metric, unit, ours[metric], theirs[metric], lfl, note))
+def grid_rows(figs: dict) -> list[Row]:
+    """One :class:`Row` per point and metric (:data:`METRICS`), in point order."""
+    return [Row(f"NeuroSim grid {name}", metric, unit, ours[metric], theirs[metric], lfl, note)
+            for name, (ours, theirs) in figs.items() for metric, unit, lfl, note in METRICS]
+
+
+def summary_line(stats: dict) -> str:
+    """The statistics as one sentence (``cimsim validate``'s note and the README table's last line)."""
+    return (f"{stats['within_goal']} of {stats['like_for_like']} like-for-like figures within {GOAL:.0%}, "
+            f"{stats['within_tolerance']} within {TOLERANCE:.0%} (worst {stats['worst']:.0%}); "
+            f"{stats['trends_right']} of {stats['trends']} trend steps in NeuroSim's direction")
+
+
+def validate_neurosim_grid(seed: int = 0, figs: dict | None = None) -> Validation:
+    """Every reference point side by side (module docstring), trend rows and the error statistics; ``figs``: the
+    output of :func:`grid_figures` when already computed. ``extra["neurosim_grid"]["statistics"]`` is the one
+    count ``cimsim validate`` and ``benchmarks/compare_neurosim.py --markdown`` both print."""
+    figs = grid_figures(seed) if figs is None else figs
+    v = Validation(rows=grid_rows(figs))
     trends = trend_checks(figs)
     wrong = [t for t in trends if not trend_ok(t[3], t[4])]
     stats = statistics(v.rows, trends)
@@ -219,8 +231,6 @@ def validate_neurosim_grid(seed: int = 0) -> Validation:
                                 "source": GRID_SOURCE, "overrides": {k: point_overrides(
                                     p["config"]) for k, p in ((p["name"], p) for p in load_reference()["points"])}}
     v.notes.append(
-        f"NeuroSim grid ({len(figs)} points of its current code): {stats['within_goal']} of {stats['like_for_like']} "
-        f"like-for-like figures within {GOAL:.0%}, {stats['within_tolerance']} within {TOLERANCE:.0%} (worst "
-        f"{stats['worst']:.0%}); {stats['trends_right']} of {stats['trends']} trend steps in NeuroSim's direction"
+        f"NeuroSim grid ({len(figs)} points of its current code): {summary_line(stats)}"
         + ("" if not wrong else "; wrong: " + ", ".join(f"{m} along {s} ({st})" for s, st, m, *_x in wrong)) + ".")
     return v
