@@ -6,6 +6,7 @@ function of the settings, so workers share it by index and a resumed search eval
 from __future__ import annotations
 
 import math
+import time
 
 from neuronas.search import storage as st
 from neuronas.search.candidate import Candidate
@@ -16,6 +17,17 @@ from neuronas.search.strategy import Proposal, Strategy, register
 def _index_of(trial) -> int | None:
     v = trial.user_attrs.get("index")
     return None if v is None else int(v)
+
+
+def _wait_for_earlier_claims(study, number: int, wait_s: float = 30.0) -> None:
+    """Return once every RUNNING trial numbered below ``number`` carries its genotype (the last attribute
+    :func:`neuronas.search.storage.claim` writes), or after ``wait_s`` seconds (a worker that died mid-claim; the
+    dead-trial sweep fails its trial)."""
+    t_end = time.monotonic() + wait_s
+    while time.monotonic() < t_end:
+        if all("genotype" in t.user_attrs for t in st.running(study) if t.number < number):
+            return
+        time.sleep(0.05)
 
 
 class IndexedStrategy(Strategy):
@@ -45,7 +57,9 @@ class IndexedStrategy(Strategy):
             mine = [i for i in free if i % n_workers == worker] or free
             i = mine[0]
             trial = st.claim(study, index=i, genotype=plan[i])
-            # two workers may claim the same index at once: the smaller trial number keeps it
+            # two workers may claim the same index at once: the smaller trial number keeps it. A claim is a new
+            # trial first and its index a moment later, so wait until every earlier claim has recorded its index
+            _wait_for_earlier_claims(study, trial.number)
             rivals = [t for t in st.running(study) + st.finished(study)
                       if _index_of(t) == i and t.number < trial.number]
             if rivals:
