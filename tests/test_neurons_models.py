@@ -5,7 +5,7 @@ import torch
 
 import kernels
 from cimsim.errors import UserError
-from cimsim.neurons import IF, CubaLIF, LIFBox, LIFDiv, Leaky
+from cimsim.neurons import IF, LIF, CubaLIF, LIFBox, LIFDiv, Leaky
 from kernels import reference as ref
 from neuronas.models import SpikingNeuron
 
@@ -49,8 +49,38 @@ def test_kernel_twin_step_and_torch_bit_exact(model):
         assert np.array_equal(v_fast.view(np.uint32), v_step.view(np.uint32))
         spikes.append(s_step)
     assert 0.005 < np.mean(spikes) < 0.995
-    torch_spikes = SpikingNeuron(model)(torch.from_numpy(x)).numpy().astype(bool)
+    # the torch ops (an input that requires grad) and the kernel path (no gradient) give the simulator's spikes
+    neuron = SpikingNeuron(model)
+    xt = torch.from_numpy(x)
+    assert neuron.uses_kernel(xt) and not neuron.uses_kernel(xt.clone().requires_grad_(True))
+    torch_spikes = neuron(xt.clone().requires_grad_(True)).detach().numpy().astype(bool)
     np.testing.assert_array_equal(torch_spikes, np.stack(spikes))
+    np.testing.assert_array_equal(neuron(xt).numpy().astype(bool), np.stack(spikes))
+
+
+@pytest.mark.parametrize("model", MODELS + [LIF(), LIF(tau=2.5, v_reset=None), Leaky(), Leaky(reset="zero")], ids=repr)
+def test_kernel_path_equals_torch_ops_single_step(model):
+    """Single-step neurons: the kernel path (no gradient) and the torch ops give the same spikes and membrane bit for
+    bit, also when a sequence switches between them (the state passes from one path to the other)."""
+    rng = np.random.default_rng(3)
+    x = torch.from_numpy((rng.normal(0.5, 1.0, size=(12, 4, 6)) * (6 if isinstance(model, LIFBox) else 1)).astype(F32))
+    ops, fast, mixed = (SpikingNeuron(model, step_mode="s") for _ in range(3))
+    spikes = {"ops": [], "fast": [], "mixed": []}
+    for t, xt in enumerate(x):
+        spikes["ops"].append(ops(xt.clone().requires_grad_(True)).detach())
+        spikes["fast"].append(fast(xt))
+        if t % 3 == 1:  # torch ops, then the state detached (truncated backprop): the next step takes the kernel
+            spikes["mixed"].append(mixed(xt.clone().requires_grad_(True)).detach())
+            mixed.v = mixed.v.detach()
+        else:
+            spikes["mixed"].append(mixed(xt))
+        assert torch.equal(ops.v.detach().view(torch.int32), fast.v.view(torch.int32))
+        assert torch.equal(ops.v.detach().view(torch.int32), mixed.v.detach().view(torch.int32))
+    for name in ("fast", "mixed"):
+        assert torch.equal(torch.stack(spikes[name]), torch.stack(spikes["ops"]))
+    assert 0.0 < torch.stack(spikes["ops"]).mean() < 1.0
+    fast.reset()
+    assert fast.v is None and torch.equal(fast(x[0]), spikes["ops"][0])
 
 
 def test_kernels_exported_and_bad_parameters():

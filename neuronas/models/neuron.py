@@ -24,6 +24,7 @@ tensor of the call: ``[T, N, ...]`` in multi-step mode or ``[N, ...]`` once per 
 """
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -71,6 +72,7 @@ class SpikingNeuron(nn.Module):
         self.register_buffer("initial", torch.tensor(dynamics.initial, dtype=torch.float32), persistent=False)
         self.v: torch.Tensor | None = None
         """Single-step state: the membrane, or every state variable stacked ``[n_states, N, ...]``."""
+        self._kernel_v: torch.Tensor | None = None  # the state tensor the kernel path made (its storage is ours)
 
     def graph_node(self) -> tuple[str, dict]:
         """The graph node kind and attributes of these neurons (what the exporters write)."""
@@ -121,13 +123,44 @@ class SpikingNeuron(nn.Module):
             v = h
         return s, (torch.stack((v, *others)) if several else v)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def uses_kernel(self, x: torch.Tensor) -> bool:
+        """Whether ``forward(x)`` runs the model's compiled kernel (:meth:`cimsim.neurons.NeuronModel.update`, the
+        simulator's, bit for bit the torch step) instead of the torch ops: a float32 CPU input that no gradient
+        flows through (``torch.no_grad``, or an input that does not require grad), as in scoring, batch-norm
+        calibration and evaluation. One pass over the neurons per timestep instead of about ten tensor ops."""
+        return (x.device.type == "cpu" and x.dtype == torch.float32 and not x.requires_grad
+                and (self.v is None or not self.v.requires_grad))
+
+    def _kernel_forward(self, x: torch.Tensor) -> torch.Tensor:
+        """:meth:`forward` through the model's kernel (see :meth:`uses_kernel`): the same spikes and membrane."""
+        dyn = self.dynamics
+        xs = x.detach().contiguous().numpy()
         if self.step_mode == "s":
-            if self.v is not None and self.v.shape != self.initial_membrane(x).shape:
-                raise RuntimeError(
-                    f"{type(self).__name__} single-step input shape {tuple(x.shape)} differs from the stored membrane "
-                    f"{tuple(self.v.shape)}; call reset() before a new batch"
-                )
+            if self.v is None:
+                v = dyn.init(xs.shape)
+            elif self.v is self._kernel_v:  # the kernel's own state from the previous timestep: updated in place
+                v = self.v.numpy()
+            else:  # a state the torch ops made: copied, its storage may be shared
+                v = np.array(self.v.detach().numpy(), dtype=np.float32, order="C")
+            spikes = torch.from_numpy(dyn.update(xs, v)).to(torch.float32)
+            self.v = self._kernel_v = torch.from_numpy(v)
+            return spikes
+        v = dyn.init(xs.shape[1:])
+        out = torch.empty(xs.shape, dtype=torch.float32)
+        for t in range(xs.shape[0]):
+            out[t] = torch.from_numpy(dyn.update(xs[t], v))
+        return out
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        states = len(self.dynamics.states)
+        if self.step_mode == "s" and self.v is not None and self.v.shape != ((states,) if states > 1 else ()) + x.shape:
+            raise RuntimeError(
+                f"{type(self).__name__} single-step input shape {tuple(x.shape)} differs from the stored membrane "
+                f"{tuple(self.v.shape)}; call reset() before a new batch"
+            )
+        if self.uses_kernel(x):
+            return self._kernel_forward(x)
+        if self.step_mode == "s":
             s, self.v = self.step(x, self.v)
             return s
         v = None
@@ -139,7 +172,7 @@ class SpikingNeuron(nn.Module):
 
     def reset(self) -> None:
         """Forget the single-step membrane (start of a new sample batch)."""
-        self.v = None
+        self.v = self._kernel_v = None
 
     def extra_repr(self) -> str:
         params = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v!r}" for k, v in self.dynamics.attrs().items())
