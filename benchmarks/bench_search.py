@@ -11,10 +11,10 @@ is left out):
 * ``neuronas``: our tool: pruned operation set; memory and tile bounds from the genotype, then mapping/area ->
   simulated latency/energy, SAHD (time-batched cells, cached by canonical genotype) only for the feasible cells;
 * ``snasnet``: the SNASNet strategy as its public code runs it: full operation set, SAHD on every cell with every
-  cell stepped timestep by timestep and no cache, then hardware in score order until one cell is feasible (its
-  strategy's ``after_search``);
-* ``snasnet_fast``: the same strategy with our SAHD implementation (time-batched, cached): the ratio against it
-  is the method's alone.
+  cell stepped timestep by timestep, neurons as torch ops (:func:`neuronas.models.neuron.torch_ops_only`) and no
+  cache, then hardware in score order until one cell is feasible (its strategy's ``after_search``);
+* ``snasnet_fast``: the same strategy with our SAHD implementation (time-batched, compiled neuron kernels,
+  cached): the ratio against it is the method's alone.
 
 Then ``random``, ``evolution``, ``nsga2`` run on the same cells budget (candidates per minute, through
 ``neuronas.search.runner.search_candidates``); final QAT training is left out of all (the same work for the same
@@ -35,6 +35,7 @@ Usage: ``python benchmarks/bench_search.py [--quick]``; ``run(quick) -> list[dic
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import math
 import os
@@ -55,34 +56,37 @@ def _settings(strategy: str, out: str, n: int, score_batch: int, hidden: int = H
                           hw_samples=2, out=out, progress=False, figures=False, threads=os.cpu_count() or 1)
 
 
-SIDES = {"neuronas": ("neuronas", True, True), "snasnet": ("snasnet", False, False),
-         "snasnet_fast": ("snasnet", True, True)}
-"""Interleaved sides: name -> (strategy, time-batched SAHD, cache)."""
+SIDES = {"neuronas": ("neuronas", True, True, False), "snasnet": ("snasnet", False, False, True),
+         "snasnet_fast": ("snasnet", True, True, False)}
+"""Interleaved sides: name -> (strategy, time-batched SAHD, cache, neurons as torch ops)."""
 
 
 def _interleaved(n: int, score_batch: int) -> list[dict]:
     """The :data:`SIDES` evaluated candidate by candidate in rotating order; one row per side."""
+    from neuronas.models.neuron import torch_ops_only
     from neuronas.search.cells import planned_genotypes
     from neuronas.search.evaluate import Evaluator
     from neuronas.search.strategy import make_strategy
 
     with tempfile.TemporaryDirectory() as tmp:
         sides = {}
-        for name, (strategy, batched, cache) in SIDES.items():
+        for name, (strategy, batched, cache, ops) in SIDES.items():
             s = _settings(strategy, os.path.join(tmp, name), n, score_batch)
             ev = Evaluator(s, cache_dir="default" if cache else None, time_batched=batched)
             ev.score_images, ev.hw_images  # data loading is not search time  # noqa: B018
             sides[name] = {"s": s, "ev": ev, "strategy": make_strategy(s), "cands": [], "wall": 0.0, "cpu": 0.0,
+                           "neurons": torch_ops_only if ops else contextlib.nullcontext,
                            "cells": planned_genotypes(s.seed, s.op_set, n)}
         names = list(sides)
         for i in range(n + 1):  # the last round: after_search
             for name in names[i % len(names):] + names[: i % len(names)]:
                 side = sides[name]
                 w0, c0 = time.perf_counter(), time.process_time()
-                if i < len(side["cells"]):
-                    side["cands"].append(side["strategy"].evaluate(side["ev"], side["cells"][i], i))
-                elif i == n:
-                    side["strategy"].after_search(side["cands"], side["ev"])
+                with side["neurons"]():
+                    if i < len(side["cells"]):
+                        side["cands"].append(side["strategy"].evaluate(side["ev"], side["cells"][i], i))
+                    elif i == n:
+                        side["strategy"].after_search(side["cands"], side["ev"])
                 side["wall"] += time.perf_counter() - w0
                 side["cpu"] += time.process_time() - c0
     return [_row(name, side["cands"], side["wall"], side["cpu"]) for name, side in sides.items()]
@@ -140,8 +144,9 @@ def _failed_counts(cands) -> dict:
 def _unit_costs(n: int, score_batch: int) -> dict:
     """Median time of one full hardware evaluation and one SAHD score (time-batched and stepwise, interleaved) on
     the same ``n`` cells (no caches)."""
-    from neuronas.search.evaluate import Evaluator
+    from neuronas.models.neuron import torch_ops_only
     from neuronas.search.cells import planned_genotypes
+    from neuronas.search.evaluate import Evaluator
 
     with tempfile.TemporaryDirectory() as tmp:
         s = _settings("neuronas", tmp, n, score_batch).with_(constraints="")
@@ -154,7 +159,8 @@ def _unit_costs(n: int, score_batch: int) -> dict:
             res = ev.hardware(g, stop_early=False)
             hw_t.append(time.perf_counter() - t0)
             sc_t.append(ev.score(g)[1])
-            step_t.append(step.score(g)[1])
+            with torch_ops_only():  # SNASNet's way: stepwise, neurons as torch ops
+                step_t.append(step.score(g)[1])
             parts.append(res)
     hw, sc = statistics.median(hw_t), statistics.median(sc_t)
     return {"case": f"one candidate (median of {n})", "hw_eval_s": hw, "sahd_s": sc, "hw_over_sahd": hw / sc,

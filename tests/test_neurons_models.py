@@ -8,6 +8,7 @@ from cimsim.errors import UserError
 from cimsim.neurons import IF, LIF, CubaLIF, LIFBox, LIFDiv, Leaky
 from kernels import reference as ref
 from neuronas.models import SpikingNeuron
+from neuronas.models.neuron import torch_ops_only
 
 F32 = np.float32
 
@@ -53,6 +54,10 @@ def test_kernel_twin_step_and_torch_bit_exact(model):
     neuron = SpikingNeuron(model)
     xt = torch.from_numpy(x)
     assert neuron.uses_kernel(xt) and not neuron.uses_kernel(xt.clone().requires_grad_(True))
+    with torch_ops_only():
+        assert not neuron.uses_kernel(xt)
+        np.testing.assert_array_equal(neuron(xt).numpy().astype(bool), np.stack(spikes))
+    assert neuron.uses_kernel(xt)
     torch_spikes = neuron(xt.clone().requires_grad_(True)).detach().numpy().astype(bool)
     np.testing.assert_array_equal(torch_spikes, np.stack(spikes))
     np.testing.assert_array_equal(neuron(xt).numpy().astype(bool), np.stack(spikes))

@@ -18,11 +18,18 @@ for its graph node with :meth:`SpikingNeuron.graph_node`; any module of this cla
 A model with several state variables (``model.states``, e.g. :class:`cimsim.neurons.CubaLIF`) keeps them stacked on a
 leading axis ``[n_states, N, ...]``; its charge returns them all, and only the membrane (the first) fires and resets.
 
+Where no gradient flows (a float32 CPU input that does not require grad: SAHD scoring, batch-norm calibration,
+evaluation), :meth:`SpikingNeuron.forward` runs the model's compiled kernel instead
+(:meth:`cimsim.neurons.NeuronModel.update`, the simulator's): one pass over the neurons per timestep, the same spikes
+and membrane bit for bit (:func:`torch_ops_only` turns it off).
+
 Observing spikes (for the SAHD score): register a standard ``forward`` hook. The hook's ``output`` is the spike
 tensor of the call: ``[T, N, ...]`` in multi-step mode or ``[N, ...]`` once per timestep in single-step mode.
 :meth:`SpikingNeuron.step` is a pure helper and does not run hooks.
 """
 from __future__ import annotations
+
+from contextlib import contextmanager
 
 import numpy as np
 import torch
@@ -128,7 +135,7 @@ class SpikingNeuron(nn.Module):
         simulator's, bit for bit the torch step) instead of the torch ops: a float32 CPU input that no gradient
         flows through (``torch.no_grad``, or an input that does not require grad), as in scoring, batch-norm
         calibration and evaluation. One pass over the neurons per timestep instead of about ten tensor ops."""
-        return (x.device.type == "cpu" and x.dtype == torch.float32 and not x.requires_grad
+        return (_KERNELS_ON[0] and x.device.type == "cpu" and x.dtype == torch.float32 and not x.requires_grad
                 and (self.v is None or not self.v.requires_grad))
 
     def _kernel_forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -178,6 +185,22 @@ class SpikingNeuron(nn.Module):
         params = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v!r}" for k, v in self.dynamics.attrs().items())
         return (f"{self.dynamics.kind}({params}), surrogate={self.surrogate.name}(alpha={self.surrogate.alpha}), "
                 f"detach_reset={self.detach_reset}, step_mode={self.step_mode!r}")
+
+
+_KERNELS_ON = [True]
+
+
+@contextmanager
+def torch_ops_only():
+    """Within this context every :class:`SpikingNeuron` runs its torch ops, never the compiled kernel (the same
+    spikes, slower): to time code the way a project whose neurons are torch ops runs it (the SNASNet baseline of
+    ``benchmarks/bench_search.py``)."""
+    saved = _KERNELS_ON[0]
+    _KERNELS_ON[0] = False
+    try:
+        yield
+    finally:
+        _KERNELS_ON[0] = saved
 
 
 def reset_states(model: nn.Module) -> None:
