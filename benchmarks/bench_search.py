@@ -62,11 +62,12 @@ SIDES = {"neuronas": ("neuronas", True, True, False), "snasnet": ("snasnet", Fal
 
 
 def _interleaved(n: int, score_batch: int) -> list[dict]:
-    """The :data:`SIDES` evaluated candidate by candidate in rotating order; one row per side."""
+    """The :data:`SIDES` timed side by side (:func:`neuronas.search.timing.interleaved`); one row per side."""
     from neuronas.models.neuron import torch_ops_only
     from neuronas.search.cells import planned_genotypes
     from neuronas.search.evaluate import Evaluator
     from neuronas.search.strategy import make_strategy
+    from neuronas.search.timing import Side, interleaved
 
     with tempfile.TemporaryDirectory() as tmp:
         sides = {}
@@ -74,22 +75,10 @@ def _interleaved(n: int, score_batch: int) -> list[dict]:
             s = _settings(strategy, os.path.join(tmp, name), n, score_batch)
             ev = Evaluator(s, cache_dir="default" if cache else None, time_batched=batched)
             ev.score_images, ev.hw_images  # data loading is not search time  # noqa: B018
-            sides[name] = {"s": s, "ev": ev, "strategy": make_strategy(s), "cands": [], "wall": 0.0, "cpu": 0.0,
-                           "neurons": torch_ops_only if ops else contextlib.nullcontext,
-                           "cells": planned_genotypes(s.seed, s.op_set, n)}
-        names = list(sides)
-        for i in range(n + 1):  # the last round: after_search
-            for name in names[i % len(names):] + names[: i % len(names)]:
-                side = sides[name]
-                w0, c0 = time.perf_counter(), time.process_time()
-                with side["neurons"]():
-                    if i < len(side["cells"]):
-                        side["cands"].append(side["strategy"].evaluate(side["ev"], side["cells"][i], i))
-                    elif i == n:
-                        side["strategy"].after_search(side["cands"], side["ev"])
-                side["wall"] += time.perf_counter() - w0
-                side["cpu"] += time.process_time() - c0
-    return [_row(name, side["cands"], side["wall"], side["cpu"]) for name, side in sides.items()]
+            sides[name] = Side(make_strategy(s), ev, planned_genotypes(s.seed, s.op_set, n),
+                               torch_ops_only if ops else contextlib.nullcontext)
+        interleaved(sides, after_search=True)
+    return [_row(name, side.cands, side.wall_s, side.cpu_s) for name, side in sides.items()]
 
 
 def _search(strategy: str, n: int, score_batch: int) -> dict:

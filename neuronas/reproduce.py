@@ -5,7 +5,7 @@ search under the same budgets and seed, with the same number of candidates or th
 ``neuronas`` (pruned operation set, 8-bit weights, hardware checked before the SAHD score) and ``snasnet`` (full
 operation set, SAHD of every cell, argmax, no hardware check; mapped at ``snasnet_bits``: SNASNet trains in 32-bit
 float, our crossbars store at most 16). Search time is the wall time of the strategy's own evaluation of its seeded
-cells (:func:`timed_search`). The chosen cells, and the candidates for the area/energy figure, are then simulated in
+cells, the two searches timed side by side, a cell of each in turn (:func:`run_dataset`). The chosen cells, and the candidates for the area/energy figure, are then simulated in
 full with their own spikes; :func:`savings` computes the paper's figures from the two rows. Without ``data_dir`` the
 inputs are synthetic images of each dataset's shape: hardware figures and search time are meaningful, accuracy is
 not (none is reported); with real data the chosen cells are trained with the same budget and simulated on chip.
@@ -172,42 +172,37 @@ def _accuracy(settings: SearchSettings, ev: Evaluator, genotype: str) -> dict:
             "epochs": settings.train_epochs, "test_images": settings.report_samples}
 
 
-def timed_search(settings: SearchSettings, ev: Evaluator, budget_s: float | None = None) -> tuple[list, float, float]:
-    """The strategy's own evaluation (:meth:`Strategy.evaluate`) of its seeded cells, in order, on one process.
-
-    Parameters
-    ----------
-    budget_s: stop starting cells once this many seconds have passed (the cell under way finishes, so the time
-        used can exceed it by one cell); None: evaluate every planned cell.
-
-    Returns
-    -------
-    (candidates, wall time s, CPU time s of this process).
-    """
-    from neuronas.search.runner import set_threads
+def _side(rs: ReproduceSettings, dataset: str, strategy: str, work: Path) -> tuple[SearchSettings, "Side"]:
+    """One search of the comparison, ready to time: its settings, evaluator (data loaded: loading is not search
+    time) and seeded plan (drawn before the clock starts)."""
     from neuronas.search.strategy import make_strategy
-
-    set_threads(settings, 1)
-    strategy = make_strategy(settings)
-    plan = strategy.plan()  # drawn before the clock starts, like the data
-    cands = []
-    t0, c0 = time.perf_counter(), time.process_time()
-    for i, genotype in enumerate(plan):
-        if budget_s is not None and time.perf_counter() - t0 >= budget_s:
-            break
-        cands.append(strategy.evaluate(ev, genotype, i))
-    return cands, time.perf_counter() - t0, time.process_time() - c0
-
-
-def run_one(rs: ReproduceSettings, dataset: str, strategy: str, work: Path) -> dict:
-    """One search of the comparison: timed candidates, the chosen cell measured in full, the first
-    ``plane_max`` candidates too (the figure); per-candidate times for the full-run estimate."""
-    from neuronas.space import Genotype
+    from neuronas.search.timing import Side
 
     s = rs.search_settings(dataset, strategy, str(work / f"{dataset}-{strategy}"))
     ev = rs.evaluator(s, dataset)
-    ev.score_images, ev.hw_images  # data loading is not search time  # noqa: B018
-    cands, search_s, cpu_s = timed_search(s, ev, rs.budget_s)
+    ev.score_images, ev.hw_images  # noqa: B018
+    strat = make_strategy(s)
+    return s, Side(strat, ev, strat.plan())
+
+
+def run_dataset(rs: ReproduceSettings, dataset: str, work: Path) -> dict[str, dict]:
+    """Both searches of ``dataset``: timed side by side (:func:`neuronas.search.timing.interleaved`: a cell of
+    each in turn, so a changing machine load falls on both alike), then each measured; one row per strategy."""
+    from neuronas.search.runner import set_threads
+    from neuronas.search.timing import interleaved
+
+    sides = {st: _side(rs, dataset, st, work) for st in STRATEGIES}
+    set_threads(sides[STRATEGIES[0]][0], 1)
+    interleaved({st: side for st, (_, side) in sides.items()}, rs.budget_s)
+    return {st: _row(rs, s, side) for st, (s, side) in sides.items()}
+
+
+def _row(rs: ReproduceSettings, s: SearchSettings, side) -> dict:
+    """One search's row: its timing, the chosen cell measured in full, the first ``plane_max`` candidates too
+    (the figure); per-candidate times for the full-run estimate."""
+    from neuronas.space import Genotype
+
+    ev, cands = side.evaluator, side.cands
     chosen, why = search_choice(cands, s)
     lim = s.limits
     t0, c0 = time.perf_counter(), time.process_time()
@@ -218,10 +213,10 @@ def run_one(rs: ReproduceSettings, dataset: str, strategy: str, work: Path) -> d
                       "feasible": not m["fails"] and m["energy_j"] is not None, **m})
     best = _measured(ev, chosen.genotype, lim)
     measure_s, measure_cpu_s = time.perf_counter() - t0, time.process_time() - c0
-    n = len(cands)
-    row = {"strategy": strategy, "ops": s.op_set, "weight_bits": s.weight_bits, "channels": ev.macro.channels,
+    n, search_s = len(cands), side.wall_s
+    row = {"strategy": s.strategy, "ops": s.op_set, "weight_bits": s.weight_bits, "channels": ev.macro.channels,
            "hidden": ev.macro.hidden, "stem_stride": ev.macro.stem_stride, "candidates": n, "search_s": search_s,
-           "search_cpu_s": cpu_s, "candidates_per_min": 60.0 * n / search_s if search_s > 0 else math.inf,
+           "search_cpu_s": side.cpu_s, "candidates_per_min": 60.0 * n / search_s if search_s > 0 else math.inf,
            "score_s_per_candidate": sum(c.score_time_s for c in cands) / n,
            "hardware_s_per_candidate": sum(c.hw_time_s for c in cands) / n,
            "measure_s": measure_s, "measure_cpu_s": measure_cpu_s, "measured": len(plane),
@@ -291,11 +286,9 @@ def run_reproduce(rs: ReproduceSettings, echo=print) -> dict:
     t0, c0 = time.perf_counter(), time.process_time()
     with tempfile.TemporaryDirectory(prefix="neuronas-reproduce-") as tmp:
         for dataset in rs.datasets:
-            rows = {}
-            for strategy in STRATEGIES:
-                echo(f"{dataset}: {strategy} search, "
-                     + (f"{rs.budget_s:g} s ..." if rs.budget_s else f"{rs.candidates} candidates ..."))
-                rows[strategy] = run_one(rs, dataset, strategy, Path(tmp))
+            echo(f"{dataset}: {' and '.join(STRATEGIES)} searches side by side, "
+                 + (f"{rs.budget_s:g} s each ..." if rs.budget_s else f"{rs.candidates} candidates each ..."))
+            rows = run_dataset(rs, dataset, Path(tmp))
             result["datasets"][dataset] = {"rows": rows, "savings": savings(rows["neuronas"], rows["snasnet"])}
             result["datasets"][dataset]["figure"] = str(write_figure(result, dataset, out / f"{rs.tag}_{dataset}.png"))
     result["meta"].update(wall_s=time.perf_counter() - t0, cpu_s=time.process_time() - c0)
