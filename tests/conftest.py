@@ -50,6 +50,21 @@ def chip():
     return make_chip()
 
 
+def linear_graph(outputs: int = 4, inputs: int = 64, bits: int = 1, signed: bool = False, seed: int = 0):
+    """``in -> fc -> out``: one linear layer of random int8 weights on ``bits``-bit inputs."""
+    from cimsim.graph import SnnGraph
+
+    rng = np.random.default_rng(seed)
+    g = SnnGraph(f"fc{outputs}")
+    g.add_node("in", "input", (inputs,), bits=bits, signed=signed, scale=1.0)
+    g.add_node("fc", "linear", (outputs,), weight=rng.integers(-127, 128, (outputs, inputs)).astype(np.int8),
+               weight_bits=8, scale=0.01, bias=None)
+    g.add_node("out", "output", (outputs,), vote=1)
+    g.add_edge("in", "fc")
+    g.add_edge("fc", "out")
+    return g
+
+
 def random_graph(rng, recurrent=False, int_input=False, signed=False, residual=True):
     """A small random SNN graph exercising conv, pool (avg over spikes and over reals), add, affine, lif,
     flatten, linear and optionally a recurrent edge and bit-serial integer inputs."""

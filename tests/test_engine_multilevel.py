@@ -11,27 +11,14 @@ import torch
 
 import kernels
 from cimsim.engine.crossbar_layer import AdcModel, unit_levels
-from cimsim.graph import SnnGraph
 from cimsim.mapping import map_graph
 from cimsim.ops import exact_matmul, layer_input_rows
 from neuronas.quant.crossbar import CrossbarReads, adc_product
-from conftest import layer_step, make_chip
-
-
-def _int_net(bits=8, signed=False, inputs=64, outputs=4, seed=0):
-    rng = np.random.default_rng(seed)
-    g = SnnGraph("fc_int")
-    g.add_node("in", "input", (inputs,), bits=bits, signed=signed, scale=1.0)
-    g.add_node("fc", "linear", (outputs,), weight=rng.integers(-127, 128, (outputs, inputs)).astype(np.int8),
-               weight_bits=8, scale=0.01, bias=None)
-    g.add_node("out", "output", (outputs,), vote=1)
-    g.add_edge("in", "fc")
-    g.add_edge("fc", "out")
-    return g
+from conftest import layer_step, linear_graph, make_chip
 
 
 def _layer(chip, per_read, **net):
-    g = _int_net(**net)
+    g = linear_graph(**{"bits": 8, **net})
     lm = map_graph(g, chip, chip.run).layers["fc"]
     return replace(lm, in_bits_per_read=per_read), g.node("fc")
 

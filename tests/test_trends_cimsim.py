@@ -1,10 +1,9 @@
 """Trends every CIM model must show (small networks, seconds each): energy vs ADC bits and spike rate, area vs
 crossbar count, latency vs parallel rows, and linear scaling in the number of timesteps."""
-import numpy as np
 import pytest
 
 import cimsim
-from cimsim.graph import SnnGraph
+from conftest import linear_graph
 
 
 def run(chip, model="tiny", **kw):
@@ -34,23 +33,11 @@ def test_energy_grows_with_input_spike_rate(chip):
     assert all(b > a for a, b in zip(parts, parts[1:])), parts
 
 
-def _linear_net(outputs: int, inputs: int = 48, seed: int = 0) -> SnnGraph:
-    rng = np.random.default_rng(seed)
-    g = SnnGraph(f"fc{outputs}")
-    g.add_node("in", "input", (inputs,), bits=1, signed=False, scale=1.0)
-    g.add_node("fc", "linear", (outputs,), weight=rng.integers(-127, 128, (outputs, inputs)).astype(np.int8),
-               weight_bits=8, scale=0.01, bias=None)
-    g.add_node("out", "output", (outputs,), vote=1)
-    g.add_edge("in", "fc")
-    g.add_edge("fc", "out")
-    return g
-
-
 def test_area_grows_with_crossbar_count(chip):
     one_per_tile = chip.with_changes({"pe.crossbars": 1, "tile.pes": 1})
     xbars, areas = [], []
     for outputs in (2, 4, 8, 16, 32):
-        r = run(one_per_tile, model=_linear_net(outputs), timesteps=1)
+        r = run(one_per_tile, model=linear_graph(outputs, inputs=48), timesteps=1)
         xbars.append(r.activity["crossbars_used"])
         areas.append(r.totals["area_m2"])
     assert xbars == sorted(xbars) and xbars[-1] > xbars[0]
