@@ -14,7 +14,7 @@ import numpy as np
 
 cimport numpy as cnp
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t
-from libc.stdlib cimport free, malloc
+from libc.stdlib cimport calloc, free
 
 cnp.import_array()
 
@@ -84,60 +84,50 @@ def crossbar_read_adc(x, cells, Py_ssize_t group_rows, int64_t max_code, double 
     cdef const uint8_t[:, ::1] cv = ca
     cdef int64_t[:, ::1] ov = out
 
-    cdef Py_ssize_t* rows = <Py_ssize_t*>malloc(R * sizeof(Py_ssize_t))
-    cdef void* acc = malloc(K * sizeof(int32_t))
-    if rows == NULL or acc == NULL:
-        free(rows)
-        free(acc)
-        raise MemoryError()
+    cdef char* scratch = _scratch(R, K)
+    cdef Py_ssize_t* rows = <Py_ssize_t*>scratch
+    cdef void* acc = scratch + R * sizeof(Py_ssize_t)
+    cdef const uint8_t* zero = <uint8_t*>acc + K * sizeof(int32_t)
     try:
         # 16-bit group sums when they cannot overflow: twice the SIMD lanes in the accumulation loop.
         if s_max <= 65535:
             with nogil:
-                _read_all(xv, cv, ov, lut, linear, group_rows, rows, <uint16_t*>acc)
+                _read_all(xv, cv, ov, lut, linear, group_rows, rows, <uint16_t*>acc, zero)
         else:
             with nogil:
-                _read_all(xv, cv, ov, lut, linear, group_rows, rows, <int32_t*>acc)
+                _read_all(xv, cv, ov, lut, linear, group_rows, rows, <int32_t*>acc, zero)
     finally:
-        free(rows)
-        free(acc)
+        free(scratch)
     return out
+
+
+cdef char* _scratch(Py_ssize_t R, Py_ssize_t K) except NULL:
+    """One zeroed block for a kernel's loop: ``R`` row indices (:func:`_driven`), ``K`` 32-bit bitline sums, then
+    ``K`` zero bytes (the zero cell row of :func:`_sum_rows`). Freed by the caller."""
+    cdef char* block = <char*>calloc(R * sizeof(Py_ssize_t) + K * sizeof(int32_t) + K, 1)
+    if block == NULL:
+        raise MemoryError()
+    return block
 
 
 cdef void _read_all(const uint8_t[:, ::1] xv, const uint8_t[:, ::1] cv, int64_t[:, ::1] ov,
                     const int64_t[::1] lut, bint linear, Py_ssize_t group_rows,
-                    Py_ssize_t* rows, acc_t* acc) noexcept nogil:
+                    Py_ssize_t* rows, acc_t* acc, const uint8_t* zero) noexcept nogil:
     cdef Py_ssize_t P = xv.shape[0], R = xv.shape[1], K = cv.shape[1]
-    cdef Py_ssize_t p, r, i, k, n, g, group
-    cdef const uint8_t* xrow
-    cdef const uint8_t* crow
-    cdef int64_t* orow
+    cdef Py_ssize_t p, i, j, n
     for p in range(P):
-        xrow = &xv[p, 0]
-        n = 0
-        for r in range(R):  # branch-free: a sparse row's unpredictable branch costs more than a store
-            rows[n] = r
-            n += xrow[r] != 0
-        if n == 0:
-            continue
-        orow = &ov[p, 0]
-        for k in range(K):
-            acc[k] = 0
-        group = rows[0] // group_rows
-        for i in range(n):
-            g = rows[i] // group_rows
-            if g != group:
-                _convert(orow, acc, K, lut, linear)
-                group = g
-            crow = &cv[rows[i], 0]
-            for k in range(K):
-                acc[k] += crow[k]
-        _convert(orow, acc, K, lut, linear)
+        n = _driven(&xv[p, 0], R, rows)
+        i = 0
+        while i < n:  # one read per row group with a driven row
+            j = _group_end(rows, i, n, group_rows)
+            _sum_rows(acc, cv, rows + i, j - i, zero)
+            _convert(&ov[p, 0], acc, K, lut, linear)
+            i = j
 
 
-cdef inline void _convert(int64_t* orow, acc_t* acc, Py_ssize_t K, const int64_t[::1] lut,
+cdef inline void _convert(int64_t* orow, const acc_t* acc, Py_ssize_t K, const int64_t[::1] lut,
                           bint linear) noexcept nogil:
-    """ADC-convert the group's bitline sums ``acc``, add the codes to ``orow`` and clear ``acc``."""
+    """ADC-convert the group's bitline sums ``acc`` and add the codes to ``orow``."""
     cdef Py_ssize_t k
     cdef acc_t a
     # lut[-1] is the code of the largest reachable sum; with lsb == 1 it is min(s_max, max_code).
@@ -146,31 +136,73 @@ cdef inline void _convert(int64_t* orow, acc_t* acc, Py_ssize_t K, const int64_t
         for k in range(K):
             a = acc[k]
             orow[k] += a if a < cap else cap
-            acc[k] = 0
     else:
         for k in range(K):
             orow[k] += lut[acc[k]]
-            acc[k] = 0
 
 
-def column_histogram(x, cells, Py_ssize_t group_rows, Py_ssize_t cols_per_output, refs=None, level_max=None):
+cdef inline Py_ssize_t _driven(const uint8_t* xrow, Py_ssize_t R, Py_ssize_t* rows) noexcept nogil:
+    """List the driven (nonzero) entries of ``xrow[:R]`` in ``rows`` (ascending); returns how many."""
+    cdef Py_ssize_t r, n = 0
+    for r in range(R):  # branch-free: a sparse row's unpredictable branch costs more than a store
+        rows[n] = r
+        n += xrow[r] != 0
+    return n
+
+
+cdef inline Py_ssize_t _group_end(const Py_ssize_t* rows, Py_ssize_t i, Py_ssize_t n,
+                                  Py_ssize_t group_rows) noexcept nogil:
+    """The index after the last of ``rows[i:n]`` in the row group of ``rows[i]`` (one read)."""
+    cdef Py_ssize_t stop = (rows[i] // group_rows + 1) * group_rows, j = i + 1
+    while j < n and rows[j] < stop:
+        j += 1
+    return j
+
+
+cdef inline void _sum_rows(acc_t* acc, const uint8_t[:, ::1] cv, const Py_ssize_t* rows, Py_ssize_t m,
+                           const uint8_t* zero) noexcept nogil:
+    """``acc[k] = sum of cv[rows[i], k] over i < m`` (m >= 1): the bitline sums of one read.
+
+    Four cell rows per pass over ``acc`` (a quarter of its loads and stores; a missing row is the zero row
+    ``zero``); a pass adds at most 4 x 255, so the sums are those of row-by-row addition in ``acc_t``.
+    """
+    cdef Py_ssize_t K = cv.shape[1], i, k
+    cdef const uint8_t* a = &cv[rows[0], 0]
+    cdef const uint8_t* b = &cv[rows[1], 0] if m > 1 else zero
+    cdef const uint8_t* c = &cv[rows[2], 0] if m > 2 else zero
+    cdef const uint8_t* d = &cv[rows[3], 0] if m > 3 else zero
+    for k in range(K):
+        acc[k] = <acc_t>(a[k] + b[k] + c[k] + d[k])
+    for i in range(4, m, 4):
+        a = &cv[rows[i], 0]
+        b = &cv[rows[i + 1], 0] if m > i + 1 else zero
+        c = &cv[rows[i + 2], 0] if m > i + 2 else zero
+        d = &cv[rows[i + 3], 0] if m > i + 3 else zero
+        for k in range(K):
+            acc[k] += a[k] + b[k] + c[k] + d[k]
+
+
+def column_histogram(x, cells, Py_ssize_t group_rows, Py_ssize_t cols_per_output, refs=None, level_max=None,
+                     hist=None):
     """Histogram of the absolute per-read column values of a bit-plane crossbar read (ADC calibration).
 
     x: uint8 (or bool) ``[P, R]`` driven rows. cells: uint8 ``[R, K]`` cell levels of ``K = outputs x
     cols_per_output`` columns, output-major (column ``k`` is cell column ``k % cols_per_output`` of its output).
     group_rows: rows per read (>= 1); a read with no driven row does not happen and is not counted. refs: optional
     int64 ``[K]`` reference level subtracted per driven row (analog offset reference). level_max: the largest cell
-    level when the caller knows it (see :func:`column_histogram_sums`).
+    level when the caller knows it (see :func:`column_histogram_sums`). hist: optional int64 C-contiguous
+    ``[cols_per_output, >= bound + 1]`` that the counts are added to (and that is returned): a caller counting many
+    reads into one histogram spares an allocation and an addition per call.
 
-    Returns int64 ``[cols_per_output, bound + 1]`` with ``bound = min(group_rows, R) x max level`` (``x max(ref,
-    max level - ref)`` with references): entry ``[c, v]`` counts the (read, column) pairs of cell column ``c`` whose
-    value ``sum(x * (cells - ref))`` has ``|value| == v``, zeros included.
+    Returns int64 ``[cols_per_output, bound + 1]`` (or ``hist``) with ``bound = min(group_rows, R) x max level``
+    (``x max(ref, max level - ref)`` with references): entry ``[c, v]`` counts the (read, column) pairs of cell
+    column ``c`` whose value ``sum(x * (cells - ref))`` has ``|value| == v``, zeros included.
     """
-    return _histogram(x, cells, group_rows, cols_per_output, refs, None, 0, level_max)[0]
+    return _histogram(x, cells, group_rows, cols_per_output, refs, None, 0, level_max, hist)[0]
 
 
 def column_histogram_sums(x, cells, Py_ssize_t group_rows, Py_ssize_t cols_per_output, refs, col_weights,
-                          int64_t offset=0, level_max=None):
+                          int64_t offset=0, level_max=None, hist=None):
     """:func:`column_histogram` and, from the same reads, the exact shift-added bitline sums of every output.
 
     ``col_weights``: int64 ``[cols_per_output]`` signed significance of an output's cell columns. ``offset``:
@@ -179,13 +211,14 @@ def column_histogram_sums(x, cells, Py_ssize_t group_rows, Py_ssize_t cols_per_o
     would; a cell above it gives wrong counts, never an access out of bounds). Returns ``(hist, sums)``:
     ``hist`` as :func:`column_histogram`; ``sums`` int64 ``[P, outputs]`` = ``sum over driven rows r of
     (sum_c col_weights[c] x cells[r, output x cols_per_output + c] - offset)`` (no reference subtracted, no ADC):
-    the exact product the calibration's ideal network needs, without a second pass.
+    the exact product the calibration's ideal network needs, without a second pass. ``hist``: as in
+    :func:`column_histogram` (the counts are added to it).
     """
-    return _histogram(x, cells, group_rows, cols_per_output, refs, col_weights, offset, level_max)
+    return _histogram(x, cells, group_rows, cols_per_output, refs, col_weights, offset, level_max, hist)
 
 
 def _histogram(x, cells, Py_ssize_t group_rows, Py_ssize_t cols_per_output, refs, col_weights, int64_t offset=0,
-               level_max=None):
+               level_max=None, hist=None):
     xa = _as_uint8_matrix(x, "x")
     ca = _as_uint8_matrix(cells, "cells")
     cdef Py_ssize_t P = xa.shape[0], R = xa.shape[1], K = ca.shape[1]
@@ -206,7 +239,13 @@ def _histogram(x, cells, Py_ssize_t group_rows, Py_ssize_t cols_per_output, refs
     cdef int64_t bound = min(group_rows, R) * span
     if bound >= 2**31:
         raise ValueError(f"column_histogram: a read value can reach {bound}, beyond the int32 accumulator")
-    hist = np.zeros((cols_per_output, bound + 1), dtype=np.int64)
+    if hist is None:
+        hist = np.zeros((cols_per_output, bound + 1), dtype=np.int64)
+    elif not (isinstance(hist, np.ndarray) and hist.dtype == np.int64 and hist.ndim == 2 and hist.flags.c_contiguous
+              and hist.flags.writeable and hist.shape[0] == cols_per_output and hist.shape[1] > bound):
+        raise ValueError(f"column_histogram: hist must be a writable C-contiguous int64 array of shape "
+                         f"({cols_per_output}, >= {bound + 1}), got {getattr(hist, 'dtype', type(hist))} "
+                         f"{getattr(hist, 'shape', '')}")
     sums = None if wa is None else np.zeros((P, K // cols_per_output), dtype=np.int64)
     if P == 0 or R == 0 or K == 0:
         return hist, sums
@@ -223,69 +262,52 @@ def _histogram(x, cells, Py_ssize_t group_rows, Py_ssize_t cols_per_output, refs
         wv = wa
         sv = sums
         wp, sp = &wv[0], &sv[0, 0]
-    cdef Py_ssize_t* rows = <Py_ssize_t*>malloc(R * sizeof(Py_ssize_t))
-    cdef void* acc = malloc(K * sizeof(int32_t))
-    if rows == NULL or acc == NULL:
-        free(rows)
-        free(acc)
-        raise MemoryError()
+    cdef char* scratch = _scratch(R, K)
+    cdef Py_ssize_t* rows = <Py_ssize_t*>scratch
+    cdef void* acc = scratch + R * sizeof(Py_ssize_t)
+    cdef const uint8_t* zero = <uint8_t*>acc + K * sizeof(int32_t)
     try:
         # 16-bit bitline sums when a group's cannot overflow them (twice the SIMD lanes), else 32-bit
         if min(group_rows, R) * top <= 65535:
             with nogil:
-                _histogram_all(xv, cv, rp, hv, group_rows, cols_per_output, rows, <uint16_t*>acc, wp, sp, offset)
+                _histogram_all(xv, cv, rp, hv, group_rows, cols_per_output, rows, <uint16_t*>acc, zero, wp, sp,
+                               offset)
         else:
             with nogil:
-                _histogram_all(xv, cv, rp, hv, group_rows, cols_per_output, rows, <int32_t*>acc, wp, sp, offset)
+                _histogram_all(xv, cv, rp, hv, group_rows, cols_per_output, rows, <int32_t*>acc, zero, wp, sp,
+                               offset)
     finally:
-        free(rows)
-        free(acc)
+        free(scratch)
     return hist, sums
 
 
 cdef void _histogram_all(const uint8_t[:, ::1] xv, const uint8_t[:, ::1] cv, const int64_t* rp,
                          int64_t[:, ::1] hv, Py_ssize_t group_rows, Py_ssize_t cpo, Py_ssize_t* rows,
-                         acc_t* acc, const int64_t* weights, int64_t* sums, int64_t offset) noexcept nogil:
+                         acc_t* acc, const uint8_t* zero, const int64_t* weights, int64_t* sums,
+                         int64_t offset) noexcept nogil:
     cdef Py_ssize_t P = xv.shape[0], R = xv.shape[1], K = cv.shape[1]
-    cdef Py_ssize_t p, r, i, k, n, g, group, n_group, o
-    cdef const uint8_t* crow
-    cdef const uint8_t* xrow
+    cdef Py_ssize_t p, i, j, n, o
     cdef int64_t* srow = NULL
     for p in range(P):
-        n = 0
-        xrow = &xv[p, 0]
-        for r in range(R):  # branch-free: a sparse row's unpredictable branch costs more than a store
-            rows[n] = r
-            n += xrow[r] != 0
-        if n == 0:
-            continue
+        n = _driven(&xv[p, 0], R, rows)
         if sums != NULL:
             srow = sums + p * (K // cpo)
-        for k in range(K):
-            acc[k] = 0
-        group = rows[0] // group_rows
-        n_group = 0
-        for i in range(n):
-            g = rows[i] // group_rows
-            if g != group:
-                _count(hv, acc, rp, n_group, K, cpo, weights, srow)
-                group = g
-                n_group = 0
-            crow = &cv[rows[i], 0]
-            for k in range(K):
-                acc[k] += crow[k]
-            n_group += 1
-        _count(hv, acc, rp, n_group, K, cpo, weights, srow)
+        i = 0
+        while i < n:  # one read per row group with a driven row
+            j = _group_end(rows, i, n, group_rows)
+            _sum_rows(acc, cv, rows + i, j - i, zero)
+            _count(hv, acc, rp, j - i, K, cpo, weights, srow)
+            i = j
         if srow != NULL and offset != 0:
             for o in range(K // cpo):
                 srow[o] -= offset * n
 
 
-cdef inline void _count(int64_t[:, ::1] hv, acc_t* acc, const int64_t* refs, Py_ssize_t n_group, Py_ssize_t K,
-                        Py_ssize_t cpo, const int64_t* weights, int64_t* srow) noexcept nogil:
-    """Count the read's column values ``acc - n_group x ref`` (``refs`` NULL: no reference) into the histogram,
-    add ``acc`` shift-added per output to ``srow`` (when given) and clear ``acc``."""
-    cdef Py_ssize_t k, c, o, stride = hv.shape[1]
+cdef inline void _count(int64_t[:, ::1] hv, const acc_t* acc, const int64_t* refs, Py_ssize_t n_group,
+                        Py_ssize_t K, Py_ssize_t cpo, const int64_t* weights, int64_t* srow) noexcept nogil:
+    """Count the read's column values ``acc - n_group x ref`` (``refs`` NULL: no reference) into the histogram
+    and add ``acc`` shift-added per output to ``srow`` (when given)."""
+    cdef Py_ssize_t c, o, stride = hv.shape[1]
     cdef int64_t v, total, top = stride - 1
     cdef int64_t* hist = &hv[0, 0]
     if srow != NULL:
@@ -302,8 +324,6 @@ cdef inline void _count(int64_t[:, ::1] hv, acc_t* acc, const int64_t* refs, Py_
                 if v < 0:
                     v = -v
             hist[c * stride + (v if v < top else top)] += 1  # in bounds even when a caller's level_max is too small
-    for k in range(K):
-        acc[k] = 0
 
 
 def crossbar_adc_partial_sums(x, cells, Py_ssize_t group_rows, int64_t max_code, lsbs, col_weights,
@@ -362,18 +382,15 @@ def crossbar_adc_partial_sums(x, cells, Py_ssize_t group_rows, int64_t max_code,
     cdef const uint8_t[:, ::1] xv = xa
     cdef const uint8_t[:, ::1] cv = ca
     cdef int64_t[:, ::1] ov = out
-    cdef Py_ssize_t* rows = <Py_ssize_t*>malloc(R * sizeof(Py_ssize_t))
-    cdef uint16_t* acc = <uint16_t*>malloc(K * sizeof(uint16_t))
-    if rows == NULL or acc == NULL:
-        free(rows)
-        free(acc)
-        raise MemoryError()
+    cdef char* scratch = _scratch(R, K)
+    cdef Py_ssize_t* rows = <Py_ssize_t*>scratch
+    cdef uint16_t* acc = <uint16_t*>(scratch + R * sizeof(Py_ssize_t))
+    cdef const uint8_t* zero = <uint8_t*>acc + K * sizeof(int32_t)
     try:
         with nogil:
-            _partial_all(xv, cv, ov, lut, group_rows, rows, acc, offset)
+            _partial_all(xv, cv, ov, lut, group_rows, rows, acc, zero, offset)
     finally:
-        free(rows)
-        free(acc)
+        free(scratch)
     return out
 
 
@@ -399,43 +416,29 @@ def _partial_table(int64_t s_max, int64_t max_code, tuple lsbs, tuple weights):
 
 cdef void _partial_all(const uint8_t[:, ::1] xv, const uint8_t[:, ::1] cv, int64_t[:, ::1] ov,
                        const int64_t[:, ::1] lut, Py_ssize_t group_rows, Py_ssize_t* rows,
-                       uint16_t* acc, int64_t offset) noexcept nogil:
+                       uint16_t* acc, const uint8_t* zero, int64_t offset) noexcept nogil:
     cdef Py_ssize_t P = xv.shape[0], R = xv.shape[1], K = cv.shape[1], outputs = ov.shape[1]
-    cdef Py_ssize_t p, r, i, k, n, g, group, o
-    cdef const uint8_t* xrow
-    cdef const uint8_t* crow
+    cdef Py_ssize_t p, i, j, n, o
     for p in range(P):
-        xrow = &xv[p, 0]
-        n = 0
-        for r in range(R):  # branch-free: a sparse row's unpredictable branch costs more than a store
-            rows[n] = r
-            n += xrow[r] != 0
-        if n == 0:
-            continue
-        for k in range(K):
-            acc[k] = 0
-        group = rows[0] // group_rows
-        for i in range(n):
-            g = rows[i] // group_rows
-            if g != group:
-                _shift_add(&ov[p, 0], acc, K, lut)
-                group = g
-            crow = &cv[rows[i], 0]
-            for k in range(K):
-                acc[k] += crow[k]
-        _shift_add(&ov[p, 0], acc, K, lut)
+        n = _driven(&xv[p, 0], R, rows)
+        i = 0
+        while i < n:  # one read per row group with a driven row
+            j = _group_end(rows, i, n, group_rows)
+            _sum_rows(acc, cv, rows + i, j - i, zero)
+            _shift_add(&ov[p, 0], acc, K, lut)
+            i = j
         if offset != 0:
             for o in range(outputs):
                 ov[p, o] -= offset * n
 
 
-cdef inline void _shift_add(int64_t* orow, uint16_t* acc, Py_ssize_t K, const int64_t[:, ::1] lut) noexcept nogil:
-    """Convert the group's bitline sums through the per-column tables, add them per output, clear ``acc``."""
+cdef inline void _shift_add(int64_t* orow, const uint16_t* acc, Py_ssize_t K,
+                            const int64_t[:, ::1] lut) noexcept nogil:
+    """Convert the group's bitline sums through the per-column tables and add them per output."""
     cdef Py_ssize_t C = lut.shape[0], o = 0, c = 0, k, top = lut.shape[1] - 1
     cdef int64_t total = 0
     for k in range(K):
         total += lut[c, acc[k] if acc[k] < top else top]  # in bounds even when a caller's level_max is too small
-        acc[k] = 0
         c += 1
         if c == C:
             orow[o] += total

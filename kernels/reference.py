@@ -210,7 +210,8 @@ def route_packets(src, dst, ready, flits, mesh_rows: int, mesh_cols: int, router
 
 
 def column_histogram(x: np.ndarray, cells: np.ndarray, group_rows: int, cols_per_output: int,
-                     refs: np.ndarray | None = None, level_max: int | None = None) -> np.ndarray:
+                     refs: np.ndarray | None = None, level_max: int | None = None,
+                     hist: np.ndarray | None = None) -> np.ndarray:
     """Histogram of the absolute per-read column values of a bit-plane crossbar read (ADC calibration).
 
     Parameters
@@ -219,6 +220,7 @@ def column_histogram(x: np.ndarray, cells: np.ndarray, group_rows: int, cols_per
     cols_per_output`` output-major. group_rows: rows per read; a read with no driven row does not happen.
     refs: optional ``[K]`` reference level subtracted per driven row (analog offset reference).
     level_max: the largest cell level, when known (default ``cells.max()``); it sizes the histogram.
+    hist: optional int64 ``[cols_per_output, >= bound + 1]`` the counts are added to (and which is returned).
 
     Returns
     -------
@@ -234,23 +236,31 @@ def column_histogram(x: np.ndarray, cells: np.ndarray, group_rows: int, cols_per
     level_max = (int(cells.max()) if level_max is None else int(level_max)) if K and R else 0
     span = max(level_max - min(int(refs.min()) if K else 0, 0), max(int(refs.max()) if K else 0, 0))
     bound = min(group_rows, R) * span
-    hist = np.zeros((cols_per_output, bound + 1), np.int64)
+    counts = np.zeros((cols_per_output, bound + 1), np.int64)
     for start in range(0, R, group_rows):
         rows = slice(start, min(start + group_rows, R))
         n = x[:, rows].sum(1)
         live = n > 0
         v = np.abs(x[live, rows] @ cells[rows] - n[live, None] * refs[None, :])  # [reads, K]
         for c in range(cols_per_output):
-            hist[c] += np.bincount(v[:, c::cols_per_output].ravel(), minlength=bound + 1)
+            counts[c] += np.bincount(v[:, c::cols_per_output].ravel(), minlength=bound + 1)
+    if hist is None:
+        return counts
+    if hist.dtype != np.int64 or hist.shape[0] != cols_per_output or hist.shape[1] <= bound:
+        raise ValueError(f"column_histogram: hist must be int64 ({cols_per_output}, >= {bound + 1}), got "
+                         f"{hist.dtype} {hist.shape}")
+    hist[:, : bound + 1] += counts
     return hist
 
 
 def column_histogram_sums(x: np.ndarray, cells: np.ndarray, group_rows: int, cols_per_output: int,
                           refs: np.ndarray | None, col_weights: np.ndarray, offset: int = 0,
-                          level_max: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`column_histogram` and the exact shift-added sums ``[P, outputs]``: ``sum over driven rows r of
-    (sum_c col_weights[c] x cells[r, output x cols_per_output + c] - offset)`` (no reference, no ADC)."""
-    hist = column_histogram(x, cells, group_rows, cols_per_output, refs, level_max)
+                          level_max: int | None = None,
+                          hist: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`column_histogram` (counts added to ``hist`` when given) and the exact shift-added sums ``[P,
+    outputs]``: ``sum over driven rows r of (sum_c col_weights[c] x cells[r, output x cols_per_output + c] -
+    offset)`` (no reference, no ADC)."""
+    hist = column_histogram(x, cells, group_rows, cols_per_output, refs, level_max, hist)
     x = (np.asarray(x) != 0).astype(np.int64)
     cells = np.asarray(cells).astype(np.int64)
     per_col = (x @ cells).reshape(x.shape[0], -1, cols_per_output)

@@ -121,12 +121,11 @@ def column_value_histogram(lm: LayerMapping, node: dict, x: np.ndarray, chip: Ch
             # hold weight + offset, which the sums remove per driven (level-1) row
             xb = unit_levels(block_rows(flat, idx), layout.levels)
             if read_sums:
-                h, part = kernels.column_histogram_sums(xb, cb, per_read, cpo, layout.refs, lm.col_weights,
-                                                        lm.offset, max_cell)
+                _, part = kernels.column_histogram_sums(xb, cb, per_read, cpo, layout.refs, lm.col_weights,
+                                                        lm.offset, max_cell, hist)
                 product += sig * part
             else:
-                h = kernels.column_histogram(xb, cb, per_read, cpo, layout.refs, max_cell)
-            hist[:, : h.shape[1]] += h
+                kernels.column_histogram(xb, cb, per_read, cpo, layout.refs, max_cell, hist)
     hist[:, 0] = 0
     if not sums:
         return hist
