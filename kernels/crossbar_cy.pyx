@@ -18,6 +18,42 @@ from libc.stdlib cimport calloc, free
 
 cnp.import_array()
 
+cdef extern from *:
+    """
+    /* The bitline sums of one read, the kernels' inner loop: acc[k] = sum of cells[rows[i] * K + k] over i < m
+       (m >= 1). Four cell rows per pass over acc (a quarter of its loads and stores; a missing row is the zero
+       row `zero`); a pass adds at most 4 x 255, so the sums are those of row-by-row addition in the accumulator
+       type. Compiled twice where the toolchain can dispatch at load time (GCC/clang with glibc's ifunc on
+       x86-64): for AVX2 (twice the lanes of the baseline) and for any x86-64; the CPU picks. */
+    #if defined(__x86_64__) && defined(__GLIBC__) && (defined(__GNUC__) || defined(__clang__))
+    #define CIM_CLONES __attribute__((target_clones("avx2", "default")))
+    #else
+    #define CIM_CLONES
+    #endif
+    #define CIM_SUM_ROWS(NAME, ACC)                                                                        \
+    CIM_CLONES static void NAME(ACC* __restrict acc, const uint8_t* cells, Py_ssize_t K, const Py_ssize_t* rows,\
+                                Py_ssize_t m, const uint8_t* zero) {                                         \
+        Py_ssize_t i, k;                                                                                     \
+        for (i = 0; i < m; i += 4) {                                                                         \
+            const uint8_t* a = cells + rows[i] * K;                                                          \
+            const uint8_t* b = i + 1 < m ? cells + rows[i + 1] * K : zero;                                   \
+            const uint8_t* c = i + 2 < m ? cells + rows[i + 2] * K : zero;                                   \
+            const uint8_t* d = i + 3 < m ? cells + rows[i + 3] * K : zero;                                   \
+            if (i == 0)                                                                                      \
+                for (k = 0; k < K; k++) acc[k] = (ACC)(a[k] + b[k] + c[k] + d[k]);                           \
+            else                                                                                             \
+                for (k = 0; k < K; k++) acc[k] = (ACC)(acc[k] + (a[k] + b[k] + c[k] + d[k]));                \
+        }                                                                                                    \
+    }
+    CIM_SUM_ROWS(cim_sum_rows_u16, uint16_t)
+    CIM_SUM_ROWS(cim_sum_rows_i32, int32_t)
+    """
+    void cim_sum_rows_u16(uint16_t* acc, const uint8_t* cells, Py_ssize_t K, const Py_ssize_t* rows, Py_ssize_t m,
+                          const uint8_t* zero) nogil
+    void cim_sum_rows_i32(int32_t* acc, const uint8_t* cells, Py_ssize_t K, const Py_ssize_t* rows, Py_ssize_t m,
+                          const uint8_t* zero) nogil
+
+
 ctypedef fused acc_t:
     uint16_t
     int32_t
@@ -161,25 +197,12 @@ cdef inline Py_ssize_t _group_end(const Py_ssize_t* rows, Py_ssize_t i, Py_ssize
 
 cdef inline void _sum_rows(acc_t* acc, const uint8_t[:, ::1] cv, const Py_ssize_t* rows, Py_ssize_t m,
                            const uint8_t* zero) noexcept nogil:
-    """``acc[k] = sum of cv[rows[i], k] over i < m`` (m >= 1): the bitline sums of one read.
-
-    Four cell rows per pass over ``acc`` (a quarter of its loads and stores; a missing row is the zero row
-    ``zero``); a pass adds at most 4 x 255, so the sums are those of row-by-row addition in ``acc_t``.
-    """
-    cdef Py_ssize_t K = cv.shape[1], i, k
-    cdef const uint8_t* a = &cv[rows[0], 0]
-    cdef const uint8_t* b = &cv[rows[1], 0] if m > 1 else zero
-    cdef const uint8_t* c = &cv[rows[2], 0] if m > 2 else zero
-    cdef const uint8_t* d = &cv[rows[3], 0] if m > 3 else zero
-    for k in range(K):
-        acc[k] = <acc_t>(a[k] + b[k] + c[k] + d[k])
-    for i in range(4, m, 4):
-        a = &cv[rows[i], 0]
-        b = &cv[rows[i + 1], 0] if m > i + 1 else zero
-        c = &cv[rows[i + 2], 0] if m > i + 2 else zero
-        d = &cv[rows[i + 3], 0] if m > i + 3 else zero
-        for k in range(K):
-            acc[k] += a[k] + b[k] + c[k] + d[k]
+    """``acc[k] = sum of cv[rows[i], k] over i < m`` (m >= 1): the bitline sums of one read (see
+    ``cim_sum_rows``)."""
+    if acc_t is uint16_t:
+        cim_sum_rows_u16(acc, &cv[0, 0], cv.shape[1], rows, m, zero)
+    else:
+        cim_sum_rows_i32(acc, &cv[0, 0], cv.shape[1], rows, m, zero)
 
 
 def column_histogram(x, cells, Py_ssize_t group_rows, Py_ssize_t cols_per_output, refs=None, level_max=None,
