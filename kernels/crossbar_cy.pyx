@@ -458,13 +458,13 @@ cdef void _partial_all(const uint8_t[:, ::1] xv, const uint8_t[:, ::1] cv, int64
 cdef inline void _shift_add(int64_t* orow, const uint16_t* acc, Py_ssize_t K,
                             const int64_t[:, ::1] lut) noexcept nogil:
     """Convert the group's bitline sums through the per-column tables and add them per output."""
-    cdef Py_ssize_t C = lut.shape[0], o = 0, c = 0, k, top = lut.shape[1] - 1
-    cdef int64_t total = 0
-    for k in range(K):
-        total += lut[c, acc[k] if acc[k] < top else top]  # in bounds even when a caller's level_max is too small
-        c += 1
-        if c == C:
-            orow[o] += total
-            total = 0
-            c = 0
-            o += 1
+    cdef Py_ssize_t C = lut.shape[0], stride = lut.shape[1], top = stride - 1, o, c
+    cdef const int64_t* table = &lut[0, 0]
+    cdef int64_t total
+    cdef uint16_t a
+    for o in range(K // C):  # (output, cell column) loops: no modulo, and the table row of c is fixed
+        total = 0
+        for c in range(C):
+            a = acc[o * C + c]
+            total += table[c * stride + (a if a < top else top)]  # in bounds even when level_max is too small
+        orow[o] += total
