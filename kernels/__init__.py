@@ -4,8 +4,9 @@ Exported kernels (same signatures in every backend):
 
 ``crossbar_read_adc(x, cells, group_rows, max_code, lsb) -> codes``  Cython (``kernels/crossbar_cy.pyx``)
 ``crossbar_adc_partial_sums(x, cells, group_rows, max_code, lsbs, col_weights) -> sums``  Cython (same file)
-``column_histogram(x, cells, group_rows, cols_per_output, refs) -> hist``  Cython (``kernels/crossbar_cy.pyx``)
-``column_histogram_sums(x, cells, group_rows, cols_per_output, refs, col_weights) -> (hist, sums)``  Cython (same)
+``column_histogram(x, cells, group_rows, cols_per_output, refs, level_max, hist) -> hist``  Cython (same file)
+``column_histogram_sums(x, cells, group_rows, cols_per_output, refs, col_weights, offset, level_max, hist)``
+    ``-> (hist, sums)``  Cython (same file)
 ``slice_cells(w, bits_per_cell, slices, differential, offset) -> cells``  Cython (``kernels/slicing_cy.pyx``)
 ``im2col_u8(x, kernel, stride, padding) -> rows``                     Cython (``kernels/im2col_cy.pyx``)
 ``group_activity(x, group_rows) -> counts``                          Numba  (``kernels/activity_nb.py``)

@@ -6,9 +6,11 @@ output position the driven rows are listed once, their cell rows are summed grou
 integer bitline sums (16-bit when a group sum cannot overflow it, else 32-bit), and each non-empty group is
 converted by the ADC when the scan leaves it. The ADC transfer ``min(round_half_even(s / lsb), max_code)`` is
 inlined as ``min(s, max_code)`` when ``lsb == 1`` and otherwise read from a table over every reachable group sum,
-computed with numpy so it is bit-identical to :func:`kernels.reference.crossbar_read_adc`.
-Single-threaded (no OpenMP: the build uses no extra compiler flags); the GIL is released while the loop runs, so
-callers may run independent reads in threads.
+computed with numpy so it is bit-identical to :func:`kernels.reference.crossbar_read_adc`. The three kernels
+share the scan of a position's driven rows (:func:`_driven`) and a read's bitline sums (:func:`_read`, whose loop
+``cim_sum_rows`` is C, compiled for AVX2 and for baseline x86-64 and chosen when the module loads: a portable
+build). Single-threaded (no OpenMP); the GIL is released while the loop runs, so callers may run independent
+reads in threads.
 """
 import numpy as np
 
@@ -20,29 +22,22 @@ cnp.import_array()
 
 cdef extern from *:
     """
-    /* The bitline sums of one read, the kernels' inner loop: acc[k] = sum of cells[rows[i] * K + k] over i < m
-       (m >= 1). Four cell rows per pass over acc (a quarter of its loads and stores; a missing row is the zero
-       row `zero`); a pass adds at most 4 x 255, so the sums are those of row-by-row addition in the accumulator
-       type. Compiled twice where the toolchain can dispatch at load time (GCC/clang with glibc's ifunc on
-       x86-64): for AVX2 (twice the lanes of the baseline) and for any x86-64; the CPU picks. */
+    /* The bitline sums of one read: acc[k] = sum of cells[rows[i] * K + k] over i < m (m >= 1), four cell rows
+       per pass over acc (a quarter of its loads and stores; a missing row is the zero row `zero`; a pass adds at
+       most 4 x 255). Compiled for AVX2 and for any x86-64 where GCC/clang and glibc dispatch at load time. */
     #if defined(__x86_64__) && defined(__GLIBC__) && (defined(__GNUC__) || defined(__clang__))
     #define CIM_CLONES __attribute__((target_clones("avx2", "default")))
     #else
     #define CIM_CLONES
     #endif
-    #define CIM_SUM_ROWS(NAME, ACC)                                                                        \
-    CIM_CLONES static void NAME(ACC* __restrict acc, const uint8_t* cells, Py_ssize_t K, const Py_ssize_t* rows,\
-                                Py_ssize_t m, const uint8_t* zero) {                                         \
-        Py_ssize_t i, k;                                                                                     \
-        for (i = 0; i < m; i += 4) {                                                                         \
-            const uint8_t* a = cells + rows[i] * K;                                                          \
-            const uint8_t* b = i + 1 < m ? cells + rows[i + 1] * K : zero;                                   \
-            const uint8_t* c = i + 2 < m ? cells + rows[i + 2] * K : zero;                                   \
-            const uint8_t* d = i + 3 < m ? cells + rows[i + 3] * K : zero;                                   \
-            if (i == 0)                                                                                      \
-                for (k = 0; k < K; k++) acc[k] = (ACC)(a[k] + b[k] + c[k] + d[k]);                           \
-            else                                                                                             \
-                for (k = 0; k < K; k++) acc[k] = (ACC)(acc[k] + (a[k] + b[k] + c[k] + d[k]));                \
+    #define CIM_SUM_ROWS(NAME, ACC) CIM_CLONES static void NAME(ACC* __restrict acc, const uint8_t* cells,     \
+            Py_ssize_t K, const Py_ssize_t* rows, Py_ssize_t m, const uint8_t* zero) {                       \
+        for (Py_ssize_t i = 0; i < m; i += 4) {                                                              \
+            const uint8_t *a = cells + rows[i] * K, *b = i + 1 < m ? cells + rows[i + 1] * K : zero;         \
+            const uint8_t *c = i + 2 < m ? cells + rows[i + 2] * K : zero;                                   \
+            const uint8_t *d = i + 3 < m ? cells + rows[i + 3] * K : zero;                                   \
+            if (i == 0) for (Py_ssize_t k = 0; k < K; k++) acc[k] = (ACC)(a[k] + b[k] + c[k] + d[k]);        \
+            else for (Py_ssize_t k = 0; k < K; k++) acc[k] = (ACC)(acc[k] + (a[k] + b[k] + c[k] + d[k]));   \
         }                                                                                                    \
     }
     CIM_SUM_ROWS(cim_sum_rows_u16, uint16_t)
@@ -120,43 +115,45 @@ def crossbar_read_adc(x, cells, Py_ssize_t group_rows, int64_t max_code, double 
     cdef const uint8_t[:, ::1] cv = ca
     cdef int64_t[:, ::1] ov = out
 
-    cdef char* scratch = _scratch(R, K)
-    cdef Py_ssize_t* rows = <Py_ssize_t*>scratch
-    cdef void* acc = scratch + R * sizeof(Py_ssize_t)
-    cdef const uint8_t* zero = <uint8_t*>acc + K * sizeof(int32_t)
+    cdef Scratch sc = _scratch(R, K)
     try:
         # 16-bit group sums when they cannot overflow: twice the SIMD lanes in the accumulation loop.
         if s_max <= 65535:
             with nogil:
-                _read_all(xv, cv, ov, lut, linear, group_rows, rows, <uint16_t*>acc, zero)
+                _read_all(xv, cv, ov, lut, linear, group_rows, sc, <uint16_t*>sc.acc)
         else:
             with nogil:
-                _read_all(xv, cv, ov, lut, linear, group_rows, rows, <int32_t*>acc, zero)
+                _read_all(xv, cv, ov, lut, linear, group_rows, sc, <int32_t*>sc.acc)
     finally:
-        free(scratch)
+        free(sc.rows)
     return out
 
 
-cdef char* _scratch(Py_ssize_t R, Py_ssize_t K) except NULL:
-    """One zeroed block for a kernel's loop: ``R`` row indices (:func:`_driven`), ``K`` 32-bit bitline sums, then
-    ``K`` zero bytes (the zero cell row of :func:`_sum_rows`). Freed by the caller."""
+cdef struct Scratch:
+    Py_ssize_t* rows  # R indices of driven rows (_driven); the start of the one allocated block: free(rows)
+    void* acc  # K bitline sums, 16- or 32-bit
+    const uint8_t* zero  # K zero bytes: the missing cell rows of cim_sum_rows
+
+
+cdef Scratch _scratch(Py_ssize_t R, Py_ssize_t K) except *:
+    """One zeroed block holding a kernel loop's :class:`Scratch` arrays (freed by the caller)."""
     cdef char* block = <char*>calloc(R * sizeof(Py_ssize_t) + K * sizeof(int32_t) + K, 1)
     if block == NULL:
         raise MemoryError()
-    return block
+    cdef char* acc = block + R * sizeof(Py_ssize_t)
+    return Scratch(<Py_ssize_t*>block, acc, <uint8_t*>acc + K * sizeof(int32_t))
 
 
 cdef void _read_all(const uint8_t[:, ::1] xv, const uint8_t[:, ::1] cv, int64_t[:, ::1] ov,
-                    const int64_t[::1] lut, bint linear, Py_ssize_t group_rows,
-                    Py_ssize_t* rows, acc_t* acc, const uint8_t* zero) noexcept nogil:
+                    const int64_t[::1] lut, bint linear, Py_ssize_t group_rows, Scratch sc,
+                    acc_t* acc) noexcept nogil:
     cdef Py_ssize_t P = xv.shape[0], R = xv.shape[1], K = cv.shape[1]
     cdef Py_ssize_t p, i, j, n
     for p in range(P):
-        n = _driven(&xv[p, 0], R, rows)
+        n = _driven(&xv[p, 0], R, sc.rows)
         i = 0
         while i < n:  # one read per row group with a driven row
-            j = _group_end(rows, i, n, group_rows)
-            _sum_rows(acc, cv, rows + i, j - i, zero)
+            j = _read(acc, cv, sc, i, n, group_rows)
             _convert(&ov[p, 0], acc, K, lut, linear)
             i = j
 
@@ -186,23 +183,18 @@ cdef inline Py_ssize_t _driven(const uint8_t* xrow, Py_ssize_t R, Py_ssize_t* ro
     return n
 
 
-cdef inline Py_ssize_t _group_end(const Py_ssize_t* rows, Py_ssize_t i, Py_ssize_t n,
-                                  Py_ssize_t group_rows) noexcept nogil:
-    """The index after the last of ``rows[i:n]`` in the row group of ``rows[i]`` (one read)."""
-    cdef Py_ssize_t stop = (rows[i] // group_rows + 1) * group_rows, j = i + 1
-    while j < n and rows[j] < stop:
+cdef inline Py_ssize_t _read(acc_t* acc, const uint8_t[:, ::1] cv, Scratch sc, Py_ssize_t i, Py_ssize_t n,
+                             Py_ssize_t group_rows) noexcept nogil:
+    """The bitline sums ``acc`` of the read of the row group of driven row ``sc.rows[i]`` (``cim_sum_rows``);
+    returns the index in ``sc.rows[:n]`` after the group's last driven row."""
+    cdef Py_ssize_t stop = (sc.rows[i] // group_rows + 1) * group_rows, j = i + 1
+    while j < n and sc.rows[j] < stop:
         j += 1
-    return j
-
-
-cdef inline void _sum_rows(acc_t* acc, const uint8_t[:, ::1] cv, const Py_ssize_t* rows, Py_ssize_t m,
-                           const uint8_t* zero) noexcept nogil:
-    """``acc[k] = sum of cv[rows[i], k] over i < m`` (m >= 1): the bitline sums of one read (see
-    ``cim_sum_rows``)."""
     if acc_t is uint16_t:
-        cim_sum_rows_u16(acc, &cv[0, 0], cv.shape[1], rows, m, zero)
+        cim_sum_rows_u16(acc, &cv[0, 0], cv.shape[1], sc.rows + i, j - i, sc.zero)
     else:
-        cim_sum_rows_i32(acc, &cv[0, 0], cv.shape[1], rows, m, zero)
+        cim_sum_rows_i32(acc, &cv[0, 0], cv.shape[1], sc.rows + i, j - i, sc.zero)
+    return j
 
 
 def column_histogram(x, cells, Py_ssize_t group_rows, Py_ssize_t cols_per_output, refs=None, level_max=None,
@@ -248,7 +240,8 @@ def _histogram(x, cells, Py_ssize_t group_rows, Py_ssize_t cols_per_output, refs
     if R != ca.shape[0]:
         raise ValueError(f"column_histogram: x has {R} rows per position but cells has {ca.shape[0]} rows")
     if group_rows < 1 or cols_per_output < 1 or K % cols_per_output:
-        raise ValueError(f"column_histogram: bad group_rows {group_rows} or cols_per_output {cols_per_output} for {K} columns")
+        raise ValueError(f"column_histogram: bad group_rows {group_rows} or cols_per_output {cols_per_output} "
+                         f"for {K} columns")
     ra = np.zeros(K, np.int64) if refs is None else np.ascontiguousarray(refs, dtype=np.int64)
     if ra.shape[0] != K:
         raise ValueError(f"column_histogram: refs has {ra.shape[0]} entries for {K} columns")
@@ -285,40 +278,33 @@ def _histogram(x, cells, Py_ssize_t group_rows, Py_ssize_t cols_per_output, refs
         wv = wa
         sv = sums
         wp, sp = &wv[0], &sv[0, 0]
-    cdef char* scratch = _scratch(R, K)
-    cdef Py_ssize_t* rows = <Py_ssize_t*>scratch
-    cdef void* acc = scratch + R * sizeof(Py_ssize_t)
-    cdef const uint8_t* zero = <uint8_t*>acc + K * sizeof(int32_t)
+    cdef Scratch sc = _scratch(R, K)
     try:
         # 16-bit bitline sums when a group's cannot overflow them (twice the SIMD lanes), else 32-bit
         if min(group_rows, R) * top <= 65535:
             with nogil:
-                _histogram_all(xv, cv, rp, hv, group_rows, cols_per_output, rows, <uint16_t*>acc, zero, wp, sp,
-                               offset)
+                _histogram_all(xv, cv, rp, hv, group_rows, cols_per_output, sc, <uint16_t*>sc.acc, wp, sp, offset)
         else:
             with nogil:
-                _histogram_all(xv, cv, rp, hv, group_rows, cols_per_output, rows, <int32_t*>acc, zero, wp, sp,
-                               offset)
+                _histogram_all(xv, cv, rp, hv, group_rows, cols_per_output, sc, <int32_t*>sc.acc, wp, sp, offset)
     finally:
-        free(scratch)
+        free(sc.rows)
     return hist, sums
 
 
 cdef void _histogram_all(const uint8_t[:, ::1] xv, const uint8_t[:, ::1] cv, const int64_t* rp,
-                         int64_t[:, ::1] hv, Py_ssize_t group_rows, Py_ssize_t cpo, Py_ssize_t* rows,
-                         acc_t* acc, const uint8_t* zero, const int64_t* weights, int64_t* sums,
-                         int64_t offset) noexcept nogil:
+                         int64_t[:, ::1] hv, Py_ssize_t group_rows, Py_ssize_t cpo, Scratch sc, acc_t* acc,
+                         const int64_t* weights, int64_t* sums, int64_t offset) noexcept nogil:
     cdef Py_ssize_t P = xv.shape[0], R = xv.shape[1], K = cv.shape[1]
     cdef Py_ssize_t p, i, j, n, o
     cdef int64_t* srow = NULL
     for p in range(P):
-        n = _driven(&xv[p, 0], R, rows)
+        n = _driven(&xv[p, 0], R, sc.rows)
         if sums != NULL:
             srow = sums + p * (K // cpo)
         i = 0
         while i < n:  # one read per row group with a driven row
-            j = _group_end(rows, i, n, group_rows)
-            _sum_rows(acc, cv, rows + i, j - i, zero)
+            j = _read(acc, cv, sc, i, n, group_rows)
             _count(hv, acc, rp, j - i, K, cpo, weights, srow)
             i = j
         if srow != NULL and offset != 0:
@@ -405,21 +391,16 @@ def crossbar_adc_partial_sums(x, cells, Py_ssize_t group_rows, int64_t max_code,
     cdef const uint8_t[:, ::1] xv = xa
     cdef const uint8_t[:, ::1] cv = ca
     cdef int64_t[:, ::1] ov = out
-    cdef char* scratch = _scratch(R, K)
-    cdef Py_ssize_t* rows = <Py_ssize_t*>scratch
-    cdef uint16_t* acc = <uint16_t*>(scratch + R * sizeof(Py_ssize_t))
-    cdef const uint8_t* zero = <uint8_t*>acc + K * sizeof(int32_t)
+    cdef Scratch sc = _scratch(R, K)
     try:
         with nogil:
-            _partial_all(xv, cv, ov, lut, group_rows, rows, acc, zero, offset)
+            _partial_all(xv, cv, ov, lut, group_rows, sc, <uint16_t*>sc.acc, offset)
     finally:
-        free(scratch)
+        free(sc.rows)
     return out
 
 
-_TABLES = {}
-"""Conversion tables of :func:`crossbar_adc_partial_sums` by (largest sum, max code, LSBs, column weights): a layer
-reads with the same table at every timestep, bit plane and ADC block."""
+_TABLES = {}  # crossbar_adc_partial_sums' tables by (largest sum, max code, LSBs, weights): reused by every read
 
 
 def _partial_table(int64_t s_max, int64_t max_code, tuple lsbs, tuple weights):
@@ -438,16 +419,15 @@ def _partial_table(int64_t s_max, int64_t max_code, tuple lsbs, tuple weights):
 
 
 cdef void _partial_all(const uint8_t[:, ::1] xv, const uint8_t[:, ::1] cv, int64_t[:, ::1] ov,
-                       const int64_t[:, ::1] lut, Py_ssize_t group_rows, Py_ssize_t* rows,
-                       uint16_t* acc, const uint8_t* zero, int64_t offset) noexcept nogil:
+                       const int64_t[:, ::1] lut, Py_ssize_t group_rows, Scratch sc, uint16_t* acc,
+                       int64_t offset) noexcept nogil:
     cdef Py_ssize_t P = xv.shape[0], R = xv.shape[1], K = cv.shape[1], outputs = ov.shape[1]
     cdef Py_ssize_t p, i, j, n, o
     for p in range(P):
-        n = _driven(&xv[p, 0], R, rows)
+        n = _driven(&xv[p, 0], R, sc.rows)
         i = 0
         while i < n:  # one read per row group with a driven row
-            j = _group_end(rows, i, n, group_rows)
-            _sum_rows(acc, cv, rows + i, j - i, zero)
+            j = _read(acc, cv, sc, i, n, group_rows)
             _shift_add(&ov[p, 0], acc, K, lut)
             i = j
         if offset != 0:

@@ -1,5 +1,6 @@
 """column_histogram (ADC calibration statistics): the Cython kernel against its numpy twin and a hand count."""
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -88,3 +89,49 @@ def test_a_too_small_level_max_stays_in_bounds():
     cells = np.full((8, 4), 15, np.uint8)
     hist, _ = histogram_sums_cy(x, cells, 4, 2, None, np.array([1, 16]), 0, 1)  # the caller's bound is wrong
     assert hist.shape == (2, 5) and int(hist.sum()) == 3 * 2 * 4
+
+
+@settings(max_examples=100, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), P=st.integers(1, 20), R=st.integers(1, 90), outputs=st.integers(1, 6),
+       cpo=st.integers(1, 3), group_rows=st.integers(1, 40), extra=st.integers(0, 5), with_refs=st.booleans())
+def test_counts_added_into_a_given_histogram(seed, P, R, outputs, cpo, group_rows, extra, with_refs):
+    """``hist=``: the counts of two calls land in one (wider) histogram, the same in the kernel and its twin."""
+    rng = np.random.default_rng(seed)
+    K = outputs * cpo
+    xs = [(rng.random((P, R)) < 0.3).astype(np.uint8) for _ in range(2)]
+    cells = rng.integers(0, 16, size=(R, K), dtype=np.uint8)
+    refs = rng.integers(0, 16, size=K) if with_refs else None
+    width = min(group_rows, R) * 15 + 1 + extra
+    got, want = np.zeros((cpo, width), np.int64), np.zeros((cpo, width), np.int64)
+    for x in xs:
+        assert histogram_cy(x, cells, group_rows, cpo, refs, 15, got) is got
+        h, sums = histogram_sums_cy(x, cells, group_rows, cpo, refs, np.ones(cpo), 0, 15, got)
+        assert h is got
+        ref.column_histogram(x, cells, group_rows, cpo, refs, 15, want)
+        ref.column_histogram_sums(x, cells, group_rows, cpo, refs, np.ones(cpo), 0, 15, want)
+    np.testing.assert_array_equal(got, want)
+    alone = sum(ref.column_histogram(x, cells, group_rows, cpo, refs, 15) for x in xs)
+    np.testing.assert_array_equal(got[:, : alone.shape[1]], 2 * alone)
+    assert not got[:, alone.shape[1]:].any()
+
+
+@pytest.mark.parametrize("hist", [np.zeros((2, 8), np.int64), np.zeros((3, 100), np.int64),
+                                  np.zeros((2, 100), np.int32), np.zeros((100, 2), np.int64).T])
+def test_rejects_a_histogram_that_does_not_fit(hist):
+    x, cells = np.ones((2, 4), np.uint8), np.full((4, 4), 3, np.uint8)  # values up to 4 x 3 = 12: 13 bins
+    with pytest.raises(ValueError, match="hist"):
+        histogram_cy(x, cells, 4, 2, None, 3, hist)
+
+
+def test_read_sums_beyond_16_bits():
+    """A 6000-row read of 4-bit cells sums to up to 90000: the 32-bit accumulator, the same counts and sums."""
+    rng = np.random.default_rng(3)
+    x = (rng.random((3, 6000)) < 0.9).astype(np.uint8)
+    x[0] = 1
+    cells = rng.integers(0, 16, size=(6000, 4), dtype=np.uint8)
+    cells[:, 0] = 15  # column 0 of position 0 reaches 90000
+    hist, sums = histogram_sums_cy(x, cells, 6000, 2, None, np.array([1, 16]), 8, 15)
+    want_hist, want_sums = ref.column_histogram_sums(x, cells, 6000, 2, None, np.array([1, 16]), 8, 15)
+    np.testing.assert_array_equal(hist, want_hist)
+    np.testing.assert_array_equal(sums, want_sums)
+    assert hist[0, 90_000] == 1

@@ -26,6 +26,18 @@ def test_matches_reference_on_random_weights(seed, rows, cols, bpc, bits, differ
     np.testing.assert_array_equal(got, want)
 
 
+@pytest.mark.parametrize("differential", [False, True])
+def test_every_byte_value_through_the_table(differential):
+    """8-bit weights go through a table of the 256 byte values: every value, signed and unsigned, transposed."""
+    for w in (np.arange(-128, 128, dtype=np.int8), np.arange(256, dtype=np.uint8)):
+        if differential and w.dtype == np.int8:
+            w = np.maximum(w, -127).astype(np.int8)  # a differential pair holds magnitudes below 2**(bits-1)
+        m = np.tile(w, 3).reshape(24, 32).T
+        for bpc, slices in ((1, 8), (2, 4), (4, 2), (8, 1), (3, 3)):
+            np.testing.assert_array_equal(slice_cells(m, bpc, slices, differential, 128),
+                                          ref.slice_cells(m, bpc, slices, differential, 128))
+
+
 def test_slices_rebuild_the_weights():
     w = np.arange(-128, 128, dtype=np.int8).reshape(16, 16).T
     cells = slice_cells(w, 2, 4, False, 128).reshape(16, 16, 4).astype(np.int64)
