@@ -3,8 +3,9 @@
 
 numpy builds the rows of a convolution as a sliding-window view and a 6-D strided copy (about 2.4 ns per byte);
 the engine unfolds every crossbar layer's input twice per timestep (ADC calibration and run), so the copy is a
-large part of a run. Here each output position's row is written in one sequential pass. Twin:
-:func:`kernels.reference.im2col_u8` (which is :func:`cimsim.ops.im2col`'s arithmetic).
+large part of a run. Here, one output row of positions at a time, each window row of each position (``kw``
+contiguous input bytes) is copied in one move. Twin: :func:`kernels.reference.im2col_u8` (which is
+:func:`cimsim.ops.im2col`'s arithmetic).
 """
 import numpy as np
 
@@ -64,6 +65,9 @@ cdef void _unfold(const uint8_t[:, :, :, ::1] xv, uint8_t[:, :, ::1] ov, Py_ssiz
                     if kw == 3:  # the usual kernel: a fixed-size copy (two moves) per position
                         for ox in range(wo):
                             memcpy(dst + ox * rl, src + ox * sw, 3)
+                    elif kw == 1:  # a 1x1 conv: one byte, no call
+                        for ox in range(wo):
+                            dst[ox * rl] = src[ox * sw]
                     else:
                         for ox in range(wo):
                             memcpy(dst + ox * rl, src + ox * sw, kw)
