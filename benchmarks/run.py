@@ -28,21 +28,21 @@ import importlib
 import json
 import os
 import platform
+import sys
 import time
 import traceback
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+if str(HERE.parent) not in sys.path:  # run as a script: the sections import each other as ``benchmarks.<name>``
+    sys.path.insert(0, str(HERE.parent))
 
 
 def _module(name: str):
-    """``benchmarks.<name>`` when run as a module, ``<name>`` when run as a script (its folder is on sys.path)."""
+    """The section module ``benchmarks.<name>`` (None when the file is absent)."""
     if not (HERE / f"{name}.py").is_file():
         return None
-    try:
-        return importlib.import_module(f"benchmarks.{name}")
-    except ImportError:
-        return importlib.import_module(name)
+    return importlib.import_module(f"benchmarks.{name}")
 
 
 def _section(name: str, fn, results: dict, skipped: dict) -> None:
