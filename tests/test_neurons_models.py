@@ -86,6 +86,10 @@ def test_kernel_path_equals_torch_ops_single_step(model):
     assert 0.0 < torch.stack(spikes["ops"]).mean() < 1.0
     fast.reset()
     assert fast.v is None and torch.equal(fast(x[0]), spikes["ops"][0])
+    kept = fast.v.clone()  # a state a caller keeps is not changed by the next step
+    before = fast.v
+    fast(x[1])
+    assert torch.equal(before.view(torch.int32), kept.view(torch.int32))
 
 
 def test_kernels_exported_and_bad_parameters():

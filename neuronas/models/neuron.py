@@ -79,7 +79,6 @@ class SpikingNeuron(nn.Module):
         self.register_buffer("initial", torch.tensor(dynamics.initial, dtype=torch.float32), persistent=False)
         self.v: torch.Tensor | None = None
         """Single-step state: the membrane, or every state variable stacked ``[n_states, N, ...]``."""
-        self._kernel_v: torch.Tensor | None = None  # the state tensor the kernel path made (its storage is ours)
 
     def graph_node(self) -> tuple[str, dict]:
         """The graph node kind and attributes of these neurons (what the exporters write)."""
@@ -143,14 +142,10 @@ class SpikingNeuron(nn.Module):
         dyn = self.dynamics
         xs = x.detach().contiguous().numpy()
         if self.step_mode == "s":
-            if self.v is None:
-                v = dyn.init(xs.shape)
-            elif self.v is self._kernel_v:  # the kernel's own state from the previous timestep: updated in place
-                v = self.v.numpy()
-            else:  # a state the torch ops made: copied, its storage may be shared
-                v = np.array(self.v.detach().numpy(), dtype=np.float32, order="C")
+            # a new state tensor every step, as the torch ops make (a caller may keep the previous one)
+            v = dyn.init(xs.shape) if self.v is None else np.array(self.v.detach().numpy(), np.float32, order="C")
             spikes = torch.from_numpy(dyn.update(xs, v)).to(torch.float32)
-            self.v = self._kernel_v = torch.from_numpy(v)
+            self.v = torch.from_numpy(v)
             return spikes
         v = dyn.init(xs.shape[1:])
         out = torch.empty(xs.shape, dtype=torch.float32)
@@ -179,7 +174,7 @@ class SpikingNeuron(nn.Module):
 
     def reset(self) -> None:
         """Forget the single-step membrane (start of a new sample batch)."""
-        self.v = self._kernel_v = None
+        self.v = None
 
     def extra_repr(self) -> str:
         params = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v!r}" for k, v in self.dynamics.attrs().items())
