@@ -5,10 +5,11 @@ search under the same budgets and seed, with the same number of candidates or th
 ``neuronas`` (pruned operation set, 8-bit weights, hardware checked before the SAHD score) and ``snasnet`` (full
 operation set, SAHD of every cell, argmax, no hardware check; mapped at ``snasnet_bits``: SNASNet trains in 32-bit
 float, our crossbars store at most 16). Search time is the wall time of the strategy's own evaluation of its seeded
-cells, the two searches timed side by side, a cell of each in turn (:func:`run_dataset`). The chosen cells, and the candidates for the area/energy figure, are then simulated in
-full with their own spikes; :func:`savings` computes the paper's figures from the two rows. Without ``data_dir`` the
-inputs are synthetic images of each dataset's shape: hardware figures and search time are meaningful, accuracy is
-not (none is reported); with real data the chosen cells are trained with the same budget and simulated on chip.
+cells, the two searches timed side by side, a cell of each in turn (:func:`run_dataset`). The chosen cells, and the
+candidates for the area/energy figure, are then simulated in full with their own spikes; :func:`savings` computes
+the paper's figures from the two rows. Without ``data_dir`` the inputs are synthetic images of each dataset's shape:
+hardware figures and search time are meaningful, accuracy is not (none is reported); with real data the chosen cells
+are trained with the same budget and simulated on chip.
 """
 from __future__ import annotations
 
